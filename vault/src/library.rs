@@ -1,0 +1,640 @@
+//! The library: artists, albums, tracks, liked songs, playlists, downloads and
+//! plays. Writes are upserts keyed by Spotify ID so a sync can run them again
+//! and again; reads return the list rows the UI shows.
+
+use serde::{Deserialize, Serialize};
+use sqlx::{Sqlite, SqliteConnection, Transaction};
+
+use crate::model::*;
+use crate::{now_text, DbResult, Vault};
+
+/// One page of a long list, with the size of the whole list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub offset: i64,
+}
+
+/// The most rows any list query returns at once.
+pub const MAX_PAGE: i64 = 200;
+
+/// The columns of a [`Track`] list row; `{added}` is the list's own date column.
+const TRACK_COLUMNS: &str = "t.id, t.spotify_id, t.title,
+    (SELECT json_group_array(json_object('id', a.id, 'name', a.name)) FROM
+        (SELECT ar.id, ar.name FROM track_artists ta JOIN artists ar ON ar.id = ta.artist_id
+         WHERE ta.track_id = t.id ORDER BY ta.position) a) AS artists,
+    t.album_id, al.name AS album_name, al.image_url, t.disc_number, t.track_number,
+    t.duration_ms, t.explicit, t.isrc, {added} AS added_at, t.gone_from_spotify_at,
+    d.state AS download_state";
+
+const TRACK_JOINS: &str =
+    "tracks t LEFT JOIN albums al ON al.id = t.album_id LEFT JOIN downloads d ON d.track_id = t.id";
+
+/// `SELECT` of track rows, with `added` as their date, `extra` columns after
+/// theirs, and `tail` (joins, `WHERE`, `ORDER BY`) after the track joins.
+fn track_query(added: &str, extra: &str, tail: &str) -> String {
+    format!("SELECT {}{extra} FROM {TRACK_JOINS} {tail}", TRACK_COLUMNS.replace("{added}", added))
+}
+
+#[derive(sqlx::FromRow)]
+struct TrackRow {
+    id: Id,
+    spotify_id: Option<String>,
+    title: String,
+    artists: Option<String>,
+    album_id: Option<Id>,
+    album_name: Option<String>,
+    image_url: Option<String>,
+    disc_number: i64,
+    track_number: Option<i64>,
+    duration_ms: i64,
+    explicit: bool,
+    isrc: Option<String>,
+    added_at: Option<String>,
+    gone_from_spotify_at: Option<String>,
+    download_state: Option<String>,
+}
+
+impl From<TrackRow> for Track {
+    fn from(r: TrackRow) -> Self {
+        Track {
+            id: r.id,
+            spotify_id: r.spotify_id,
+            title: r.title,
+            artists: parse_artists(r.artists.as_deref()),
+            album_id: r.album_id,
+            album_name: r.album_name,
+            image_url: r.image_url,
+            disc_number: r.disc_number,
+            track_number: r.track_number,
+            duration_ms: r.duration_ms,
+            explicit: r.explicit,
+            isrc: r.isrc,
+            added_at: r.added_at,
+            gone_from_spotify_at: r.gone_from_spotify_at,
+            download_state: r.download_state,
+        }
+    }
+}
+
+fn parse_artists(json: Option<&str>) -> Vec<ArtistRef> {
+    #[derive(Deserialize)]
+    struct Raw {
+        id: Id,
+        name: String,
+    }
+    let raw: Vec<Raw> = json
+        .and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default();
+    raw.into_iter()
+        .map(|r| ArtistRef { id: r.id, name: r.name })
+        .collect()
+}
+
+fn clamp_page(offset: i64, limit: i64) -> (i64, i64) {
+    (offset.max(0), limit.clamp(1, MAX_PAGE))
+}
+
+impl Vault {
+    /// Starts a transaction; a sync commits one per page of results.
+    pub async fn begin(&self) -> DbResult<Transaction<'static, Sqlite>> {
+        Ok(self.pool().begin().await?)
+    }
+
+    // ----- writes -------------------------------------------------------
+
+    /// Inserts or updates an artist by Spotify ID and returns its vault id.
+    pub async fn upsert_artist(conn: &mut SqliteConnection, artist: &NewArtist) -> DbResult<Id> {
+        if let Some(existing) = find_by_spotify_id(conn, "artists", artist.spotify_id.as_deref()).await? {
+            sqlx::query("UPDATE artists SET name = ?, image_url = COALESCE(?, image_url) WHERE id = ?")
+                .bind(&artist.name)
+                .bind(&artist.image_url)
+                .bind(existing)
+                .execute(&mut *conn)
+                .await?;
+            return Ok(existing);
+        }
+        let id = sqlx::query("INSERT INTO artists (spotify_id, name, image_url) VALUES (?, ?, ?)")
+            .bind(&artist.spotify_id)
+            .bind(&artist.name)
+            .bind(&artist.image_url)
+            .execute(&mut *conn)
+            .await?
+            .last_insert_rowid();
+        Ok(id)
+    }
+
+    /// Inserts or updates an album (and its artists) and returns its vault id.
+    pub async fn upsert_album(conn: &mut SqliteConnection, album: &NewAlbum) -> DbResult<Id> {
+        let album_type = match album.album_type.as_str() {
+            "single" | "compilation" => album.album_type.as_str(),
+            _ => "album",
+        };
+        let id = match find_by_spotify_id(conn, "albums", album.spotify_id.as_deref()).await? {
+            Some(id) => {
+                sqlx::query(
+                    "UPDATE albums SET name = ?, album_type = ?, release_date = ?,
+                     release_date_precision = ?, total_tracks = ?, image_url = COALESCE(?, image_url)
+                     WHERE id = ?",
+                )
+                .bind(&album.name)
+                .bind(album_type)
+                .bind(&album.release_date)
+                .bind(&album.release_date_precision)
+                .bind(album.total_tracks)
+                .bind(&album.image_url)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+                id
+            }
+            None => sqlx::query(
+                "INSERT INTO albums (spotify_id, name, album_type, release_date,
+                 release_date_precision, total_tracks, image_url) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&album.spotify_id)
+            .bind(&album.name)
+            .bind(album_type)
+            .bind(&album.release_date)
+            .bind(&album.release_date_precision)
+            .bind(album.total_tracks)
+            .bind(&album.image_url)
+            .execute(&mut *conn)
+            .await?
+            .last_insert_rowid(),
+        };
+        let mut artist_ids = Vec::with_capacity(album.artists.len());
+        for artist in &album.artists {
+            artist_ids.push(Self::upsert_artist(conn, artist).await?);
+        }
+        replace_credits(conn, "album_artists", "album_id", id, &artist_ids).await?;
+        Ok(id)
+    }
+
+    /// Inserts or updates a track (with its album and artists) and returns its vault id.
+    ///
+    /// A local file has no Spotify ID, so each write of one makes a new row;
+    /// callers match local files themselves before writing.
+    pub async fn upsert_track(conn: &mut SqliteConnection, track: &NewTrack) -> DbResult<Id> {
+        let album_id = match &track.album {
+            Some(album) => Some(Self::upsert_album(conn, album).await?),
+            None => None,
+        };
+        let id = match find_by_spotify_id(conn, "tracks", track.spotify_id.as_deref()).await? {
+            Some(id) => {
+                sqlx::query(
+                    "UPDATE tracks SET isrc = COALESCE(?, isrc), title = ?, album_id = ?,
+                     disc_number = ?, track_number = ?, duration_ms = ?, explicit = ?,
+                     is_local = ?, is_playable = ?, preview_url = ? WHERE id = ?",
+                )
+                .bind(&track.isrc)
+                .bind(&track.title)
+                .bind(album_id)
+                .bind(track.disc_number)
+                .bind(track.track_number)
+                .bind(track.duration_ms)
+                .bind(track.explicit)
+                .bind(track.is_local)
+                .bind(track.is_playable)
+                .bind(&track.preview_url)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+                id
+            }
+            None => sqlx::query(
+                "INSERT INTO tracks (spotify_id, isrc, title, album_id, disc_number, track_number,
+                 duration_ms, explicit, is_local, is_playable, preview_url)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&track.spotify_id)
+            .bind(&track.isrc)
+            .bind(&track.title)
+            .bind(album_id)
+            .bind(track.disc_number)
+            .bind(track.track_number)
+            .bind(track.duration_ms)
+            .bind(track.explicit)
+            .bind(track.is_local)
+            .bind(track.is_playable)
+            .bind(&track.preview_url)
+            .execute(&mut *conn)
+            .await?
+            .last_insert_rowid(),
+        };
+        let mut artist_ids = Vec::with_capacity(track.artists.len());
+        for artist in &track.artists {
+            artist_ids.push(Self::upsert_artist(conn, artist).await?);
+        }
+        replace_credits(conn, "track_artists", "track_id", id, &artist_ids).await?;
+        Ok(id)
+    }
+
+    /// Marks a track as liked since `added_at`; liking a liked track changes nothing.
+    pub async fn like_track(conn: &mut SqliteConnection, track_id: Id, added_at: &str) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO liked_tracks (track_id, added_at) VALUES (?, ?)
+             ON CONFLICT (track_id) WHERE removed_at IS NULL DO NOTHING",
+        )
+        .bind(track_id)
+        .bind(added_at)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Records that a track left liked songs; the track and its like history stay.
+    pub async fn unlike_track(conn: &mut SqliteConnection, track_id: Id) -> DbResult<()> {
+        sqlx::query("UPDATE liked_tracks SET removed_at = ? WHERE track_id = ? AND removed_at IS NULL")
+            .bind(now_text())
+            .bind(track_id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Inserts or updates a playlist's details and returns its vault id.
+    pub async fn upsert_playlist(conn: &mut SqliteConnection, p: &NewPlaylist) -> DbResult<Id> {
+        let id = match find_by_spotify_id(conn, "playlists", p.spotify_id.as_deref()).await? {
+            Some(id) => {
+                sqlx::query(
+                    "UPDATE playlists SET name = ?, description = ?, owner_id = ?, owner_name = ?,
+                     snapshot_id = ?, public = ?, collaborative = ?, image_url = COALESCE(?, image_url),
+                     removed_at = NULL WHERE id = ?",
+                )
+                .bind(&p.name)
+                .bind(&p.description)
+                .bind(&p.owner_id)
+                .bind(&p.owner_name)
+                .bind(&p.snapshot_id)
+                .bind(p.public)
+                .bind(p.collaborative)
+                .bind(&p.image_url)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+                id
+            }
+            None => sqlx::query(
+                "INSERT INTO playlists (spotify_id, name, description, owner_id, owner_name,
+                 snapshot_id, public, collaborative, image_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&p.spotify_id)
+            .bind(&p.name)
+            .bind(&p.description)
+            .bind(&p.owner_id)
+            .bind(&p.owner_name)
+            .bind(&p.snapshot_id)
+            .bind(p.public)
+            .bind(p.collaborative)
+            .bind(&p.image_url)
+            .execute(&mut *conn)
+            .await?
+            .last_insert_rowid(),
+        };
+        if let Some(snapshot) = &p.snapshot_id {
+            sqlx::query("INSERT OR IGNORE INTO playlist_snapshots (playlist_id, snapshot_id) VALUES (?, ?)")
+                .bind(id)
+                .bind(snapshot)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(id)
+    }
+
+    /// Appends a track to a playlist at `position`.
+    pub async fn add_playlist_track(
+        conn: &mut SqliteConnection,
+        playlist_id: Id,
+        position: i64,
+        track_id: Id,
+        added_at: Option<&str>,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO playlist_items (playlist_id, position, track_id, kind, added_at)
+             VALUES (?, ?, ?, 'track', ?)",
+        )
+        .bind(playlist_id)
+        .bind(position)
+        .bind(track_id)
+        .bind(added_at)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Records a listen.
+    pub async fn record_play(conn: &mut SqliteConnection, track_id: Id, played_at: &str, source: &str) -> DbResult<()> {
+        sqlx::query("INSERT OR IGNORE INTO plays (track_id, played_at, source) VALUES (?, ?, ?)")
+            .bind(track_id)
+            .bind(played_at)
+            .bind(source)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Puts a track in the download queue, unless it already has a job.
+    pub async fn queue_download(conn: &mut SqliteConnection, track_id: Id) -> DbResult<()> {
+        sqlx::query("INSERT OR IGNORE INTO downloads (track_id) VALUES (?)")
+            .bind(track_id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    // ----- reads --------------------------------------------------------
+
+    /// Liked songs, newest first.
+    pub async fn liked_tracks(&self, offset: i64, limit: i64) -> DbResult<Page<Track>> {
+        let (offset, limit) = clamp_page(offset, limit);
+        let sql = track_query(
+            "l.added_at",
+            "",
+            "JOIN liked_tracks l ON l.track_id = t.id AND l.removed_at IS NULL
+             ORDER BY l.added_at DESC, l.id DESC LIMIT ? OFFSET ?",
+        );
+        let rows: Vec<TrackRow> = sqlx::query_as(&sql).bind(limit).bind(offset).fetch_all(self.pool()).await?;
+        let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM liked_tracks WHERE removed_at IS NULL")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(Page { items: rows.into_iter().map(Track::from).collect(), total, offset })
+    }
+
+    /// Every playlist in the vault, those still in the library first, by name.
+    pub async fn playlists(&self) -> DbResult<Vec<Playlist>> {
+        let rows: Vec<PlaylistRow> = sqlx::query_as(&format!(
+            "{PLAYLIST_SELECT} ORDER BY p.removed_at IS NOT NULL, p.name COLLATE NOCASE, p.id"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(Playlist::from).collect())
+    }
+
+    /// One playlist and a page of its current entries, in order.
+    pub async fn playlist(&self, id: Id, offset: i64, limit: i64) -> DbResult<(Playlist, Page<PlaylistItem>)> {
+        let (offset, limit) = clamp_page(offset, limit);
+        let row: PlaylistRow = sqlx::query_as(&format!("{PLAYLIST_SELECT} WHERE p.id = ?"))
+            .bind(id)
+            .fetch_one(self.pool())
+            .await?;
+        let playlist = Playlist::from(row);
+        #[derive(sqlx::FromRow)]
+        struct ItemRow {
+            position: i64,
+            kind: String,
+            label: Option<String>,
+            track_id: Option<Id>,
+            added_at: Option<String>,
+        }
+        let items: Vec<ItemRow> = sqlx::query_as(
+            "SELECT position, kind, label, track_id, added_at FROM playlist_items
+             WHERE playlist_id = ? AND removed_at IS NULL ORDER BY position LIMIT ? OFFSET ?",
+        )
+        .bind(id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let track = match item.track_id {
+                Some(track_id) => {
+                    let sql = track_query("?", "", "WHERE t.id = ?");
+                    let row: TrackRow = sqlx::query_as(&sql)
+                        .bind(&item.added_at)
+                        .bind(track_id)
+                        .fetch_one(self.pool())
+                        .await?;
+                    Some(Track::from(row))
+                }
+                None => None,
+            };
+            out.push(PlaylistItem { position: item.position, kind: item.kind, label: item.label, track });
+        }
+        let total = playlist.item_count;
+        Ok((playlist, Page { items: out, total, offset }))
+    }
+
+    /// One album and its tracks in disc and track order.
+    pub async fn album(&self, id: Id) -> DbResult<(Album, Vec<Track>)> {
+        #[derive(sqlx::FromRow)]
+        struct AlbumRow {
+            id: Id,
+            spotify_id: Option<String>,
+            name: String,
+            album_type: String,
+            release_date: Option<String>,
+            total_tracks: Option<i64>,
+            image_url: Option<String>,
+            artists: Option<String>,
+        }
+        let row: AlbumRow = sqlx::query_as(
+            "SELECT al.id, al.spotify_id, al.name, al.album_type, al.release_date, al.total_tracks,
+             al.image_url,
+             (SELECT json_group_array(json_object('id', a.id, 'name', a.name)) FROM
+                (SELECT ar.id, ar.name FROM album_artists aa JOIN artists ar ON ar.id = aa.artist_id
+                 WHERE aa.album_id = al.id ORDER BY aa.position) a) AS artists
+             FROM albums al WHERE al.id = ?",
+        )
+        .bind(id)
+        .fetch_one(self.pool())
+        .await?;
+        let album = Album {
+            id: row.id,
+            spotify_id: row.spotify_id,
+            name: row.name,
+            album_type: row.album_type,
+            release_date: row.release_date,
+            total_tracks: row.total_tracks,
+            image_url: row.image_url,
+            artists: parse_artists(row.artists.as_deref()),
+        };
+        let sql = track_query(
+            "NULL",
+            "",
+            &format!("WHERE t.album_id = ? ORDER BY t.disc_number, t.track_number, t.id LIMIT {MAX_PAGE}"),
+        );
+        let rows: Vec<TrackRow> = sqlx::query_as(&sql).bind(id).fetch_all(self.pool()).await?;
+        Ok((album, rows.into_iter().map(Track::from).collect()))
+    }
+
+    /// One artist, the albums they are credited on, and their tracks in the vault.
+    pub async fn artist(&self, id: Id) -> DbResult<(Artist, Vec<Album>, Vec<Track>)> {
+        let artist: Artist = sqlx::query_as::<_, (Id, Option<String>, String, Option<String>)>(
+            "SELECT id, spotify_id, name, image_url FROM artists WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_one(self.pool())
+        .await
+        .map(|(id, spotify_id, name, image_url)| Artist { id, spotify_id, name, image_url })?;
+        let album_ids: Vec<(Id,)> = sqlx::query_as(
+            "SELECT al.id FROM albums al JOIN album_artists aa ON aa.album_id = al.id
+             WHERE aa.artist_id = ? ORDER BY al.release_date DESC, al.name",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut albums = Vec::with_capacity(album_ids.len());
+        for (album_id,) in album_ids {
+            albums.push(self.album(album_id).await?.0);
+        }
+        let sql = track_query(
+            "NULL",
+            "",
+            &format!(
+                "WHERE t.id IN (SELECT track_id FROM track_artists WHERE artist_id = ?)
+                 ORDER BY t.title COLLATE NOCASE LIMIT {MAX_PAGE}"
+            ),
+        );
+        let rows: Vec<TrackRow> = sqlx::query_as(&sql).bind(id).fetch_all(self.pool()).await?;
+        Ok((artist, albums, rows.into_iter().map(Track::from).collect()))
+    }
+
+    /// The download queue, most recently changed first.
+    pub async fn downloads(&self, offset: i64, limit: i64) -> DbResult<Page<DownloadJob>> {
+        let (offset, limit) = clamp_page(offset, limit);
+        #[derive(sqlx::FromRow)]
+        struct JobRow {
+            #[sqlx(flatten)]
+            track: TrackRow,
+            reason: Option<String>,
+            attempts: i64,
+            updated_at: String,
+        }
+        let sql = track_query(
+            "d.queued_at",
+            ", d.reason, d.attempts, d.updated_at",
+            "WHERE d.track_id IS NOT NULL ORDER BY d.updated_at DESC, d.track_id LIMIT ? OFFSET ?",
+        );
+        let rows: Vec<JobRow> = sqlx::query_as(&sql)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(self.pool())
+            .await?;
+        let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM downloads").fetch_one(self.pool()).await?;
+        let items = rows
+            .into_iter()
+            .map(|r| {
+                let state = r.track.download_state.clone().unwrap_or_default();
+                DownloadJob { track: Track::from(r.track), state, reason: r.reason, attempts: r.attempts, updated_at: r.updated_at }
+            })
+            .collect();
+        Ok(Page { items, total, offset })
+    }
+
+    /// Listening history, newest first.
+    pub async fn history(&self, offset: i64, limit: i64) -> DbResult<Page<Play>> {
+        let (offset, limit) = clamp_page(offset, limit);
+        #[derive(sqlx::FromRow)]
+        struct PlayRow {
+            #[sqlx(flatten)]
+            track: TrackRow,
+            source: String,
+        }
+        let sql = track_query(
+            "p.played_at",
+            ", p.source",
+            "JOIN plays p ON p.track_id = t.id ORDER BY p.played_at DESC, p.id DESC LIMIT ? OFFSET ?",
+        );
+        let rows: Vec<PlayRow> = sqlx::query_as(&sql).bind(limit).bind(offset).fetch_all(self.pool()).await?;
+        let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM plays").fetch_one(self.pool()).await?;
+        let items = rows
+            .into_iter()
+            .map(|r| {
+                let played_at = r.track.added_at.clone().unwrap_or_default();
+                Play { track: Track::from(r.track), played_at, source: r.source }
+            })
+            .collect();
+        Ok(Page { items, total, offset })
+    }
+
+    /// Counts of what the vault holds.
+    pub async fn stats(&self) -> DbResult<Stats> {
+        let row: (i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM tracks),
+                    (SELECT COUNT(*) FROM liked_tracks WHERE removed_at IS NULL),
+                    (SELECT COUNT(*) FROM playlists WHERE removed_at IS NULL),
+                    (SELECT COUNT(*) FROM albums),
+                    (SELECT COUNT(*) FROM artists),
+                    (SELECT COUNT(*) FROM downloads WHERE state = 'downloaded'),
+                    (SELECT COUNT(*) FROM plays)",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok(Stats {
+            tracks: row.0,
+            liked: row.1,
+            playlists: row.2,
+            albums: row.3,
+            artists: row.4,
+            downloaded: row.5,
+            plays: row.6,
+        })
+    }
+}
+
+const PLAYLIST_SELECT: &str = "SELECT p.id, p.spotify_id, p.name, p.description, p.owner_name,
+    p.image_url, p.public, p.collaborative, p.readable, p.removed_at,
+    (SELECT COUNT(*) FROM playlist_items i WHERE i.playlist_id = p.id AND i.removed_at IS NULL) AS item_count
+    FROM playlists p";
+
+#[derive(sqlx::FromRow)]
+struct PlaylistRow {
+    id: Id,
+    spotify_id: Option<String>,
+    name: String,
+    description: Option<String>,
+    owner_name: Option<String>,
+    image_url: Option<String>,
+    public: Option<bool>,
+    collaborative: bool,
+    readable: bool,
+    removed_at: Option<String>,
+    item_count: i64,
+}
+
+impl From<PlaylistRow> for Playlist {
+    fn from(r: PlaylistRow) -> Self {
+        Playlist {
+            id: r.id,
+            spotify_id: r.spotify_id,
+            name: r.name,
+            description: r.description,
+            owner_name: r.owner_name,
+            image_url: r.image_url,
+            public: r.public,
+            collaborative: r.collaborative,
+            readable: r.readable,
+            item_count: r.item_count,
+            removed_at: r.removed_at,
+        }
+    }
+}
+
+async fn find_by_spotify_id(conn: &mut SqliteConnection, table: &str, spotify_id: Option<&str>) -> DbResult<Option<Id>> {
+    let Some(spotify_id) = spotify_id else { return Ok(None) };
+    let row: Option<(Id,)> = sqlx::query_as(&format!("SELECT id FROM {table} WHERE spotify_id = ?"))
+        .bind(spotify_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// Replaces the ordered artist credits of an album or a track.
+async fn replace_credits(conn: &mut SqliteConnection, table: &str, key: &str, id: Id, artist_ids: &[Id]) -> DbResult<()> {
+    sqlx::query(&format!("DELETE FROM {table} WHERE {key} = ?"))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for (position, artist_id) in artist_ids.iter().enumerate() {
+        sqlx::query(&format!("INSERT INTO {table} ({key}, artist_id, position) VALUES (?, ?, ?)"))
+            .bind(id)
+            .bind(artist_id)
+            .bind(position as i64)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,171 @@
+//! The domain vocabulary, named once: [`Artist`], [`Album`], [`Track`],
+//! [`Playlist`], [`PlaylistItem`], [`DownloadJob`] and [`Play`].
+//!
+//! The write side (`New*`) is what a sync or an import hands the vault; the
+//! read side is what the UI shows. Spotify's wire types are not here: they are
+//! mapped to these at the edge.
+
+use serde::{Deserialize, Serialize};
+
+/// The vault's own row id (stable for the life of the vault, used in URLs).
+pub type Id = i64;
+
+/// An artist as the vault knows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Artist {
+    pub id: Id,
+    pub spotify_id: Option<String>,
+    pub name: String,
+    pub image_url: Option<String>,
+}
+
+/// A reference to an artist, in credit order, as shown on a track or album.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArtistRef {
+    pub id: Id,
+    pub name: String,
+}
+
+/// An album with its credited artists.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Album {
+    pub id: Id,
+    pub spotify_id: Option<String>,
+    pub name: String,
+    pub album_type: String,
+    pub release_date: Option<String>,
+    pub total_tracks: Option<i64>,
+    pub image_url: Option<String>,
+    pub artists: Vec<ArtistRef>,
+}
+
+/// A track as a list row: what every track list in the UI shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Track {
+    pub id: Id,
+    pub spotify_id: Option<String>,
+    pub title: String,
+    pub artists: Vec<ArtistRef>,
+    pub album_id: Option<Id>,
+    pub album_name: Option<String>,
+    pub image_url: Option<String>,
+    pub disc_number: i64,
+    pub track_number: Option<i64>,
+    pub duration_ms: i64,
+    pub explicit: bool,
+    pub isrc: Option<String>,
+    /// When the track entered the list being shown (liked songs, a playlist).
+    pub added_at: Option<String>,
+    /// Set when Spotify no longer serves the track; the vault keeps it.
+    pub gone_from_spotify_at: Option<String>,
+    /// The acquisition state, if a download job exists.
+    pub download_state: Option<String>,
+}
+
+/// A playlist with the number of tracks it holds now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Playlist {
+    pub id: Id,
+    pub spotify_id: Option<String>,
+    pub name: String,
+    pub description: Option<String>,
+    pub owner_name: Option<String>,
+    pub image_url: Option<String>,
+    pub public: Option<bool>,
+    pub collaborative: bool,
+    /// False when Spotify refuses this app the playlist's items.
+    pub readable: bool,
+    pub item_count: i64,
+    pub removed_at: Option<String>,
+}
+
+/// An entry of a playlist that is not a track the vault can hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaylistItem {
+    pub position: i64,
+    pub kind: String,
+    pub label: Option<String>,
+    pub track: Option<Track>,
+}
+
+/// A download job, as the Downloads view lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DownloadJob {
+    pub track: Track,
+    pub state: String,
+    pub reason: Option<String>,
+    pub attempts: i64,
+    pub updated_at: String,
+}
+
+/// One listen, from Spotify's history or Hoard's own player.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Play {
+    pub track: Track,
+    pub played_at: String,
+    pub source: String,
+}
+
+/// How much the vault holds, for Settings and empty states.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    pub tracks: i64,
+    pub liked: i64,
+    pub playlists: i64,
+    pub albums: i64,
+    pub artists: i64,
+    pub downloaded: i64,
+    pub plays: i64,
+}
+
+/// An artist to write, identified by its Spotify ID.
+#[derive(Clone, Debug, Default)]
+pub struct NewArtist {
+    pub spotify_id: Option<String>,
+    pub name: String,
+    pub image_url: Option<String>,
+}
+
+/// An album to write, with its artists in credit order.
+#[derive(Clone, Debug, Default)]
+pub struct NewAlbum {
+    pub spotify_id: Option<String>,
+    pub name: String,
+    pub album_type: String,
+    pub release_date: Option<String>,
+    pub release_date_precision: Option<String>,
+    pub total_tracks: Option<i64>,
+    pub image_url: Option<String>,
+    pub artists: Vec<NewArtist>,
+}
+
+/// A track to write, with its album and artists.
+#[derive(Clone, Debug, Default)]
+pub struct NewTrack {
+    pub spotify_id: Option<String>,
+    pub isrc: Option<String>,
+    pub title: String,
+    pub album: Option<NewAlbum>,
+    pub artists: Vec<NewArtist>,
+    pub disc_number: i64,
+    pub track_number: Option<i64>,
+    pub duration_ms: i64,
+    pub explicit: bool,
+    pub is_local: bool,
+    pub is_playable: Option<bool>,
+    pub preview_url: Option<String>,
+}
+
+/// A playlist to write.
+#[derive(Clone, Debug, Default)]
+pub struct NewPlaylist {
+    pub spotify_id: Option<String>,
+    pub name: String,
+    pub description: Option<String>,
+    pub owner_id: Option<String>,
+    pub owner_name: Option<String>,
+    pub snapshot_id: Option<String>,
+    pub public: Option<bool>,
+    pub collaborative: bool,
+    pub image_url: Option<String>,
+}
