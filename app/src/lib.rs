@@ -1,0 +1,95 @@
+//! Hoard's web app: the HTML shell, the router and every view.
+//!
+//! The same code renders on the server (`ssr` feature) and hydrates in the
+//! browser (`hydrate` feature). Each view lives in `routes/` beside the server
+//! functions that feed it; reusable pieces live in `components/`. Server
+//! function bodies stay thin: they take the [`state::ServerState`] from
+//! context and call the vault.
+
+pub mod components;
+pub mod error;
+pub mod routes;
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::{path, SsrMode};
+
+use components::watchdog::Watchdog;
+use routes::{album, artist, downloads, history, library, playlists, settings};
+
+/// The name under which the build writes `pkg/hoard.js`, `pkg/hoard_bg.wasm` and `pkg/hoard.css`.
+pub const OUTPUT_NAME: &str = "hoard";
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The app: layout, navigation and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="hoard" href="/pkg/hoard.css"/>
+        <Meta name="description" content="Hoard: your music vault"/>
+        <Meta name="theme-color" content="#14161a"/>
+        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml"/>
+        <Title formatter=|page: String| if page.is_empty() { "Hoard".to_string() } else { format!("{page} · Hoard") }/>
+        <Router>
+            <a class="skip" href="#main">"Skip to content"</a>
+            <header class="top">
+                <A href="/" attr:class="brand">"Hoard"</A>
+                <nav aria-label="Main">
+                    <A href="/" exact=true>"Library"</A>
+                    <A href="/playlists">"Playlists"</A>
+                    <A href="/downloads">"Downloads"</A>
+                    <A href="/history">"History"</A>
+                    <A href="/settings">"Settings"</A>
+                </nav>
+            </header>
+            <Watchdog/>
+            <main id="main" tabindex="-1">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=library::LibraryPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/playlists") view=playlists::PlaylistsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/playlists/:id") view=playlists::PlaylistPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/albums/:id") view=album::AlbumPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/artists/:id") view=artist::ArtistPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/downloads") view=downloads::DownloadsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/history") view=history::HistoryPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::InOrder/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found"/>
+        <section class="empty">
+            <h1>"Nothing here"</h1>
+            <p>"This address is not part of Hoard. " <A href="/">"Back to your library"</A></p>
+        </section>
+    }
+}

@@ -9,118 +9,13 @@
 //! foreign keys on, and the migrations in `vault/migrations/` are applied at
 //! open. To add a table, add a new migration file; never edit one that shipped.
 
-pub mod error;
-pub mod library;
+//!
+//! Without the default `db` feature only [`model`] is compiled: the browser
+//! bundle shares those types and nothing else.
+
 pub mod model;
-pub mod sessions;
 
-use std::path::Path;
-use std::str::FromStr;
-use std::time::Duration;
-
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
-
-pub use error::{DbError, DbResult};
-
-/// The migrations compiled into the binary.
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
-
-/// A handle on the vault's database: one pool for the whole process.
-#[derive(Clone, Debug)]
-pub struct Vault {
-    pool: SqlitePool,
-}
-
-impl Vault {
-    /// Opens (creating if needed) the SQLite file at `path` and brings its schema up to date.
-    pub async fn open(path: &Path) -> DbResult<Self> {
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true);
-        Self::open_with(options, 4).await
-    }
-
-    /// Opens a private in-memory database, for tests.
-    pub async fn open_in_memory() -> DbResult<Self> {
-        let options = SqliteConnectOptions::from_str("sqlite::memory:")
-            .map_err(|e| DbError::Other(e.to_string()))?;
-        // One connection: every in-memory connection would be its own database.
-        Self::open_with(options, 1).await
-    }
-
-    async fn open_with(options: SqliteConnectOptions, connections: u32) -> DbResult<Self> {
-        let options = options
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(connections)
-            .connect_with(options)
-            .await?;
-        MIGRATOR.run(&pool).await.map_err(|e| DbError::Migration(e.to_string()))?;
-        Ok(Self { pool })
-    }
-
-    /// The connection pool, for modules that add their own queries.
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
-
-    /// Checks that the database answers; used by the health endpoint.
-    pub async fn ping(&self) -> DbResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
-    /// Waits for open connections to finish and checkpoints the WAL.
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
-}
-
-/// The current time as ISO 8601 UTC text, the format every time column uses.
-pub fn now_text() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    now.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn opening_twice_keeps_the_schema_and_the_data() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("hoard.db");
-        let vault = Vault::open(&path).await.expect("first open");
-        sqlx::query("INSERT INTO artists (name) VALUES ('Björk')")
-            .execute(vault.pool())
-            .await
-            .expect("insert");
-        vault.close().await;
-
-        let vault = Vault::open(&path).await.expect("second open");
-        let (name,): (String,) = sqlx::query_as("SELECT name FROM artists")
-            .fetch_one(vault.pool())
-            .await
-            .expect("select");
-        assert_eq!(name, "Björk");
-        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
-            .fetch_one(vault.pool())
-            .await
-            .expect("pragma");
-        assert_eq!(mode, "wal");
-    }
-
-    #[tokio::test]
-    async fn foreign_keys_are_enforced() {
-        let vault = Vault::open_in_memory().await.expect("open");
-        let result = sqlx::query("INSERT INTO liked_tracks (track_id, added_at) VALUES (999, 'x')")
-            .execute(vault.pool())
-            .await;
-        assert!(result.is_err(), "a like of a missing track must be refused");
-    }
-}
+#[cfg(feature = "db")]
+mod db;
+#[cfg(feature = "db")]
+pub use db::*;

@@ -10,6 +10,14 @@ use serde::{Deserialize, Serialize};
 /// The vault's own row id (stable for the life of the vault, used in URLs).
 pub type Id = i64;
 
+/// One page of a long list, with the size of the whole list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub offset: i64,
+}
+
 /// An artist as the vault knows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Artist {

@@ -1,7 +1,7 @@
 //! Browser sessions created by a password login. The vault only ever sees a
 //! hash of the session token, so a copy of the database cannot be used to log in.
 
-use crate::{now_text, DbResult, Vault};
+use super::{now_text, DbResult, Vault};
 
 impl Vault {
     /// Stores a new session that is valid until `expires_at` (ISO 8601 UTC).

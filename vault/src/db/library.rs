@@ -2,19 +2,11 @@
 //! plays. Writes are upserts keyed by Spotify ID so a sync can run them again
 //! and again; reads return the list rows the UI shows.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 use crate::model::*;
-use crate::{now_text, DbResult, Vault};
-
-/// One page of a long list, with the size of the whole list.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub total: i64,
-    pub offset: i64,
-}
+use super::{now_text, DbResult, Vault};
 
 /// The most rows any list query returns at once.
 pub const MAX_PAGE: i64 = 200;

@@ -1,0 +1,31 @@
+//! Pieces of UI used by more than one view.
+
+pub mod format;
+pub mod pager;
+pub mod track_table;
+pub mod watchdog;
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// Shows a failed load as a message the user can act on.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    view! {
+        <section class="notice error" role="alert">
+            <p>{error.to_string()}</p>
+        </section>
+    }
+}
+
+/// What an empty list says instead of rows.
+#[component]
+pub fn Empty(title: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <section class="empty">
+            <h2>{title}</h2>
+            <p>{children()}</p>
+        </section>
+    }
+}

@@ -1,0 +1,112 @@
+//! The track list every view uses: number, title with artists, album, date,
+//! duration and badges for what the vault knows of the track.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use vault::model::{ArtistRef, Track};
+
+use super::format;
+
+/// One row of a [`TrackTable`]: a track and its number in the list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub number: i64,
+    pub track: Track,
+}
+
+/// Numbers tracks from `first` (1-based) in the order given.
+pub fn numbered(tracks: Vec<Track>, first: i64) -> Vec<Row> {
+    tracks
+        .into_iter()
+        .enumerate()
+        .map(|(i, track)| Row { number: first + i as i64, track })
+        .collect()
+}
+
+/// A table of tracks; `date_label` names the date column (e.g. "Added"), or hides it.
+#[component]
+pub fn TrackTable(
+    #[prop(into)] rows: Signal<Vec<Row>>,
+    caption: String,
+    #[prop(optional)] date_label: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <table class="tracks">
+            <caption class="visually-hidden">{caption}</caption>
+            <thead>
+                <tr>
+                    <th scope="col" class="num">"#"</th>
+                    <th scope="col">"Title"</th>
+                    <th scope="col" class="album">"Album"</th>
+                    {date_label.map(|label| view! { <th scope="col" class="date">{label}</th> })}
+                    <th scope="col" class="dur">"Time"</th>
+                </tr>
+            </thead>
+            <tbody>
+                <For each=move || rows.get() key=|row| (row.number, row.track.id) let:row>
+                    <TrackRow row show_date=date_label.is_some()/>
+                </For>
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn TrackRow(row: Row, show_date: bool) -> impl IntoView {
+    let t = row.track;
+    let album = match (t.album_id, t.album_name) {
+        (Some(id), Some(name)) => Some(view! { <A href=format!("/albums/{id}")>{name}</A> }),
+        _ => None,
+    };
+    let badges = badges(&t.gone_from_spotify_at, &t.download_state, t.explicit);
+    view! {
+        <tr>
+            <td class="num">{row.number}</td>
+            <td class="title">
+                <span class="name">{t.title}</span>
+                {badges}
+                <span class="artists">
+                    <Artists artists=t.artists/>
+                </span>
+            </td>
+            <td class="album">{album}</td>
+            {show_date.then(|| view! { <td class="date">{t.added_at.as_deref().map(format::date).map(str::to_string)}</td> })}
+            <td class="dur">{format::duration(t.duration_ms)}</td>
+        </tr>
+    }
+}
+
+/// Comma-separated artist links, in credit order.
+#[component]
+pub fn Artists(artists: Vec<ArtistRef>) -> impl IntoView {
+    let last = artists.len().saturating_sub(1);
+    artists
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            view! {
+                <A href=format!("/artists/{}", a.id)>{a.name}</A>
+                {(i < last).then_some(", ")}
+            }
+        })
+        .collect_view()
+}
+
+fn badges(gone: &Option<String>, state: &Option<String>, explicit: bool) -> impl IntoView {
+    let gone = gone.as_ref().map(|when| {
+        let title = format!("Spotify stopped serving this track on {}", format::date(when));
+        view! { <span class="badge gone" title=title>"Gone from Spotify"</span> }
+    });
+    let state = state.clone().map(|s| {
+        let label = match s.as_str() {
+            "downloaded" => "In vault",
+            "failed" => "Download failed",
+            "skipped" => "Skipped",
+            "queued" => "Queued",
+            _ => "Downloading",
+        };
+        view! { <span class=format!("badge dl-{s}")>{label}</span> }
+    });
+    let explicit = explicit.then(|| view! { <span class="badge explicit" title="Explicit">"E"</span> });
+    view! { {explicit} {gone} {state} }
+}

@@ -1,0 +1,59 @@
+//! An album: its details and tracks in disc and track order.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use vault::model::{Album, Track};
+
+use super::playlists::Cover;
+use super::use_id_param;
+use crate::components::format::count;
+use crate::components::track_table::{Artists, Row, TrackTable};
+use crate::components::ErrorNotice;
+use crate::error::AppError;
+
+/// One album and its tracks.
+#[server]
+pub async fn get_album(id: i64) -> Result<(Album, Vec<Track>), AppError> {
+    let state = crate::state::server_state()?;
+    Ok(state.vault.album(id).await?)
+}
+
+/// The album view.
+#[component]
+pub fn AlbumPage() -> impl IntoView {
+    let id = use_id_param();
+    let data = Resource::new(move || id.get(), get_album);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading album…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(error) => view! { <Title text="Album"/><ErrorNotice error/> }.into_any(),
+                    Ok((album, tracks)) => {
+                        let rows: Vec<Row> = tracks
+                            .into_iter()
+                            .map(|t| Row { number: t.track_number.unwrap_or(0), track: t })
+                            .collect();
+                        let initial = album.name.chars().next().unwrap_or('♪').to_string();
+                        let year = album.release_date.as_deref().and_then(|d| d.get(..4)).map(str::to_string);
+                        view! {
+                            <Title text=album.name.clone()/>
+                            <header class="page-head with-cover">
+                                <Cover url=album.image_url.clone() initial alt=format!("Cover of {}", album.name)/>
+                                <div>
+                                    <p class="kind">{album.album_type.clone()}</p>
+                                    <h1>{album.name.clone()}</h1>
+                                    <p class="summary">
+                                        <Artists artists=album.artists.clone()/>
+                                        {year.map(|y| format!(" · {y}"))}
+                                        {album.total_tracks.map(|n| format!(" · {}", count(n, "track", "tracks")))}
+                                    </p>
+                                </div>
+                            </header>
+                            <TrackTable rows=Signal::stored(rows) caption=format!("Tracks of {}", album.name)/>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,64 @@
+//! An artist: their albums and their tracks in the vault.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use vault::model::{Album, Artist, Track};
+
+use super::playlists::Cover;
+use super::use_id_param;
+use crate::components::track_table::{numbered, TrackTable};
+use crate::components::ErrorNotice;
+use crate::error::AppError;
+
+/// One artist, their albums and their tracks.
+#[server]
+pub async fn get_artist(id: i64) -> Result<(Artist, Vec<Album>, Vec<Track>), AppError> {
+    let state = crate::state::server_state()?;
+    Ok(state.vault.artist(id).await?)
+}
+
+/// The artist view.
+#[component]
+pub fn ArtistPage() -> impl IntoView {
+    let id = use_id_param();
+    let data = Resource::new(move || id.get(), get_artist);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading artist…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(error) => view! { <Title text="Artist"/><ErrorNotice error/> }.into_any(),
+                    Ok((artist, albums, tracks)) => view! {
+                        <Title text=artist.name.clone()/>
+                        <header class="page-head">
+                            <div>
+                                <p class="kind">"Artist"</p>
+                                <h1>{artist.name.clone()}</h1>
+                            </div>
+                        </header>
+                        {(!albums.is_empty()).then(|| view! {
+                            <h2>"Albums"</h2>
+                            <ul class="cards">
+                                {albums.into_iter().map(|a| {
+                                    let initial = a.name.chars().next().unwrap_or('♪').to_string();
+                                    let year = a.release_date.as_deref().and_then(|d| d.get(..4)).map(str::to_string);
+                                    view! {
+                                        <li class="card">
+                                            <A href=format!("/albums/{}", a.id)>
+                                                <Cover url=a.image_url.clone() initial alt=String::new()/>
+                                                <span class="card-title">{a.name}</span>
+                                                <span class="card-sub">{year}</span>
+                                            </A>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        })}
+                        <h2>"Tracks in your vault"</h2>
+                        <TrackTable rows=Signal::stored(numbered(tracks, 1)) caption=format!("Tracks by {}", artist.name)/>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,69 @@
+//! History: what the user listened to, newest first.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use vault::model::{Page, Play};
+
+use crate::components::format::{date_time, duration};
+use crate::components::pager::{use_page, Pager, PAGE_SIZE};
+use crate::components::track_table::Artists;
+use crate::components::{Empty, ErrorNotice};
+use crate::error::AppError;
+
+/// A page of listening history.
+#[server]
+pub async fn plays(page: i64) -> Result<Page<Play>, AppError> {
+    let state = crate::state::server_state()?;
+    Ok(state.vault.history(page * PAGE_SIZE, PAGE_SIZE).await?)
+}
+
+/// The History view.
+#[component]
+pub fn HistoryPage() -> impl IntoView {
+    let page = use_page();
+    let history = Resource::new(move || page.get(), plays);
+    view! {
+        <Title text="History"/>
+        <h1>"Listening history"</h1>
+        <Suspense fallback=|| view! { <p class="loading">"Loading history…"</p> }>
+            {move || Suspend::new(async move {
+                match history.await {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(page) if page.total == 0 => view! {
+                        <Empty title="No listening history yet">
+                            "What you play on Spotify and in Hoard is kept here, newest first."
+                        </Empty>
+                    }.into_any(),
+                    Ok(page) => {
+                        let (offset, total, shown) = (page.offset, page.total, page.items.len());
+                        view! {
+                            <table class="tracks">
+                                <caption class="visually-hidden">"Listening history"</caption>
+                                <thead><tr>
+                                    <th scope="col" class="date">"Played"</th>
+                                    <th scope="col">"Track"</th>
+                                    <th scope="col" class="album">"Where"</th>
+                                    <th scope="col" class="dur">"Time"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {page.items.into_iter().map(|play| view! {
+                                        <tr>
+                                            <td class="date">{date_time(&play.played_at)}</td>
+                                            <td class="title">
+                                                <span class="name">{play.track.title}</span>
+                                                <span class="artists"><Artists artists=play.track.artists/></span>
+                                            </td>
+                                            <td class="album">{if play.source == "hoard" { "Hoard" } else { "Spotify" }}</td>
+                                            <td class="dur">{duration(play.track.duration_ms)}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            <Pager base="/history".to_string() offset shown total/>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
