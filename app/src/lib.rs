@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Hoard's web app: the HTML shell, the router and every view.
 //!
 //! The same code renders on the server (`ssr` feature) and hydrates in the
@@ -53,7 +54,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <a class="skip" href="#main">"Skip to content"</a>
             <header class="top">
-                <A href="/" attr:class="brand">"Hoard"</A>
+                <a href="/" class="brand">"Hoard"</a>
                 <nav aria-label="Main">
                     <A href="/" exact=true>"Library"</A>
                     <A href="/playlists">"Playlists"</A>

@@ -52,7 +52,7 @@ pub fn TrackTable(
 }
 
 #[component]
-fn TrackRow(row: Row, show_date: bool) -> impl IntoView {
+fn TrackRow(row: Row, show_date: bool) -> AnyView {
     let t = row.track;
     let album = match (t.album_id, t.album_name) {
         (Some(id), Some(name)) => Some(view! { <A href=format!("/albums/{id}")>{name}</A> }),
@@ -74,6 +74,7 @@ fn TrackRow(row: Row, show_date: bool) -> impl IntoView {
             <td class="dur">{format::duration(t.duration_ms)}</td>
         </tr>
     }
+    .into_any()
 }
 
 /// Comma-separated artist links, in credit order.

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use vault::model::{Page, Play};
 
 use crate::components::format::{date_time, duration};
-use crate::components::pager::{use_page, Pager, PAGE_SIZE};
+use crate::components::pager::{use_page, Pager};
 use crate::components::track_table::Artists;
 use crate::components::{Empty, ErrorNotice};
 use crate::error::AppError;
@@ -13,6 +13,7 @@ use crate::error::AppError;
 /// A page of listening history.
 #[server]
 pub async fn plays(page: i64) -> Result<Page<Play>, AppError> {
+    use crate::components::pager::PAGE_SIZE;
     let state = crate::state::server_state()?;
     Ok(state.vault.history(page * PAGE_SIZE, PAGE_SIZE).await?)
 }

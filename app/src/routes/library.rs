@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use vault::model::{Page, Track};
 
-use crate::components::pager::{use_page, Pager, PAGE_SIZE};
+use crate::components::pager::{use_page, Pager};
 use crate::components::track_table::{numbered, Row, TrackTable};
 use crate::components::{Empty, ErrorNotice};
 use crate::error::AppError;
@@ -12,6 +12,7 @@ use crate::error::AppError;
 /// A page of liked songs.
 #[server]
 pub async fn liked_songs(page: i64) -> Result<Page<Track>, AppError> {
+    use crate::components::pager::PAGE_SIZE;
     let state = crate::state::server_state()?;
     Ok(state.vault.liked_tracks(page * PAGE_SIZE, PAGE_SIZE).await?)
 }
@@ -22,14 +23,19 @@ pub fn LibraryPage() -> impl IntoView {
     let page = use_page();
     let songs = Resource::new(move || page.get(), liked_songs);
     let filter = RwSignal::new(String::new());
+    // The filter works in the browser only, so it appears once the page is live.
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
     view! {
         <Title text="Library"/>
         <div class="page-head">
             <h1>"Liked songs"</h1>
-            <label class="filter">
-                <span class="visually-hidden">"Filter liked songs on this page"</span>
-                <input type="search" placeholder="Filter by title, artist or album" bind:value=filter/>
-            </label>
+            <Show when=move || live.get()>
+                <label class="filter">
+                    <span class="visually-hidden">"Filter liked songs on this page"</span>
+                    <input type="search" placeholder="Filter by title, artist or album" bind:value=filter/>
+                </label>
+            </Show>
         </div>
         <Suspense fallback=|| view! { <p class="loading">"Loading liked songs…"</p> }>
             {move || Suspend::new(async move {

@@ -7,7 +7,7 @@ use vault::model::{Page, Playlist, PlaylistItem};
 
 use super::use_id_param;
 use crate::components::format::count;
-use crate::components::pager::{use_page, Pager, PAGE_SIZE};
+use crate::components::pager::{use_page, Pager};
 use crate::components::track_table::{Row, TrackTable};
 use crate::components::{Empty, ErrorNotice};
 use crate::error::AppError;
@@ -22,6 +22,7 @@ pub async fn list_playlists() -> Result<Vec<Playlist>, AppError> {
 /// One playlist and a page of its entries.
 #[server]
 pub async fn get_playlist(id: i64, page: i64) -> Result<(Playlist, Page<PlaylistItem>), AppError> {
+    use crate::components::pager::PAGE_SIZE;
     let state = crate::state::server_state()?;
     Ok(state.vault.playlist(id, page * PAGE_SIZE, PAGE_SIZE).await?)
 }

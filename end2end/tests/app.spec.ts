@@ -1,0 +1,129 @@
+// The app shell against a server holding the demo library (vault/examples/seed.rs).
+import { expect, test } from '@playwright/test';
+import { Hoard } from './harness';
+
+let hoard: Hoard;
+test.beforeAll(async () => {
+  hoard = await Hoard.start({ seed: true });
+});
+test.afterAll(async () => {
+  await hoard.dispose();
+});
+
+test('the server renders the library into the HTML before any script runs', async ({ request, browser }) => {
+  const res = await request.get(`${hoard.url}/`);
+  expect(res.status()).toBe(200);
+  const html = await res.text();
+  expect(html).toContain('<h1>Liked songs</h1>');
+  expect(html).toContain('8 liked songs');
+  expect(html).toContain('宇多田ヒカル');
+  expect(html).toContain('Hunter');
+
+  // With scripts off, the page a browser shows is the server's.
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`${hoard.url}/playlists/1`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Nordic Nights ❄');
+  await expect(page.getByRole('row')).toHaveCount(9); // header + 8 tracks
+  // No filter without scripts: it would do nothing.
+  await expect(page.getByRole('searchbox')).toHaveCount(0);
+  await context.close();
+});
+
+test('hydration makes the page live: the filter appears and filters as you type', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${hoard.url}/`);
+  const filter = page.getByRole('searchbox', { name: 'Filter liked songs on this page' });
+  await expect(filter).toBeVisible();
+  const rows = page.locator('table.tracks tbody tr');
+  await expect(rows).toHaveCount(8);
+  await filter.fill('björk');
+  await expect(rows).toHaveCount(3);
+  await expect(rows.first()).toContainText('Björk');
+  await filter.fill('no such song');
+  await expect(rows).toHaveCount(0);
+  await expect(page.getByText('No song on this page matches the filter.')).toBeVisible();
+  await filter.fill('');
+  await expect(rows).toHaveCount(8);
+  expect(errors).toEqual([]);
+});
+
+test('navigation works in the app, and back and forward follow it', async ({ page }) => {
+  await page.goto(`${hoard.url}/`);
+  await expect(page.getByRole('searchbox')).toBeVisible(); // hydrated
+  // A marker on window survives client-side navigation, not a full page load.
+  await page.evaluate(() => ((window as any).__sameDocument = true));
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Playlists' }).click();
+  await expect(page).toHaveURL(`${hoard.url}/playlists`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Playlists');
+  await expect(page.getByRole('link', { name: /Empty for now/ })).toBeVisible();
+
+  await page.getByRole('link', { name: /Nordic Nights/ }).click();
+  await expect(page).toHaveURL(`${hoard.url}/playlists/1`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Nordic Nights ❄');
+  await expect(page).toHaveTitle('Nordic Nights ❄ · Hoard');
+
+  await page.getByRole('link', { name: 'Homogenic' }).first().click();
+  await expect(page).toHaveURL(/\/albums\/\d+$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Homogenic');
+  await expect(page.locator('table.tracks tbody tr')).toHaveCount(4);
+
+  await page.getByRole('link', { name: 'Björk' }).first().click();
+  await expect(page).toHaveURL(/\/artists\/\d+$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Björk');
+
+  await page.goBack();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Homogenic');
+  await page.goBack();
+  await expect(page).toHaveURL(`${hoard.url}/playlists/1`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Nordic Nights ❄');
+  await page.goBack();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Playlists');
+  await page.goForward();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Nordic Nights ❄');
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+});
+
+test('every view has its own address and shows the vault', async ({ page }) => {
+  const views: [string, string, string][] = [
+    ['/downloads', 'Downloads', 'Starálfur'],
+    ['/history', 'Listening history', 'Svefn-g-englar'],
+    ['/settings', 'Settings', 'Liked songs'],
+  ];
+  for (const [path, heading, text] of views) {
+    const res = await page.goto(`${hoard.url}${path}`);
+    expect(res?.status(), path).toBe(200);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(heading);
+    await expect(page.getByRole('main')).toContainText(text);
+  }
+  await expect(page.getByTestId('stats')).toContainText('Tracks11');
+  const missing = await page.goto(`${hoard.url}/no/such/page`);
+  expect(missing?.status()).toBe(404);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Nothing here');
+  const bad = await page.goto(`${hoard.url}/playlists/999`);
+  expect(bad?.status()).toBe(200);
+  await expect(page.getByRole('alert')).toHaveText('Not found in your vault.');
+});
+
+test('the layout fits a 360 px phone and the controls are reachable by keyboard', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  for (const path of ['/', '/playlists', '/playlists/1', '/settings']) {
+    await page.goto(`${hoard.url}${path}`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `horizontal overflow on ${path}`).toBeLessThanOrEqual(0);
+  }
+  await page.goto(`${hoard.url}/`);
+  await expect(page.getByRole('searchbox')).toBeVisible();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Library' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(`${hoard.url}/playlists`);
+  await context.close();
+});

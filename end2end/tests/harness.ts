@@ -1,0 +1,88 @@
+// Starts and stops real Hoard servers for the browser tests: the debug build
+// of the server, a fresh data folder, and optionally the demo library.
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..', '..');
+const bin = (rel: string) => path.join(process.env.HOARD_TARGET_DIR ?? path.join(root, 'target', 'debug'), rel);
+
+/** A free loopback port. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export class Hoard {
+  readonly url: string;
+  private child?: ChildProcess;
+  private log = '';
+
+  private constructor(readonly port: number, readonly dataDir: string) {
+    this.url = `http://127.0.0.1:${port}`;
+  }
+
+  /** A new server on a fresh vault; `seed` writes the demo library first. */
+  static async start(opts: { seed?: boolean } = {}): Promise<Hoard> {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'hoard-e2e-'));
+    if (opts.seed) {
+      execFileSync(bin(path.join('examples', 'seed')), [path.join(dataDir, 'hoard.db')]);
+    }
+    const hoard = new Hoard(await freePort(), dataDir);
+    await hoard.resume();
+    return hoard;
+  }
+
+  /** Starts the server process (again) on the same port and vault. */
+  async resume(): Promise<void> {
+    this.child = spawn(bin('hoard'), [], {
+      cwd: this.dataDir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOARD_LISTEN: `127.0.0.1:${this.port}`,
+        HOARD_DATA_DIR: this.dataDir,
+        HOARD_SITE_DIR: path.join(root, 'target', 'site'),
+        HOARD_LOG: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout?.on('data', (d) => (this.log += d));
+    this.child.stderr?.on('data', (d) => (this.log += d));
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) throw new Error(`hoard exited early:\n${this.log}`);
+      try {
+        const res = await fetch(`${this.url}/health`);
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`hoard did not answer /health within 20 s:\n${this.log}`);
+  }
+
+  /** Stops the server with SIGTERM and waits for it to exit. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+
+  /** Stops the server and removes its vault. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}

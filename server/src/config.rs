@@ -1,0 +1,194 @@
+//! Configuration: built-in defaults, then an optional TOML file, then `HOARD_*`
+//! environment variables (a `.env` file in the working folder counts as
+//! environment). Every value is checked at start; a bad one stops the server
+//! with the name of the setting and what it expects.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// The environment variable that names the configuration file.
+pub const CONFIG_FILE_VAR: &str = "HOARD_CONFIG";
+/// The configuration file read when `HOARD_CONFIG` is not set, if it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "hoard.toml";
+
+/// Hoard's settings. The names are the TOML keys; `HOARD_` plus the name in
+/// capitals is the environment variable (`HOARD_DATA_DIR`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address and port to listen on. Anything but loopback needs `password_hash`.
+    pub listen: SocketAddr,
+    /// The folder for the database and, later, audio files; created at start.
+    pub data_dir: PathBuf,
+    /// The SQLite file; defaults to `hoard.db` in `data_dir`.
+    pub database: Option<PathBuf>,
+    /// The built web assets (`pkg/hoard.js`, `pkg/hoard_bg.wasm`, `pkg/hoard.css`).
+    pub site_dir: PathBuf,
+    /// Argon2 hash of the login password (`hoard hash-password` makes one).
+    pub password_hash: Option<String>,
+    /// How long a login lasts, in days.
+    pub session_days: u32,
+    /// Log filter, in `tracing` syntax (`info`, `hoard=debug,tower_http=info`).
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            data_dir: PathBuf::from("hoard-data"),
+            database: None,
+            site_dir: PathBuf::from("target/site"),
+            password_hash: None,
+            session_days: 30,
+            log: "info".into(),
+        }
+    }
+}
+
+/// A configuration that cannot be used, with the setting at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A value could not be read as the type the setting expects.
+    #[error("{0}")]
+    Parse(String),
+    /// A value was read but is not acceptable.
+    #[error("setting `{setting}` (HOARD_{env}): {problem}")]
+    Invalid { setting: &'static str, env: String, problem: String },
+}
+
+fn invalid(setting: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { setting, env: setting.to_uppercase(), problem: problem.into() }
+}
+
+impl Config {
+    /// Reads the configuration from defaults, the file and the environment, and checks it.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var_os(CONFIG_FILE_VAR).map(PathBuf::from);
+        if let Some(path) = &file {
+            if !path.is_file() {
+                return Err(ConfigError::Parse(format!(
+                    "{CONFIG_FILE_VAR} names {}, which is not a readable file",
+                    path.display()
+                )));
+            }
+        }
+        let file = file.unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE));
+        let config: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(&file))
+            .merge(Env::prefixed("HOARD_").ignore(&["config"]))
+            .extract()
+            .map_err(|e| ConfigError::Parse(describe(e)))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Checks values that parse but are not acceptable.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if let Some(hash) = &self.password_hash {
+            argon2::PasswordHash::new(hash).map_err(|_| {
+                invalid("password_hash", "must be an Argon2 hash such as `hoard hash-password` prints ($argon2id$...)")
+            })?;
+        } else if !self.listen.ip().is_loopback() {
+            return Err(invalid(
+                "listen",
+                format!(
+                    "{} is reachable from other machines, and no password is set; \
+                     set password_hash (HOARD_PASSWORD_HASH) first, or listen on 127.0.0.1",
+                    self.listen
+                ),
+            ));
+        }
+        if self.session_days == 0 {
+            return Err(invalid("session_days", "must be at least 1"));
+        }
+        if self.data_dir.as_os_str().is_empty() {
+            return Err(invalid("data_dir", "must not be empty"));
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log)
+            .map_err(|e| invalid("log", format!("is not a valid log filter: {e}")))?;
+        Ok(())
+    }
+
+    /// The SQLite file to open.
+    pub fn database_path(&self) -> PathBuf {
+        self.database.clone().unwrap_or_else(|| self.data_dir.join("hoard.db"))
+    }
+
+    /// Whether a login is required.
+    pub fn password_protected(&self) -> bool {
+        self.password_hash.is_some()
+    }
+}
+
+/// Figment's message, with the setting's name and where the value came from.
+fn describe(e: figment::Error) -> String {
+    e.into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let origin = e.metadata.as_ref().map(|m| m.name.to_string()).unwrap_or_default();
+            let what = match &e.kind {
+                figment::error::Kind::UnknownField(field, _) => format!("unknown setting `{field}`"),
+                kind => kind.to_string(),
+            };
+            if key.is_empty() {
+                format!("configuration: {what} ({origin})")
+            } else {
+                format!("setting `{key}` (HOARD_{}): {what} (from {origin})", key.to_uppercase())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Creates the data folder (and the database's folder) if needed.
+pub fn prepare_dirs(config: &Config) -> Result<(), ConfigError> {
+    create_dir(&config.data_dir, "data_dir")?;
+    if let Some(parent) = config.database_path().parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_dir(parent, "database")?;
+    }
+    Ok(())
+}
+
+fn create_dir(path: &Path, setting: &'static str) -> Result<(), ConfigError> {
+    std::fs::create_dir_all(path)
+        .map_err(|e| invalid(setting, format!("cannot create folder {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_listen_on_loopback_without_a_password() {
+        let config = Config::default();
+        assert!(config.listen.ip().is_loopback());
+        assert!(config.check().is_ok());
+        assert_eq!(config.database_path(), PathBuf::from("hoard-data/hoard.db"));
+    }
+
+    #[test]
+    fn the_lan_without_a_password_is_refused_by_name() {
+        let config = Config { listen: "0.0.0.0:3000".parse().expect("addr"), ..Config::default() };
+        let message = config.check().expect_err("must refuse").to_string();
+        assert!(message.contains("`listen`"), "{message}");
+        assert!(message.contains("password_hash"), "{message}");
+    }
+
+    #[test]
+    fn a_password_hash_that_is_not_argon2_is_refused() {
+        let config = Config { password_hash: Some("hunter2".into()), ..Config::default() };
+        let message = config.check().expect_err("must refuse").to_string();
+        assert!(message.contains("`password_hash`"), "{message}");
+    }
+
+    #[test]
+    fn a_bad_log_filter_is_refused() {
+        let config = Config { log: "info,[[[".into(), ..Config::default() };
+        assert!(config.check().expect_err("must refuse").to_string().contains("`log`"));
+    }
+}

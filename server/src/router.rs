@@ -1,0 +1,77 @@
+//! The HTTP surface: the Leptos app and its server functions, the health
+//! check, login and logout, and the static assets, behind the session layer.
+
+use std::sync::Arc;
+
+use app::state::ServerState;
+use app::{shell, App};
+use axum::extract::{FromRef, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{middleware, Json, Router};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::auth;
+
+/// Everything a request handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub server: ServerState,
+    pub password_hash: Option<Arc<str>>,
+    pub session_days: u32,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Builds the router for the whole server.
+pub fn build(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let server = state.server.clone();
+    let context = move || provide_context(server.clone());
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/health", get(health))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::require_session))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// `GET /health`: 200 when the server and its database answer, 503 otherwise.
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    let headers = [(header::CACHE_CONTROL, "no-store")];
+    match state.server.vault.ping().await {
+        Ok(()) => (StatusCode::OK, headers, Json(serde_json::json!({ "status": "ok" }))),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database not answering");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                headers,
+                Json(serde_json::json!({ "status": "database unavailable" })),
+            )
+        }
+    }
+}
