@@ -24,16 +24,26 @@ pub const COOKIE: &str = "hoard_session";
 
 /// Paths that answer without a session.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/login" | "/health" | "/favicon.svg" | "/robots.txt") || path.starts_with("/pkg/")
+    matches!(path, "/login" | "/health" | "/favicon.svg" | "/robots.txt")
+        || path.starts_with("/pkg/")
 }
 
 /// Lets a request through when no password is set, the path is public, or the session is valid.
-pub async fn require_session(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn require_session(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     if state.password_hash.is_none() || is_public(request.uri().path()) {
         return next.run(request).await;
     }
     if let Some(token) = session_token(request.headers()) {
-        match state.server.vault.session_is_valid(&hash_token(&token)).await {
+        match state
+            .server
+            .vault
+            .session_is_valid(&hash_token(&token))
+            .await
+        {
             Ok(true) => return next.run(request).await,
             Ok(false) => {}
             Err(e) => {
@@ -43,8 +53,15 @@ pub async fn require_session(State(state): State<AppState>, request: Request, ne
         }
     }
     if request.method() == Method::GET {
-        let next_path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        let target = format!("/login?next={}", percent_encoding::utf8_percent_encode(next_path, percent_encoding::NON_ALPHANUMERIC));
+        let next_path = request
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        let target = format!(
+            "/login?next={}",
+            percent_encoding::utf8_percent_encode(next_path, percent_encoding::NON_ALPHANUMERIC)
+        );
         Redirect::to(&target).into_response()
     } else {
         (StatusCode::UNAUTHORIZED, "Sign in first.").into_response()
@@ -93,7 +110,12 @@ pub async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -
     };
     let lifetime = Duration::from_secs(u64::from(state.session_days) * 24 * 3600);
     let expires = time_after(lifetime);
-    if let Err(e) = state.server.vault.create_session(&hash_token(&token), &expires).await {
+    if let Err(e) = state
+        .server
+        .vault
+        .create_session(&hash_token(&token), &expires)
+        .await
+    {
         tracing::error!(error = %e, "could not store a session");
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
@@ -128,7 +150,11 @@ pub fn hash_password(password: &str) -> Result<String, String> {
 
 fn verify_password(hash: &str, password: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -176,12 +202,20 @@ fn safe_next(next: Option<&str>) -> String {
 }
 
 fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn login_html(next: &str, error: Option<&str>) -> String {
     let error = error
-        .map(|e| format!(r#"<p class="notice error" role="alert">{}</p>"#, escape_html(e)))
+        .map(|e| {
+            format!(
+                r#"<p class="notice error" role="alert">{}</p>"#,
+                escape_html(e)
+            )
+        })
         .unwrap_or_default();
     format!(
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -219,7 +253,10 @@ mod tests {
     #[test]
     fn the_session_cookie_is_found_among_others() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, "a=1; hoard_session=abc; b=2".parse().expect("header"));
+        headers.insert(
+            header::COOKIE,
+            "a=1; hoard_session=abc; b=2".parse().expect("header"),
+        );
         assert_eq!(session_token(&headers).as_deref(), Some("abc"));
         headers.insert(header::COOKIE, "hoard_session=".parse().expect("header"));
         assert_eq!(session_token(&headers), None);

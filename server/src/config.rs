@@ -58,11 +58,19 @@ pub enum ConfigError {
     Parse(String),
     /// A value was read but is not acceptable.
     #[error("setting `{setting}` (HOARD_{env}): {problem}")]
-    Invalid { setting: &'static str, env: String, problem: String },
+    Invalid {
+        setting: &'static str,
+        env: String,
+        problem: String,
+    },
 }
 
 fn invalid(setting: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { setting, env: setting.to_uppercase(), problem: problem.into() }
+    ConfigError::Invalid {
+        setting,
+        env: setting.to_uppercase(),
+        problem: problem.into(),
+    }
 }
 
 impl Config {
@@ -91,7 +99,10 @@ impl Config {
     pub fn check(&self) -> Result<(), ConfigError> {
         if let Some(hash) = &self.password_hash {
             argon2::PasswordHash::new(hash).map_err(|_| {
-                invalid("password_hash", "must be an Argon2 hash such as `hoard hash-password` prints ($argon2id$...)")
+                invalid(
+                    "password_hash",
+                    "must be an Argon2 hash such as `hoard hash-password` prints ($argon2id$...)",
+                )
             })?;
         } else if !self.listen.ip().is_loopback() {
             return Err(invalid(
@@ -116,7 +127,9 @@ impl Config {
 
     /// The SQLite file to open.
     pub fn database_path(&self) -> PathBuf {
-        self.database.clone().unwrap_or_else(|| self.data_dir.join("hoard.db"))
+        self.database
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("hoard.db"))
     }
 
     /// Whether a login is required.
@@ -130,15 +143,26 @@ fn describe(e: figment::Error) -> String {
     e.into_iter()
         .map(|e| {
             let key = e.path.join(".");
-            let origin = e.metadata.as_ref().map(|m| m.name.to_string()).unwrap_or_default();
+            let origin = match &e.metadata {
+                Some(m) => match &m.source {
+                    Some(source) => format!("{} {source}", m.name),
+                    None => m.name.to_string(),
+                },
+                None => String::new(),
+            };
             let what = match &e.kind {
-                figment::error::Kind::UnknownField(field, _) => format!("unknown setting `{field}`"),
+                figment::error::Kind::UnknownField(field, _) => {
+                    format!("unknown setting `{field}`")
+                }
                 kind => kind.to_string(),
             };
             if key.is_empty() {
                 format!("configuration: {what} ({origin})")
             } else {
-                format!("setting `{key}` (HOARD_{}): {what} (from {origin})", key.to_uppercase())
+                format!(
+                    "setting `{key}` (HOARD_{}): {what} (from {origin})",
+                    key.to_uppercase()
+                )
             }
         })
         .collect::<Vec<_>>()
@@ -148,15 +172,23 @@ fn describe(e: figment::Error) -> String {
 /// Creates the data folder (and the database's folder) if needed.
 pub fn prepare_dirs(config: &Config) -> Result<(), ConfigError> {
     create_dir(&config.data_dir, "data_dir")?;
-    if let Some(parent) = config.database_path().parent().filter(|p| !p.as_os_str().is_empty()) {
+    if let Some(parent) = config
+        .database_path()
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
         create_dir(parent, "database")?;
     }
     Ok(())
 }
 
 fn create_dir(path: &Path, setting: &'static str) -> Result<(), ConfigError> {
-    std::fs::create_dir_all(path)
-        .map_err(|e| invalid(setting, format!("cannot create folder {}: {e}", path.display())))
+    std::fs::create_dir_all(path).map_err(|e| {
+        invalid(
+            setting,
+            format!("cannot create folder {}: {e}", path.display()),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -173,7 +205,10 @@ mod tests {
 
     #[test]
     fn the_lan_without_a_password_is_refused_by_name() {
-        let config = Config { listen: "0.0.0.0:3000".parse().expect("addr"), ..Config::default() };
+        let config = Config {
+            listen: "0.0.0.0:3000".parse().expect("addr"),
+            ..Config::default()
+        };
         let message = config.check().expect_err("must refuse").to_string();
         assert!(message.contains("`listen`"), "{message}");
         assert!(message.contains("password_hash"), "{message}");
@@ -181,14 +216,24 @@ mod tests {
 
     #[test]
     fn a_password_hash_that_is_not_argon2_is_refused() {
-        let config = Config { password_hash: Some("hunter2".into()), ..Config::default() };
+        let config = Config {
+            password_hash: Some("hunter2".into()),
+            ..Config::default()
+        };
         let message = config.check().expect_err("must refuse").to_string();
         assert!(message.contains("`password_hash`"), "{message}");
     }
 
     #[test]
     fn a_bad_log_filter_is_refused() {
-        let config = Config { log: "info,[[[".into(), ..Config::default() };
-        assert!(config.check().expect_err("must refuse").to_string().contains("`log`"));
+        let config = Config {
+            log: "info,[[[".into(),
+            ..Config::default()
+        };
+        assert!(config
+            .check()
+            .expect_err("must refuse")
+            .to_string()
+            .contains("`log`"));
     }
 }

@@ -72,7 +72,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let vault = vault::Vault::open(&database)
         .await
         .with_context(|| format!("cannot open the database {}", database.display()))?;
-    if !config.site_dir.join("pkg").join(format!("{}.js", app::OUTPUT_NAME)).is_file() {
+    if !config
+        .site_dir
+        .join("pkg")
+        .join(format!("{}.js", app::OUTPUT_NAME))
+        .is_file()
+    {
         tracing::warn!(
             site_dir = %config.site_dir.display(),
             "the built web assets are missing: pages render but will not come alive; run scripts/build-site"
@@ -93,7 +98,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     };
     let state = router::AppState {
         leptos_options,
-        server: ServerState { vault: vault.clone(), info },
+        server: ServerState {
+            vault: vault.clone(),
+            info,
+        },
         password_hash: config.password_hash.as_deref().map(Arc::from),
         session_days: config.session_days,
     };

@@ -41,9 +41,17 @@ pub fn build(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
-        .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
-        .layer(middleware::from_fn_with_state(state.clone(), auth::require_session))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_session,
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -64,7 +72,11 @@ pub fn build(state: AppState) -> Router {
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
     let headers = [(header::CACHE_CONTROL, "no-store")];
     match state.server.vault.ping().await {
-        Ok(()) => (StatusCode::OK, headers, Json(serde_json::json!({ "status": "ok" }))),
+        Ok(()) => (
+            StatusCode::OK,
+            headers,
+            Json(serde_json::json!({ "status": "ok" })),
+        ),
         Err(e) => {
             tracing::error!(error = %e, "health check: database not answering");
             (

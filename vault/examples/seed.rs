@@ -9,12 +9,19 @@ use vault::model::{NewAlbum, NewArtist, NewPlaylist, NewTrack};
 use vault::Vault;
 
 fn artist(id: &str, name: &str) -> NewArtist {
-    NewArtist { spotify_id: Some(id.into()), name: name.into(), image_url: None }
+    NewArtist {
+        spotify_id: Some(id.into()),
+        name: name.into(),
+        image_url: None,
+    }
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path: PathBuf = std::env::args_os().nth(1).ok_or("usage: seed PATH_TO_DB")?.into();
+    let path: PathBuf = std::env::args_os()
+        .nth(1)
+        .ok_or("usage: seed PATH_TO_DB")?
+        .into();
     let vault = Vault::open(&path).await?;
     let mut tx = vault.begin().await?;
 
@@ -22,9 +29,32 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bjork = artist("7w29UYBi0qsHi5RTcv3lmA", "Björk");
     let yoko = artist("1SS4gyBk3pPGHeZjXVC3Ea", "宇多田ヒカル");
     let albums = [
-        ("1Ag1lGyI6iSpZsGeNQpNsc", "Ágætis byrjun", "1999-06-12", vec![sigur.clone()], vec!["Svefn-g-englar", "Starálfur", "Flugufrelsarinn", "Olsen Olsen"]),
-        ("3eOGYzJKqAkBlnUjnZHQKo", "Homogenic", "1997-09-22", vec![bjork.clone()], vec!["Hunter", "Jóga", "Unravel", "Bachelorette"]),
-        ("5jOMz3zRlXLdPdYwCQlWnQ", "First Love", "1999-03-10", vec![yoko.clone()], vec!["Automatic", "Movin' on without you", "First Love"]),
+        (
+            "1Ag1lGyI6iSpZsGeNQpNsc",
+            "Ágætis byrjun",
+            "1999-06-12",
+            vec![sigur.clone()],
+            vec![
+                "Svefn-g-englar",
+                "Starálfur",
+                "Flugufrelsarinn",
+                "Olsen Olsen",
+            ],
+        ),
+        (
+            "3eOGYzJKqAkBlnUjnZHQKo",
+            "Homogenic",
+            "1997-09-22",
+            vec![bjork.clone()],
+            vec!["Hunter", "Jóga", "Unravel", "Bachelorette"],
+        ),
+        (
+            "5jOMz3zRlXLdPdYwCQlWnQ",
+            "First Love",
+            "1999-03-10",
+            vec![yoko.clone()],
+            vec!["Automatic", "Movin' on without you", "First Love"],
+        ),
     ];
     let mut track_ids = Vec::new();
     for (a, (album_id, album_name, date, album_artists, titles)) in albums.iter().enumerate() {
@@ -58,7 +88,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     for (i, track_id) in track_ids.iter().enumerate() {
         if i % 3 != 2 {
-            Vault::like_track(&mut tx, *track_id, &format!("2026-10-{:02}T12:00:00Z", i + 1)).await?;
+            Vault::like_track(
+                &mut tx,
+                *track_id,
+                &format!("2026-10-{:02}T12:00:00Z", i + 1),
+            )
+            .await?;
         }
     }
     let playlist = NewPlaylist {
@@ -74,9 +109,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let playlist_id = Vault::upsert_playlist(&mut tx, &playlist).await?;
     for (position, track_id) in track_ids.iter().take(8).enumerate() {
-        Vault::add_playlist_track(&mut tx, playlist_id, position as i64, *track_id, Some("2026-09-01T08:00:00Z")).await?;
+        Vault::add_playlist_track(
+            &mut tx,
+            playlist_id,
+            position as i64,
+            *track_id,
+            Some("2026-09-01T08:00:00Z"),
+        )
+        .await?;
     }
-    let empty = NewPlaylist { spotify_id: Some("0emptyPlaylist000000000".into()), name: "Empty for now".into(), ..playlist };
+    let empty = NewPlaylist {
+        spotify_id: Some("0emptyPlaylist000000000".into()),
+        name: "Empty for now".into(),
+        ..playlist
+    };
     Vault::upsert_playlist(&mut tx, &empty).await?;
     Vault::record_play(&mut tx, track_ids[0], "2026-11-20T21:15:00Z", "spotify").await?;
     Vault::record_play(&mut tx, track_ids[5], "2026-11-21T07:30:00Z", "spotify").await?;

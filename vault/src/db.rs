@@ -49,7 +49,10 @@ impl Vault {
             .max_connections(connections)
             .connect_with(options)
             .await?;
-        MIGRATOR.run(&pool).await.map_err(|e| DbError::Migration(e.to_string()))?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| DbError::Migration(e.to_string()))?;
         Ok(Self { pool })
     }
 

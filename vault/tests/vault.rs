@@ -6,7 +6,11 @@ use vault::{DbError, Vault};
 fn track(id: &str, title: &str, artists: &[(&str, &str)], album: (&str, &str)) -> NewTrack {
     let artists: Vec<NewArtist> = artists
         .iter()
-        .map(|(id, name)| NewArtist { spotify_id: Some((*id).into()), name: (*name).into(), image_url: None })
+        .map(|(id, name)| NewArtist {
+            spotify_id: Some((*id).into()),
+            name: (*name).into(),
+            image_url: None,
+        })
         .collect();
     NewTrack {
         spotify_id: Some(id.into()),
@@ -32,7 +36,9 @@ fn track(id: &str, title: &str, artists: &[(&str, &str)], album: (&str, &str)) -
 
 async fn file_vault() -> (tempfile::TempDir, Vault) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let vault = Vault::open(&dir.path().join("hoard.db")).await.expect("open");
+    let vault = Vault::open(&dir.path().join("hoard.db"))
+        .await
+        .expect("open");
     (dir, vault)
 }
 
@@ -48,13 +54,27 @@ async fn an_empty_vault_lists_nothing() {
 #[tokio::test]
 async fn upserting_the_same_track_twice_keeps_one_row_and_its_ordered_artists() {
     let (_dir, vault) = file_vault().await;
-    let t = track("t1", "Hyperballad", &[("a1", "Björk"), ("a2", "Guest")], ("al1", "Post"));
+    let t = track(
+        "t1",
+        "Hyperballad",
+        &[("a1", "Björk"), ("a2", "Guest")],
+        ("al1", "Post"),
+    );
     let mut tx = vault.begin().await.expect("tx");
     let first = Vault::upsert_track(&mut tx, &t).await.expect("upsert");
-    let renamed = NewTrack { title: "Hyperballad (Remastered)".into(), ..t.clone() };
-    let second = Vault::upsert_track(&mut tx, &renamed).await.expect("upsert again");
-    Vault::like_track(&mut tx, first, "2026-01-02T03:04:05Z").await.expect("like");
-    Vault::like_track(&mut tx, first, "2026-01-02T03:04:05Z").await.expect("like again");
+    let renamed = NewTrack {
+        title: "Hyperballad (Remastered)".into(),
+        ..t.clone()
+    };
+    let second = Vault::upsert_track(&mut tx, &renamed)
+        .await
+        .expect("upsert again");
+    Vault::like_track(&mut tx, first, "2026-01-02T03:04:05Z")
+        .await
+        .expect("like");
+    Vault::like_track(&mut tx, first, "2026-01-02T03:04:05Z")
+        .await
+        .expect("like again");
     tx.commit().await.expect("commit");
     assert_eq!(first, second);
 
@@ -67,7 +87,10 @@ async fn upserting_the_same_track_twice_keeps_one_row_and_its_ordered_artists() 
     assert_eq!(row.album_name.as_deref(), Some("Post"));
     assert_eq!(row.added_at.as_deref(), Some("2026-01-02T03:04:05Z"));
     let stats = vault.stats().await.expect("stats");
-    assert_eq!((stats.tracks, stats.artists, stats.albums, stats.liked), (1, 2, 1, 1));
+    assert_eq!(
+        (stats.tracks, stats.artists, stats.albums, stats.liked),
+        (1, 2, 1, 1)
+    );
 }
 
 #[tokio::test]
@@ -75,15 +98,33 @@ async fn liked_songs_are_newest_first_and_paged() {
     let (_dir, vault) = file_vault().await;
     let mut tx = vault.begin().await.expect("tx");
     for i in 0..250 {
-        let id = Vault::upsert_track(&mut tx, &track(&format!("t{i}"), &format!("Song {i}"), &[("a", "A")], ("al", "Al")))
-            .await
-            .expect("upsert");
-        Vault::like_track(&mut tx, id, &format!("2026-01-01T00:{:02}:{:02}Z", i / 60, i % 60)).await.expect("like");
+        let id = Vault::upsert_track(
+            &mut tx,
+            &track(
+                &format!("t{i}"),
+                &format!("Song {i}"),
+                &[("a", "A")],
+                ("al", "Al"),
+            ),
+        )
+        .await
+        .expect("upsert");
+        Vault::like_track(
+            &mut tx,
+            id,
+            &format!("2026-01-01T00:{:02}:{:02}Z", i / 60, i % 60),
+        )
+        .await
+        .expect("like");
     }
     tx.commit().await.expect("commit");
     let page = vault.liked_tracks(0, 10_000).await.expect("page");
     assert_eq!(page.total, 250);
-    assert_eq!(page.items.len(), vault::library::MAX_PAGE as usize, "a page is capped");
+    assert_eq!(
+        page.items.len(),
+        vault::library::MAX_PAGE as usize,
+        "a page is capped"
+    );
     assert_eq!(page.items[0].title, "Song 249");
     let last = vault.liked_tracks(240, 50).await.expect("last page");
     assert_eq!(last.items.len(), 10);
@@ -94,8 +135,15 @@ async fn liked_songs_are_newest_first_and_paged() {
 async fn an_unliked_track_stays_in_the_vault() {
     let (_dir, vault) = file_vault().await;
     let mut tx = vault.begin().await.expect("tx");
-    let id = Vault::upsert_track(&mut tx, &track("t1", "Jóga", &[("a", "Björk")], ("al", "Homogenic"))).await.expect("upsert");
-    Vault::like_track(&mut tx, id, "2026-01-01T00:00:00Z").await.expect("like");
+    let id = Vault::upsert_track(
+        &mut tx,
+        &track("t1", "Jóga", &[("a", "Björk")], ("al", "Homogenic")),
+    )
+    .await
+    .expect("upsert");
+    Vault::like_track(&mut tx, id, "2026-01-01T00:00:00Z")
+        .await
+        .expect("like");
     Vault::unlike_track(&mut tx, id).await.expect("unlike");
     tx.commit().await.expect("commit");
     assert_eq!(vault.liked_tracks(0, 50).await.expect("liked").total, 0);
@@ -110,33 +158,68 @@ async fn an_unliked_track_stays_in_the_vault() {
 async fn a_playlist_lists_its_tracks_in_order_and_artists_their_albums() {
     let (_dir, vault) = file_vault().await;
     let mut tx = vault.begin().await.expect("tx");
-    let p = NewPlaylist { spotify_id: Some("p1".into()), name: "Mix".into(), snapshot_id: Some("s1".into()), ..Default::default() };
+    let p = NewPlaylist {
+        spotify_id: Some("p1".into()),
+        name: "Mix".into(),
+        snapshot_id: Some("s1".into()),
+        ..Default::default()
+    };
     let pid = Vault::upsert_playlist(&mut tx, &p).await.expect("playlist");
-    let b = Vault::upsert_track(&mut tx, &track("t2", "B", &[("a", "Artist")], ("al", "Album"))).await.expect("b");
-    let a = Vault::upsert_track(&mut tx, &track("t1", "A", &[("a", "Artist")], ("al", "Album"))).await.expect("a");
-    Vault::add_playlist_track(&mut tx, pid, 0, b, None).await.expect("add");
-    Vault::add_playlist_track(&mut tx, pid, 1, a, None).await.expect("add");
+    let b = Vault::upsert_track(
+        &mut tx,
+        &track("t2", "B", &[("a", "Artist")], ("al", "Album")),
+    )
+    .await
+    .expect("b");
+    let a = Vault::upsert_track(
+        &mut tx,
+        &track("t1", "A", &[("a", "Artist")], ("al", "Album")),
+    )
+    .await
+    .expect("a");
+    Vault::add_playlist_track(&mut tx, pid, 0, b, None)
+        .await
+        .expect("add");
+    Vault::add_playlist_track(&mut tx, pid, 1, a, None)
+        .await
+        .expect("add");
     tx.commit().await.expect("commit");
 
     let (playlist, items) = vault.playlist(pid, 0, 50).await.expect("playlist");
     assert_eq!((playlist.name.as_str(), playlist.item_count), ("Mix", 2));
-    let titles: Vec<String> = items.items.iter().filter_map(|i| i.track.as_ref().map(|t| t.title.clone())).collect();
+    let titles: Vec<String> = items
+        .items
+        .iter()
+        .filter_map(|i| i.track.as_ref().map(|t| t.title.clone()))
+        .collect();
     assert_eq!(titles, ["B", "A"]);
 
     let (artist, albums, tracks) = vault.artist(1).await.expect("artist");
     assert_eq!(artist.name, "Artist");
     assert_eq!(albums.len(), 1);
     assert_eq!(tracks.len(), 2);
-    assert!(matches!(vault.playlist(999, 0, 50).await, Err(DbError::NotFound)));
+    assert!(matches!(
+        vault.playlist(999, 0, 50).await,
+        Err(DbError::NotFound)
+    ));
 }
 
 #[tokio::test]
 async fn history_and_downloads_show_their_tracks() {
     let (_dir, vault) = file_vault().await;
     let mut tx = vault.begin().await.expect("tx");
-    let id = Vault::upsert_track(&mut tx, &track("t1", "Unravel", &[("a", "Björk")], ("al", "Homogenic"))).await.expect("upsert");
-    Vault::record_play(&mut tx, id, "2026-11-01T10:00:00Z", "spotify").await.expect("play");
-    Vault::record_play(&mut tx, id, "2026-11-01T10:00:00Z", "spotify").await.expect("same play again");
+    let id = Vault::upsert_track(
+        &mut tx,
+        &track("t1", "Unravel", &[("a", "Björk")], ("al", "Homogenic")),
+    )
+    .await
+    .expect("upsert");
+    Vault::record_play(&mut tx, id, "2026-11-01T10:00:00Z", "spotify")
+        .await
+        .expect("play");
+    Vault::record_play(&mut tx, id, "2026-11-01T10:00:00Z", "spotify")
+        .await
+        .expect("same play again");
     Vault::queue_download(&mut tx, id).await.expect("queue");
     tx.commit().await.expect("commit");
     let history = vault.history(0, 50).await.expect("history");

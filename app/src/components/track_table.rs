@@ -19,7 +19,10 @@ pub fn numbered(tracks: Vec<Track>, first: i64) -> Vec<Row> {
     tracks
         .into_iter()
         .enumerate()
-        .map(|(i, track)| Row { number: first + i as i64, track })
+        .map(|(i, track)| Row {
+            number: first + i as i64,
+            track,
+        })
         .collect()
 }
 
@@ -95,7 +98,10 @@ pub fn Artists(artists: Vec<ArtistRef>) -> impl IntoView {
 
 fn badges(gone: &Option<String>, state: &Option<String>, explicit: bool) -> impl IntoView {
     let gone = gone.as_ref().map(|when| {
-        let title = format!("Spotify stopped serving this track on {}", format::date(when));
+        let title = format!(
+            "Spotify stopped serving this track on {}",
+            format::date(when)
+        );
         view! { <span class="badge gone" title=title>"Gone from Spotify"</span> }
     });
     let state = state.clone().map(|s| {
@@ -108,6 +114,7 @@ fn badges(gone: &Option<String>, state: &Option<String>, explicit: bool) -> impl
         };
         view! { <span class=format!("badge dl-{s}")>{label}</span> }
     });
-    let explicit = explicit.then(|| view! { <span class="badge explicit" title="Explicit">"E"</span> });
+    let explicit =
+        explicit.then(|| view! { <span class="badge explicit" title="Explicit">"E"</span> });
     view! { {explicit} {gone} {state} }
 }

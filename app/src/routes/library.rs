@@ -14,7 +14,10 @@ use crate::error::AppError;
 pub async fn liked_songs(page: i64) -> Result<Page<Track>, AppError> {
     use crate::components::pager::PAGE_SIZE;
     let state = crate::state::server_state()?;
-    Ok(state.vault.liked_tracks(page * PAGE_SIZE, PAGE_SIZE).await?)
+    Ok(state
+        .vault
+        .liked_tracks(page * PAGE_SIZE, PAGE_SIZE)
+        .await?)
 }
 
 /// Liked songs, with a filter over the rows on screen.
@@ -99,7 +102,10 @@ mod tests {
                 id: 1,
                 spotify_id: None,
                 title: title.into(),
-                artists: vec![ArtistRef { id: 1, name: artist.into() }],
+                artists: vec![ArtistRef {
+                    id: 1,
+                    name: artist.into(),
+                }],
                 album_id: Some(1),
                 album_name: Some(album.into()),
                 image_url: None,
@@ -117,7 +123,10 @@ mod tests {
 
     #[test]
     fn the_filter_matches_every_word_across_title_artist_and_album() {
-        let rows = vec![row("Jóga", "Björk", "Homogenic"), row("Hoppípolla", "Sigur Rós", "Takk...")];
+        let rows = vec![
+            row("Jóga", "Björk", "Homogenic"),
+            row("Hoppípolla", "Sigur Rós", "Takk..."),
+        ];
         assert_eq!(matching(&rows, "").len(), 2);
         assert_eq!(matching(&rows, "björk").len(), 1);
         assert_eq!(matching(&rows, "SIGUR takk")[0].track.title, "Hoppípolla");

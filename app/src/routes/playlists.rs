@@ -24,7 +24,10 @@ pub async fn list_playlists() -> Result<Vec<Playlist>, AppError> {
 pub async fn get_playlist(id: i64, page: i64) -> Result<(Playlist, Page<PlaylistItem>), AppError> {
     use crate::components::pager::PAGE_SIZE;
     let state = crate::state::server_state()?;
-    Ok(state.vault.playlist(id, page * PAGE_SIZE, PAGE_SIZE).await?)
+    Ok(state
+        .vault
+        .playlist(id, page * PAGE_SIZE, PAGE_SIZE)
+        .await?)
 }
 
 /// The grid of playlists.
@@ -77,7 +80,10 @@ fn PlaylistCard(p: Playlist) -> impl IntoView {
 #[component]
 pub fn Cover(url: Option<String>, initial: String, alt: String) -> impl IntoView {
     match url {
-        Some(src) => view! { <img class="cover" src=src alt=alt loading="lazy" width="160" height="160"/> }.into_any(),
+        Some(src) => {
+            view! { <img class="cover" src=src alt=alt loading="lazy" width="160" height="160"/> }
+                .into_any()
+        }
         None => view! { <span class="cover tile" aria-hidden="true">{initial}</span> }.into_any(),
     }
 }
@@ -87,7 +93,10 @@ pub fn Cover(url: Option<String>, initial: String, alt: String) -> impl IntoView
 pub fn PlaylistPage() -> impl IntoView {
     let id = use_id_param();
     let page = use_page();
-    let data = Resource::new(move || (id.get(), page.get()), |(id, page)| get_playlist(id, page));
+    let data = Resource::new(
+        move || (id.get(), page.get()),
+        |(id, page)| get_playlist(id, page),
+    );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading playlist…"</p> }>
             {move || Suspend::new(async move {
@@ -107,7 +116,10 @@ fn PlaylistView(p: Playlist, items: Page<PlaylistItem>) -> impl IntoView {
     let mut others = Vec::new();
     for item in items.items {
         match item.track {
-            Some(track) => rows.push(Row { number: item.position + 1, track }),
+            Some(track) => rows.push(Row {
+                number: item.position + 1,
+                track,
+            }),
             None => others.push(item),
         }
     }

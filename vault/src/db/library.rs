@@ -5,8 +5,8 @@
 use serde::Deserialize;
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 
-use crate::model::*;
 use super::{now_text, DbResult, Vault};
+use crate::model::*;
 
 /// The most rows any list query returns at once.
 pub const MAX_PAGE: i64 = 200;
@@ -26,7 +26,10 @@ const TRACK_JOINS: &str =
 /// `SELECT` of track rows, with `added` as their date, `extra` columns after
 /// theirs, and `tail` (joins, `WHERE`, `ORDER BY`) after the track joins.
 fn track_query(added: &str, extra: &str, tail: &str) -> String {
-    format!("SELECT {}{extra} FROM {TRACK_JOINS} {tail}", TRACK_COLUMNS.replace("{added}", added))
+    format!(
+        "SELECT {}{extra} FROM {TRACK_JOINS} {tail}",
+        TRACK_COLUMNS.replace("{added}", added)
+    )
 }
 
 #[derive(sqlx::FromRow)]
@@ -80,7 +83,10 @@ fn parse_artists(json: Option<&str>) -> Vec<ArtistRef> {
         .and_then(|j| serde_json::from_str(j).ok())
         .unwrap_or_default();
     raw.into_iter()
-        .map(|r| ArtistRef { id: r.id, name: r.name })
+        .map(|r| ArtistRef {
+            id: r.id,
+            name: r.name,
+        })
         .collect()
 }
 
@@ -98,13 +104,17 @@ impl Vault {
 
     /// Inserts or updates an artist by Spotify ID and returns its vault id.
     pub async fn upsert_artist(conn: &mut SqliteConnection, artist: &NewArtist) -> DbResult<Id> {
-        if let Some(existing) = find_by_spotify_id(conn, "artists", artist.spotify_id.as_deref()).await? {
-            sqlx::query("UPDATE artists SET name = ?, image_url = COALESCE(?, image_url) WHERE id = ?")
-                .bind(&artist.name)
-                .bind(&artist.image_url)
-                .bind(existing)
-                .execute(&mut *conn)
-                .await?;
+        if let Some(existing) =
+            find_by_spotify_id(conn, "artists", artist.spotify_id.as_deref()).await?
+        {
+            sqlx::query(
+                "UPDATE artists SET name = ?, image_url = COALESCE(?, image_url) WHERE id = ?",
+            )
+            .bind(&artist.name)
+            .bind(&artist.image_url)
+            .bind(existing)
+            .execute(&mut *conn)
+            .await?;
             return Ok(existing);
         }
         let id = sqlx::query("INSERT INTO artists (spotify_id, name, image_url) VALUES (?, ?, ?)")
@@ -224,7 +234,11 @@ impl Vault {
     }
 
     /// Marks a track as liked since `added_at`; liking a liked track changes nothing.
-    pub async fn like_track(conn: &mut SqliteConnection, track_id: Id, added_at: &str) -> DbResult<()> {
+    pub async fn like_track(
+        conn: &mut SqliteConnection,
+        track_id: Id,
+        added_at: &str,
+    ) -> DbResult<()> {
         sqlx::query(
             "INSERT INTO liked_tracks (track_id, added_at) VALUES (?, ?)
              ON CONFLICT (track_id) WHERE removed_at IS NULL DO NOTHING",
@@ -238,11 +252,13 @@ impl Vault {
 
     /// Records that a track left liked songs; the track and its like history stay.
     pub async fn unlike_track(conn: &mut SqliteConnection, track_id: Id) -> DbResult<()> {
-        sqlx::query("UPDATE liked_tracks SET removed_at = ? WHERE track_id = ? AND removed_at IS NULL")
-            .bind(now_text())
-            .bind(track_id)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "UPDATE liked_tracks SET removed_at = ? WHERE track_id = ? AND removed_at IS NULL",
+        )
+        .bind(now_text())
+        .bind(track_id)
+        .execute(&mut *conn)
+        .await?;
         Ok(())
     }
 
@@ -286,11 +302,13 @@ impl Vault {
             .last_insert_rowid(),
         };
         if let Some(snapshot) = &p.snapshot_id {
-            sqlx::query("INSERT OR IGNORE INTO playlist_snapshots (playlist_id, snapshot_id) VALUES (?, ?)")
-                .bind(id)
-                .bind(snapshot)
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query(
+                "INSERT OR IGNORE INTO playlist_snapshots (playlist_id, snapshot_id) VALUES (?, ?)",
+            )
+            .bind(id)
+            .bind(snapshot)
+            .execute(&mut *conn)
+            .await?;
         }
         Ok(id)
     }
@@ -317,7 +335,12 @@ impl Vault {
     }
 
     /// Records a listen.
-    pub async fn record_play(conn: &mut SqliteConnection, track_id: Id, played_at: &str, source: &str) -> DbResult<()> {
+    pub async fn record_play(
+        conn: &mut SqliteConnection,
+        track_id: Id,
+        played_at: &str,
+        source: &str,
+    ) -> DbResult<()> {
         sqlx::query("INSERT OR IGNORE INTO plays (track_id, played_at, source) VALUES (?, ?, ?)")
             .bind(track_id)
             .bind(played_at)
@@ -347,11 +370,20 @@ impl Vault {
             "JOIN liked_tracks l ON l.track_id = t.id AND l.removed_at IS NULL
              ORDER BY l.added_at DESC, l.id DESC LIMIT ? OFFSET ?",
         );
-        let rows: Vec<TrackRow> = sqlx::query_as(&sql).bind(limit).bind(offset).fetch_all(self.pool()).await?;
-        let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM liked_tracks WHERE removed_at IS NULL")
-            .fetch_one(self.pool())
+        let rows: Vec<TrackRow> = sqlx::query_as(&sql)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(self.pool())
             .await?;
-        Ok(Page { items: rows.into_iter().map(Track::from).collect(), total, offset })
+        let (total,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM liked_tracks WHERE removed_at IS NULL")
+                .fetch_one(self.pool())
+                .await?;
+        Ok(Page {
+            items: rows.into_iter().map(Track::from).collect(),
+            total,
+            offset,
+        })
     }
 
     /// Every playlist in the vault, those still in the library first, by name.
@@ -365,7 +397,12 @@ impl Vault {
     }
 
     /// One playlist and a page of its current entries, in order.
-    pub async fn playlist(&self, id: Id, offset: i64, limit: i64) -> DbResult<(Playlist, Page<PlaylistItem>)> {
+    pub async fn playlist(
+        &self,
+        id: Id,
+        offset: i64,
+        limit: i64,
+    ) -> DbResult<(Playlist, Page<PlaylistItem>)> {
         let (offset, limit) = clamp_page(offset, limit);
         let row: PlaylistRow = sqlx::query_as(&format!("{PLAYLIST_SELECT} WHERE p.id = ?"))
             .bind(id)
@@ -403,10 +440,22 @@ impl Vault {
                 }
                 None => None,
             };
-            out.push(PlaylistItem { position: item.position, kind: item.kind, label: item.label, track });
+            out.push(PlaylistItem {
+                position: item.position,
+                kind: item.kind,
+                label: item.label,
+                track,
+            });
         }
         let total = playlist.item_count;
-        Ok((playlist, Page { items: out, total, offset }))
+        Ok((
+            playlist,
+            Page {
+                items: out,
+                total,
+                offset,
+            },
+        ))
     }
 
     /// One album and its tracks in disc and track order.
@@ -460,7 +509,12 @@ impl Vault {
         .bind(id)
         .fetch_one(self.pool())
         .await
-        .map(|(id, spotify_id, name, image_url)| Artist { id, spotify_id, name, image_url })?;
+        .map(|(id, spotify_id, name, image_url)| Artist {
+            id,
+            spotify_id,
+            name,
+            image_url,
+        })?;
         let album_ids: Vec<(Id,)> = sqlx::query_as(
             "SELECT al.id FROM albums al JOIN album_artists aa ON aa.album_id = al.id
              WHERE aa.artist_id = ? ORDER BY al.release_date DESC, al.name",
@@ -505,15 +559,27 @@ impl Vault {
             .bind(offset)
             .fetch_all(self.pool())
             .await?;
-        let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM downloads").fetch_one(self.pool()).await?;
+        let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM downloads")
+            .fetch_one(self.pool())
+            .await?;
         let items = rows
             .into_iter()
             .map(|r| {
                 let state = r.track.download_state.clone().unwrap_or_default();
-                DownloadJob { track: Track::from(r.track), state, reason: r.reason, attempts: r.attempts, updated_at: r.updated_at }
+                DownloadJob {
+                    track: Track::from(r.track),
+                    state,
+                    reason: r.reason,
+                    attempts: r.attempts,
+                    updated_at: r.updated_at,
+                }
             })
             .collect();
-        Ok(Page { items, total, offset })
+        Ok(Page {
+            items,
+            total,
+            offset,
+        })
     }
 
     /// Listening history, newest first.
@@ -530,16 +596,30 @@ impl Vault {
             ", p.source",
             "JOIN plays p ON p.track_id = t.id ORDER BY p.played_at DESC, p.id DESC LIMIT ? OFFSET ?",
         );
-        let rows: Vec<PlayRow> = sqlx::query_as(&sql).bind(limit).bind(offset).fetch_all(self.pool()).await?;
-        let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM plays").fetch_one(self.pool()).await?;
+        let rows: Vec<PlayRow> = sqlx::query_as(&sql)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(self.pool())
+            .await?;
+        let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM plays")
+            .fetch_one(self.pool())
+            .await?;
         let items = rows
             .into_iter()
             .map(|r| {
                 let played_at = r.track.added_at.clone().unwrap_or_default();
-                Play { track: Track::from(r.track), played_at, source: r.source }
+                Play {
+                    track: Track::from(r.track),
+                    played_at,
+                    source: r.source,
+                }
             })
             .collect();
-        Ok(Page { items, total, offset })
+        Ok(Page {
+            items,
+            total,
+            offset,
+        })
     }
 
     /// Counts of what the vault holds.
@@ -605,28 +685,43 @@ impl From<PlaylistRow> for Playlist {
     }
 }
 
-async fn find_by_spotify_id(conn: &mut SqliteConnection, table: &str, spotify_id: Option<&str>) -> DbResult<Option<Id>> {
-    let Some(spotify_id) = spotify_id else { return Ok(None) };
-    let row: Option<(Id,)> = sqlx::query_as(&format!("SELECT id FROM {table} WHERE spotify_id = ?"))
-        .bind(spotify_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+async fn find_by_spotify_id(
+    conn: &mut SqliteConnection,
+    table: &str,
+    spotify_id: Option<&str>,
+) -> DbResult<Option<Id>> {
+    let Some(spotify_id) = spotify_id else {
+        return Ok(None);
+    };
+    let row: Option<(Id,)> =
+        sqlx::query_as(&format!("SELECT id FROM {table} WHERE spotify_id = ?"))
+            .bind(spotify_id)
+            .fetch_optional(&mut *conn)
+            .await?;
     Ok(row.map(|r| r.0))
 }
 
 /// Replaces the ordered artist credits of an album or a track.
-async fn replace_credits(conn: &mut SqliteConnection, table: &str, key: &str, id: Id, artist_ids: &[Id]) -> DbResult<()> {
+async fn replace_credits(
+    conn: &mut SqliteConnection,
+    table: &str,
+    key: &str,
+    id: Id,
+    artist_ids: &[Id],
+) -> DbResult<()> {
     sqlx::query(&format!("DELETE FROM {table} WHERE {key} = ?"))
         .bind(id)
         .execute(&mut *conn)
         .await?;
     for (position, artist_id) in artist_ids.iter().enumerate() {
-        sqlx::query(&format!("INSERT INTO {table} ({key}, artist_id, position) VALUES (?, ?, ?)"))
-            .bind(id)
-            .bind(artist_id)
-            .bind(position as i64)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(&format!(
+            "INSERT INTO {table} ({key}, artist_id, position) VALUES (?, ?, ?)"
+        ))
+        .bind(id)
+        .bind(artist_id)
+        .bind(position as i64)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }

@@ -17,11 +17,12 @@ impl Vault {
 
     /// True when a session with this token hash exists and has not expired.
     pub async fn session_is_valid(&self, token_hash: &str) -> DbResult<bool> {
-        let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM sessions WHERE token_hash = ? AND expires_at > ?")
-            .bind(token_hash)
-            .bind(now_text())
-            .fetch_optional(self.pool())
-            .await?;
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT 1 FROM sessions WHERE token_hash = ? AND expires_at > ?")
+                .bind(token_hash)
+                .bind(now_text())
+                .fetch_optional(self.pool())
+                .await?;
         Ok(row.is_some())
     }
 
@@ -43,8 +44,14 @@ mod tests {
     #[tokio::test]
     async fn a_session_is_valid_until_it_expires_or_is_deleted() {
         let vault = Vault::open_in_memory().await.expect("open");
-        vault.create_session("live", "2999-01-01T00:00:00Z").await.expect("create");
-        vault.create_session("old", "2000-01-01T00:00:00Z").await.expect("create");
+        vault
+            .create_session("live", "2999-01-01T00:00:00Z")
+            .await
+            .expect("create");
+        vault
+            .create_session("old", "2000-01-01T00:00:00Z")
+            .await
+            .expect("create");
         assert!(vault.session_is_valid("live").await.expect("check"));
         assert!(!vault.session_is_valid("old").await.expect("check"));
         assert!(!vault.session_is_valid("never-made").await.expect("check"));

@@ -1,0 +1,386 @@
+//! Integration tests of the `hoard` binary: started as a real process on a
+//! real SQLite file, spoken to over real HTTP.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_hoard");
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A `hoard` command with a clean environment, working in `dir`.
+fn hoard(dir: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOARD_LOG", "info");
+    cmd
+}
+
+/// Runs `hoard` expecting it to refuse to start; returns its output.
+fn refused(dir: &Path, env: &[(&str, &str)]) -> Output {
+    let out = hoard(dir)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run hoard");
+    assert!(!out.status.success(), "hoard started with {env:?}");
+    out
+}
+
+struct Server {
+    child: Child,
+    base: String,
+    client: reqwest::Client,
+}
+
+impl Server {
+    async fn start(dir: &Path, env: &[(&str, &str)]) -> Server {
+        let port = free_port();
+        let child = hoard(dir)
+            .env("HOARD_LISTEN", format!("127.0.0.1:{port}"))
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn hoard");
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let mut server = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            client,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("hoard exited at start with {status}");
+            }
+            if let Ok(r) = server.client.get(server.url("/health")).send().await {
+                if r.status().is_success() {
+                    return server;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = server.child.kill();
+        panic!("hoard did not answer /health");
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends SIGTERM and returns the exit status and everything the server logged.
+    fn terminate(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        let out = std::mem::replace(&mut self.child, Command::new("true").spawn().expect("true"))
+            .wait_with_output()
+            .expect("wait");
+        let log = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status, log)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn starts_on_defaults_creates_its_vault_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path(), &[]).await;
+    let health = server
+        .client
+        .get(server.url("/health"))
+        .send()
+        .await
+        .expect("health");
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.headers()["cache-control"], "no-store");
+    let db: PathBuf = dir.path().join("hoard-data").join("hoard.db");
+    assert!(
+        db.is_file(),
+        "the default data folder and database are created"
+    );
+
+    let page = server
+        .client
+        .get(server.url("/"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+    let html = page.text().await.expect("body");
+    assert!(
+        html.contains("No liked songs yet"),
+        "the empty library says so: {html}"
+    );
+    let settings = server
+        .client
+        .get(server.url("/settings"))
+        .send()
+        .await
+        .expect("settings");
+    let html = settings.text().await.expect("body");
+    assert!(
+        html.contains(&db.canonicalize().expect("db path").display().to_string()),
+        "{html}"
+    );
+    assert!(html.contains("None (loopback only)"));
+
+    let (status, log) = server.terminate();
+    assert!(status.success(), "exit status {status}; log:\n{log}");
+    assert!(log.contains("Hoard stopped cleanly"), "{log}");
+}
+
+#[tokio::test]
+async fn a_config_file_is_read_and_the_environment_overrides_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("hoard.toml"),
+        "data_dir = \"from-file\"\ndatabase = \"db/from-file.db\"\n",
+    )
+    .expect("write config");
+    let server = Server::start(dir.path(), &[("HOARD_DATABASE", "db/from-env.db")]).await;
+    assert!(dir.path().join("from-file").is_dir());
+    assert!(dir.path().join("db/from-env.db").is_file());
+    assert!(!dir.path().join("db/from-file.db").exists());
+    drop(server);
+}
+
+#[test]
+fn bad_settings_are_refused_by_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: &[Case] = &[
+        (
+            &[("HOARD_LISTEN", "not-an-address")],
+            &["`listen`", "HOARD_LISTEN"],
+        ),
+        (&[("HOARD_SESSION_DAYS", "many")], &["`session_days`"]),
+        (
+            &[("HOARD_SESSION_DAYS", "0")],
+            &["`session_days`", "at least 1"],
+        ),
+        (&[("HOARD_LOG", "info,[[[")], &["`log`"]),
+        (
+            &[("HOARD_PASSWORD_HASH", "hunter2")],
+            &["`password_hash`", "hash-password"],
+        ),
+        (
+            &[("HOARD_LISTEN", "0.0.0.0:3000")],
+            &["`listen`", "password_hash"],
+        ),
+        (
+            &[("HOARD_CONFIG", "/no/such/hoard.toml")],
+            &["HOARD_CONFIG", "/no/such/hoard.toml"],
+        ),
+    ];
+    for (env, expected) in cases {
+        let out = refused(dir.path(), env);
+        assert_eq!(out.status.code(), Some(2), "{env:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        for needle in *expected {
+            assert!(
+                stderr.contains(needle),
+                "for {env:?} expected {needle:?} in:\n{stderr}"
+            );
+        }
+    }
+    std::fs::write(dir.path().join("hoard.toml"), "lisen = \"127.0.0.1:1\"\n")
+        .expect("write config");
+    let out = refused(dir.path(), &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown setting `lisen`"), "{stderr}");
+}
+
+#[test]
+fn a_database_that_cannot_be_created_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("blocker"), "a file, not a folder").expect("write");
+    let out = refused(dir.path(), &[("HOARD_DATA_DIR", "blocker/data")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`data_dir`") && stderr.contains("cannot create folder"),
+        "{stderr}"
+    );
+}
+
+fn hash_password(dir: &Path, password: &str) -> String {
+    use std::io::Write;
+    let mut child = hoard(dir)
+        .arg("hash-password")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout)
+        .expect("utf8")
+        .trim()
+        .to_string()
+}
+
+#[tokio::test]
+async fn with_a_password_every_page_needs_a_login_and_the_cookie_is_locked_down() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hash = hash_password(dir.path(), "open sesame");
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    let server = Server::start(dir.path(), &[("HOARD_PASSWORD_HASH", &hash)]).await;
+    let c = &server.client;
+
+    // Health and assets stay open; pages and server functions do not.
+    assert_eq!(
+        c.get(server.url("/health"))
+            .send()
+            .await
+            .expect("health")
+            .status(),
+        200
+    );
+    let page = c
+        .get(server.url("/playlists?page=2"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 303);
+    assert_eq!(
+        page.headers()["location"],
+        "/login?next=%2Fplaylists%3Fpage%3D2"
+    );
+    let api = c
+        .post(server.url("/api/anything"))
+        .send()
+        .await
+        .expect("api");
+    assert_eq!(api.status(), 401);
+
+    let login = c
+        .get(server.url("/login"))
+        .send()
+        .await
+        .expect("login page");
+    assert!(login
+        .text()
+        .await
+        .expect("body")
+        .contains("type=\"password\""));
+    let wrong = c
+        .post(server.url("/login"))
+        .form(&[("password", "open says me"), ("next", "/playlists")])
+        .send()
+        .await
+        .expect("wrong");
+    assert_eq!(wrong.status(), 401);
+    assert!(wrong.headers().get("set-cookie").is_none());
+    assert!(wrong
+        .text()
+        .await
+        .expect("body")
+        .contains("That password is not right."));
+
+    let right = c
+        .post(server.url("/login"))
+        .form(&[("password", "open sesame"), ("next", "/playlists")])
+        .send()
+        .await
+        .expect("right");
+    assert_eq!(right.status(), 303);
+    assert_eq!(right.headers()["location"], "/playlists");
+    let cookie = right.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let pair = cookie.split(';').next().expect("pair").to_string();
+
+    let page = c
+        .get(server.url("/playlists"))
+        .header("cookie", &pair)
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 200);
+    assert!(page
+        .text()
+        .await
+        .expect("body")
+        .contains("No playlists yet"));
+    let forged = c
+        .get(server.url("/"))
+        .header("cookie", "hoard_session=forged")
+        .send()
+        .await
+        .expect("forged");
+    assert_eq!(forged.status(), 303);
+
+    let logout = c
+        .post(server.url("/logout"))
+        .header("cookie", &pair)
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(logout.status(), 303);
+    let after = c
+        .get(server.url("/"))
+        .header("cookie", &pair)
+        .send()
+        .await
+        .expect("after");
+    assert_eq!(after.status(), 303, "a session ends at logout");
+}
+
+#[tokio::test]
+async fn with_a_password_the_server_may_listen_beyond_loopback() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hash = hash_password(dir.path(), "pw");
+    let port = free_port();
+    let mut child = hoard(dir.path())
+        .env("HOARD_PASSWORD_HASH", &hash)
+        .env("HOARD_LISTEN", format!("0.0.0.0:{port}"))
+        .stderr(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut up = false;
+    while Instant::now() < deadline && !up {
+        up = reqwest::get(format!("http://127.0.0.1:{port}/health"))
+            .await
+            .is_ok_and(|r| r.status() == 200);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(up, "a password-protected server starts on 0.0.0.0");
+}
