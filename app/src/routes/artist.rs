@@ -12,7 +12,7 @@ use crate::components::ErrorNotice;
 use crate::error::AppError;
 
 /// One artist, their albums and their tracks.
-#[server]
+#[server(input = leptos::server_fn::codec::Json)]
 pub async fn get_artist(id: i64) -> Result<(Artist, Vec<Album>, Vec<Track>), AppError> {
     let state = crate::state::server_state()?;
     Ok(state.vault.artist(id).await?)
