@@ -1,7 +1,7 @@
 //! The one error type that crosses the wire: the kinds of failure a user can
 //! act on. The server logs the cause; the browser only sees what to do.
 
-use leptos::server_fn::codec::JsonEncoding;
+use crate::codec::JsonText;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +20,7 @@ pub enum AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = JsonText;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::Transport(value.to_string())

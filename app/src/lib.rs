@@ -7,6 +7,7 @@
 //! function bodies stay thin: they take the [`state::ServerState`] from
 //! context and call the vault.
 
+pub mod codec;
 pub mod components;
 pub mod error;
 pub mod routes;

@@ -12,7 +12,7 @@ use crate::components::ErrorNotice;
 use crate::error::AppError;
 
 /// One album and its tracks.
-#[server(input = leptos::server_fn::codec::Json)]
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
 pub async fn get_album(id: i64) -> Result<(Album, Vec<Track>), AppError> {
     let state = crate::state::server_state()?;
     Ok(state.vault.album(id).await?)

@@ -12,7 +12,7 @@ use crate::components::ErrorNotice;
 use crate::error::AppError;
 
 /// One artist, their albums and their tracks.
-#[server(input = leptos::server_fn::codec::Json)]
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
 pub async fn get_artist(id: i64) -> Result<(Artist, Vec<Album>, Vec<Track>), AppError> {
     let state = crate::state::server_state()?;
     Ok(state.vault.artist(id).await?)

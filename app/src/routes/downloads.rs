@@ -11,7 +11,7 @@ use crate::components::{Empty, ErrorNotice};
 use crate::error::AppError;
 
 /// A page of download jobs.
-#[server(input = leptos::server_fn::codec::Json)]
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
 pub async fn download_jobs(page: i64) -> Result<Page<DownloadJob>, AppError> {
     use crate::components::pager::PAGE_SIZE;
     let state = crate::state::server_state()?;

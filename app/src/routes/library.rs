@@ -10,7 +10,7 @@ use crate::components::{Empty, ErrorNotice};
 use crate::error::AppError;
 
 /// A page of liked songs.
-#[server(input = leptos::server_fn::codec::Json)]
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
 pub async fn liked_songs(page: i64) -> Result<Page<Track>, AppError> {
     use crate::components::pager::PAGE_SIZE;
     let state = crate::state::server_state()?;

@@ -13,14 +13,14 @@ use crate::components::{Empty, ErrorNotice};
 use crate::error::AppError;
 
 /// Every playlist in the vault.
-#[server(input = leptos::server_fn::codec::Json)]
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
 pub async fn list_playlists() -> Result<Vec<Playlist>, AppError> {
     let state = crate::state::server_state()?;
     Ok(state.vault.playlists().await?)
 }
 
 /// One playlist and a page of its entries.
-#[server(input = leptos::server_fn::codec::Json)]
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
 pub async fn get_playlist(id: i64, page: i64) -> Result<(Playlist, Page<PlaylistItem>), AppError> {
     use crate::components::pager::PAGE_SIZE;
     let state = crate::state::server_state()?;

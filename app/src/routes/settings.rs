@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::state::ServerInfo;
 
 /// Facts about the server and counts of the vault.
-#[server(input = leptos::server_fn::codec::Json)]
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
 pub async fn server_overview() -> Result<(ServerInfo, Stats), AppError> {
     let state = crate::state::server_state()?;
     Ok((state.info.clone(), state.vault.stats().await?))
