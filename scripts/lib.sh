@@ -25,6 +25,11 @@ have_debian_web_toolchain() {
     command -v rust-lld >/dev/null 2>&1
 }
 
+# Whether the wasm32 standard library is built from source (Debian's toolchain).
+wasm_builds_std() {
+  ! have_rustup_wasm_target && have_debian_web_toolchain
+}
+
 # Runs cargo for the wasm32 target with whichever toolchain applies.
 wasm_cargo() {
   if have_rustup_wasm_target; then
