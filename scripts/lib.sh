@@ -25,20 +25,34 @@ have_debian_web_toolchain() {
     command -v rust-lld >/dev/null 2>&1
 }
 
-# Whether the wasm32 standard library is built from source (Debian's toolchain).
-wasm_builds_std() {
-  ! have_rustup_wasm_target && have_debian_web_toolchain
+# Whether rustup's toolchain has the standard library's source (for build-std).
+have_rustup_rust_src() {
+  rustup component list --installed 2>/dev/null | grep -q '^rust-src'
 }
 
-# Runs cargo for the wasm32 target with whichever toolchain applies.
+# Whether the wasm32 standard library can be compiled from source, which the
+# release bundle does to build it for size.
+can_build_wasm_std() {
+  if have_rustup_wasm_target; then have_rustup_rust_src; else have_debian_web_toolchain; fi
+}
+
+# Runs cargo for the wasm32 target with whichever toolchain applies. With
+# WASM_SIZE_STD=1 the standard library is compiled from source, optimised for size.
 wasm_cargo() {
+  local std_flags=(-Z build-std=std,panic_abort)
+  if [ -n "${WASM_SIZE_STD:-}" ]; then std_flags+=(-Z build-std-features=optimize_for_size); fi
   if have_rustup_wasm_target; then
-    CARGO_TARGET_DIR="$WASM_TARGET_DIR" cargo "$@"
+    if [ -n "${WASM_SIZE_STD:-}" ]; then
+      # build-std is unstable; RUSTC_BOOTSTRAP lets the stable compiler accept it.
+      RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$WASM_TARGET_DIR" cargo "$@" "${std_flags[@]}"
+    else
+      CARGO_TARGET_DIR="$WASM_TARGET_DIR" cargo "$@"
+    fi
   elif have_debian_web_toolchain; then
     # rustup's shims come first on PATH; Debian's compiler must be the one
-    # cargo finds. build-std is unstable, hence RUSTC_BOOTSTRAP.
+    # cargo finds. Its std for wasm32 is always built from source.
     env -u RUSTC -u RUSTUP_TOOLCHAIN -u RUSTC_WRAPPER PATH="/usr/bin:$PATH" RUSTC_BOOTSTRAP=1 \
-      CARGO_TARGET_DIR="$WASM_TARGET_DIR" /usr/bin/cargo "$@" -Z build-std=std,panic_abort
+      CARGO_TARGET_DIR="$WASM_TARGET_DIR" /usr/bin/cargo "$@" "${std_flags[@]}"
   else
     die "no toolchain can build $WASM_TRIPLE: run scripts/setup first"
   fi

@@ -48,11 +48,15 @@ mod tests {
 
     #[test]
     fn values_survive_the_round_trip_and_bad_bytes_are_an_error() {
-        let value = vec![ArtistRef { id: 7, name: "Sigur Rós".into() }];
+        let value = vec![ArtistRef {
+            id: 7,
+            name: "Sigur Rós".into(),
+        }];
         let bytes = <JsonText as Encodes<_>>::encode(&value).expect("encode");
         let back: Vec<ArtistRef> = <JsonText as Decodes<_>>::decode(bytes).expect("decode");
         assert_eq!(back, value);
-        let bad: Result<Vec<ArtistRef>, _> = <JsonText as Decodes<_>>::decode(Bytes::from_static(b"\xff\xfe"));
+        let bad: Result<Vec<ArtistRef>, _> =
+            <JsonText as Decodes<_>>::decode(Bytes::from_static(b"\xff\xfe"));
         assert!(bad.is_err());
     }
 }

@@ -177,26 +177,66 @@ async fn a_playlist_lists_its_tracks_in_order_and_artists_their_albums() {
     )
     .await
     .expect("a");
-    Vault::add_playlist_track(&mut tx, pid, 0, b, None)
+    Vault::add_playlist_track(&mut tx, pid, 0, b, Some("2026-01-01T00:00:00Z"))
         .await
         .expect("add");
-    Vault::add_playlist_track(&mut tx, pid, 1, a, None)
+    Vault::add_playlist_track(&mut tx, pid, 1, a, Some("2026-01-02T00:00:00Z"))
         .await
         .expect("add");
+    sqlx::query("INSERT INTO playlist_items (playlist_id, position, kind, label) VALUES (?, 2, 'episode', 'A podcast')")
+        .bind(pid)
+        .execute(&mut *tx)
+        .await
+        .expect("episode");
+    Vault::add_playlist_track(&mut tx, pid, 3, b, Some("2026-01-04T00:00:00Z"))
+        .await
+        .expect("add again");
     tx.commit().await.expect("commit");
 
     let (playlist, items) = vault.playlist(pid, 0, 50).await.expect("playlist");
-    assert_eq!((playlist.name.as_str(), playlist.item_count), ("Mix", 2));
-    let titles: Vec<String> = items
+    assert_eq!((playlist.name.as_str(), playlist.item_count), ("Mix", 4));
+    let entries: Vec<(i64, Option<String>, Option<String>)> = items
         .items
         .iter()
-        .filter_map(|i| i.track.as_ref().map(|t| t.title.clone()))
+        .map(|i| {
+            (
+                i.position,
+                i.track.as_ref().map(|t| t.title.clone()),
+                i.track.as_ref().and_then(|t| t.added_at.clone()),
+            )
+        })
         .collect();
-    assert_eq!(titles, ["B", "A"]);
+    assert_eq!(
+        entries,
+        [
+            (0, Some("B".into()), Some("2026-01-01T00:00:00Z".into())),
+            (1, Some("A".into()), Some("2026-01-02T00:00:00Z".into())),
+            (2, None, None),
+            (3, Some("B".into()), Some("2026-01-04T00:00:00Z".into())),
+        ]
+    );
+    assert_eq!(
+        (
+            items.items[2].kind.as_str(),
+            items.items[2].label.as_deref()
+        ),
+        ("episode", Some("A podcast"))
+    );
+    let second_page = vault.playlist(pid, 3, 1).await.expect("page").1;
+    assert_eq!(second_page.items.len(), 1);
+    assert_eq!(
+        second_page.items[0]
+            .track
+            .as_ref()
+            .map(|t| t.title.as_str()),
+        Some("B")
+    );
 
     let (artist, albums, tracks) = vault.artist(1).await.expect("artist");
     assert_eq!(artist.name, "Artist");
     assert_eq!(albums.len(), 1);
+    assert_eq!(albums[0].name, "Album");
+    assert_eq!(albums[0].artists[0].name, "Artist");
     assert_eq!(tracks.len(), 2);
     assert!(matches!(
         vault.playlist(999, 0, 50).await,

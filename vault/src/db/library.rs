@@ -2,6 +2,8 @@
 //! plays. Writes are upserts keyed by Spotify ID so a sync can run them again
 //! and again; reads return the list rows the UI shows.
 
+use std::collections::HashMap;
+
 use serde::Deserialize;
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 
@@ -426,27 +428,35 @@ impl Vault {
         .bind(offset)
         .fetch_all(self.pool())
         .await?;
-        let mut out = Vec::with_capacity(items.len());
-        for item in items {
-            let track = match item.track_id {
-                Some(track_id) => {
-                    let sql = track_query("?", "", "WHERE t.id = ?");
-                    let row: TrackRow = sqlx::query_as(&sql)
-                        .bind(&item.added_at)
-                        .bind(track_id)
-                        .fetch_one(self.pool())
-                        .await?;
-                    Some(Track::from(row))
-                }
-                None => None,
-            };
-            out.push(PlaylistItem {
+        // The page's tracks in one query, then each entry takes its own copy
+        // (a track can be in a playlist twice, added at different times).
+        let sql = track_query(
+            "NULL",
+            "",
+            "WHERE t.id IN (SELECT track_id FROM playlist_items
+             WHERE playlist_id = ? AND removed_at IS NULL ORDER BY position LIMIT ? OFFSET ?)",
+        );
+        let tracks: HashMap<Id, Track> = sqlx::query_as::<_, TrackRow>(&sql)
+            .bind(id)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(self.pool())
+            .await?
+            .into_iter()
+            .map(|row| (row.id, Track::from(row)))
+            .collect();
+        let out = items
+            .into_iter()
+            .map(|item| PlaylistItem {
                 position: item.position,
                 kind: item.kind,
                 label: item.label,
-                track,
-            });
-        }
+                track: item.track_id.and_then(|t| tracks.get(&t)).map(|t| Track {
+                    added_at: item.added_at,
+                    ..t.clone()
+                }),
+            })
+            .collect();
         let total = playlist.item_count;
         Ok((
             playlist,
@@ -460,38 +470,11 @@ impl Vault {
 
     /// One album and its tracks in disc and track order.
     pub async fn album(&self, id: Id) -> DbResult<(Album, Vec<Track>)> {
-        #[derive(sqlx::FromRow)]
-        struct AlbumRow {
-            id: Id,
-            spotify_id: Option<String>,
-            name: String,
-            album_type: String,
-            release_date: Option<String>,
-            total_tracks: Option<i64>,
-            image_url: Option<String>,
-            artists: Option<String>,
-        }
-        let row: AlbumRow = sqlx::query_as(
-            "SELECT al.id, al.spotify_id, al.name, al.album_type, al.release_date, al.total_tracks,
-             al.image_url,
-             (SELECT json_group_array(json_object('id', a.id, 'name', a.name)) FROM
-                (SELECT ar.id, ar.name FROM album_artists aa JOIN artists ar ON ar.id = aa.artist_id
-                 WHERE aa.album_id = al.id ORDER BY aa.position) a) AS artists
-             FROM albums al WHERE al.id = ?",
-        )
-        .bind(id)
-        .fetch_one(self.pool())
-        .await?;
-        let album = Album {
-            id: row.id,
-            spotify_id: row.spotify_id,
-            name: row.name,
-            album_type: row.album_type,
-            release_date: row.release_date,
-            total_tracks: row.total_tracks,
-            image_url: row.image_url,
-            artists: parse_artists(row.artists.as_deref()),
-        };
+        let row: AlbumRow = sqlx::query_as(&format!("{ALBUM_SELECT} WHERE al.id = ?"))
+            .bind(id)
+            .fetch_one(self.pool())
+            .await?;
+        let album = Album::from(row);
         let sql = track_query(
             "NULL",
             "",
@@ -515,17 +498,14 @@ impl Vault {
             name,
             image_url,
         })?;
-        let album_ids: Vec<(Id,)> = sqlx::query_as(
-            "SELECT al.id FROM albums al JOIN album_artists aa ON aa.album_id = al.id
-             WHERE aa.artist_id = ? ORDER BY al.release_date DESC, al.name",
-        )
+        let albums: Vec<AlbumRow> = sqlx::query_as(&format!(
+            "{ALBUM_SELECT} WHERE al.id IN (SELECT album_id FROM album_artists WHERE artist_id = ?)
+             ORDER BY al.release_date DESC, al.name"
+        ))
         .bind(id)
         .fetch_all(self.pool())
         .await?;
-        let mut albums = Vec::with_capacity(album_ids.len());
-        for (album_id,) in album_ids {
-            albums.push(self.album(album_id).await?.0);
-        }
+        let albums = albums.into_iter().map(Album::from).collect();
         let sql = track_query(
             "NULL",
             "",
@@ -644,6 +624,40 @@ impl Vault {
             downloaded: row.5,
             plays: row.6,
         })
+    }
+}
+
+const ALBUM_SELECT: &str = "SELECT al.id, al.spotify_id, al.name, al.album_type, al.release_date,
+    al.total_tracks, al.image_url,
+    (SELECT json_group_array(json_object('id', a.id, 'name', a.name)) FROM
+        (SELECT ar.id, ar.name FROM album_artists aa JOIN artists ar ON ar.id = aa.artist_id
+         WHERE aa.album_id = al.id ORDER BY aa.position) a) AS artists
+    FROM albums al";
+
+#[derive(sqlx::FromRow)]
+struct AlbumRow {
+    id: Id,
+    spotify_id: Option<String>,
+    name: String,
+    album_type: String,
+    release_date: Option<String>,
+    total_tracks: Option<i64>,
+    image_url: Option<String>,
+    artists: Option<String>,
+}
+
+impl From<AlbumRow> for Album {
+    fn from(row: AlbumRow) -> Self {
+        Album {
+            id: row.id,
+            spotify_id: row.spotify_id,
+            name: row.name,
+            album_type: row.album_type,
+            release_date: row.release_date,
+            total_tracks: row.total_tracks,
+            image_url: row.image_url,
+            artists: parse_artists(row.artists.as_deref()),
+        }
     }
 }
 
