@@ -96,6 +96,33 @@ fn clamp_page(offset: i64, limit: i64) -> (i64, i64) {
     (offset.max(0), limit.clamp(1, MAX_PAGE))
 }
 
+/// Runs `sql` (which ends in `LIMIT ? OFFSET ?`) for one page of rows, counts
+/// the whole list with `count_sql`, and maps each row with `map`.
+async fn fetch_page<R, T>(
+    vault: &Vault,
+    sql: &str,
+    count_sql: &str,
+    offset: i64,
+    limit: i64,
+    map: impl FnMut(R) -> T,
+) -> DbResult<Page<T>>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+{
+    let (offset, limit) = clamp_page(offset, limit);
+    let rows: Vec<R> = sqlx::query_as(sql)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(vault.pool())
+        .await?;
+    let (total,): (i64,) = sqlx::query_as(count_sql).fetch_one(vault.pool()).await?;
+    Ok(Page {
+        items: rows.into_iter().map(map).collect(),
+        total,
+        offset,
+    })
+}
+
 impl Vault {
     /// Starts a transaction; a sync commits one per page of results.
     pub async fn begin(&self) -> DbResult<Transaction<'static, Sqlite>> {
@@ -365,27 +392,17 @@ impl Vault {
 
     /// Liked songs, newest first.
     pub async fn liked_tracks(&self, offset: i64, limit: i64) -> DbResult<Page<Track>> {
-        let (offset, limit) = clamp_page(offset, limit);
         let sql = track_query(
             "l.added_at",
             "",
             "JOIN liked_tracks l ON l.track_id = t.id AND l.removed_at IS NULL
              ORDER BY l.added_at DESC, l.id DESC LIMIT ? OFFSET ?",
         );
-        let rows: Vec<TrackRow> = sqlx::query_as(&sql)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(self.pool())
-            .await?;
-        let (total,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM liked_tracks WHERE removed_at IS NULL")
-                .fetch_one(self.pool())
-                .await?;
-        Ok(Page {
-            items: rows.into_iter().map(Track::from).collect(),
-            total,
-            offset,
+        let count = "SELECT COUNT(*) FROM liked_tracks WHERE removed_at IS NULL";
+        fetch_page(self, &sql, count, offset, limit, |r: TrackRow| {
+            Track::from(r)
         })
+        .await
     }
 
     /// Every playlist in the vault, those still in the library first, by name.
@@ -520,7 +537,6 @@ impl Vault {
 
     /// The download queue, most recently changed first.
     pub async fn downloads(&self, offset: i64, limit: i64) -> DbResult<Page<DownloadJob>> {
-        let (offset, limit) = clamp_page(offset, limit);
         #[derive(sqlx::FromRow)]
         struct JobRow {
             #[sqlx(flatten)]
@@ -534,37 +550,19 @@ impl Vault {
             ", d.reason, d.attempts, d.updated_at",
             "WHERE d.track_id IS NOT NULL ORDER BY d.updated_at DESC, d.track_id LIMIT ? OFFSET ?",
         );
-        let rows: Vec<JobRow> = sqlx::query_as(&sql)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(self.pool())
-            .await?;
-        let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM downloads")
-            .fetch_one(self.pool())
-            .await?;
-        let items = rows
-            .into_iter()
-            .map(|r| {
-                let state = r.track.download_state.clone().unwrap_or_default();
-                DownloadJob {
-                    track: Track::from(r.track),
-                    state,
-                    reason: r.reason,
-                    attempts: r.attempts,
-                    updated_at: r.updated_at,
-                }
-            })
-            .collect();
-        Ok(Page {
-            items,
-            total,
-            offset,
+        let count = "SELECT COUNT(*) FROM downloads";
+        fetch_page(self, &sql, count, offset, limit, |r: JobRow| DownloadJob {
+            state: r.track.download_state.clone().unwrap_or_default(),
+            track: Track::from(r.track),
+            reason: r.reason,
+            attempts: r.attempts,
+            updated_at: r.updated_at,
         })
+        .await
     }
 
     /// Listening history, newest first.
     pub async fn history(&self, offset: i64, limit: i64) -> DbResult<Page<Play>> {
-        let (offset, limit) = clamp_page(offset, limit);
         #[derive(sqlx::FromRow)]
         struct PlayRow {
             #[sqlx(flatten)]
@@ -576,30 +574,13 @@ impl Vault {
             ", p.source",
             "JOIN plays p ON p.track_id = t.id ORDER BY p.played_at DESC, p.id DESC LIMIT ? OFFSET ?",
         );
-        let rows: Vec<PlayRow> = sqlx::query_as(&sql)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(self.pool())
-            .await?;
-        let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM plays")
-            .fetch_one(self.pool())
-            .await?;
-        let items = rows
-            .into_iter()
-            .map(|r| {
-                let played_at = r.track.added_at.clone().unwrap_or_default();
-                Play {
-                    track: Track::from(r.track),
-                    played_at,
-                    source: r.source,
-                }
-            })
-            .collect();
-        Ok(Page {
-            items,
-            total,
-            offset,
+        let count = "SELECT COUNT(*) FROM plays";
+        fetch_page(self, &sql, count, offset, limit, |r: PlayRow| Play {
+            played_at: r.track.added_at.clone().unwrap_or_default(),
+            track: Track::from(r.track),
+            source: r.source,
         })
+        .await
     }
 
     /// Counts of what the vault holds.
