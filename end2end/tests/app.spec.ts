@@ -117,6 +117,11 @@ test('the layout fits a 360 px phone and the controls are reachable by keyboard'
   }
   await page.goto(`${hoard.url}/`);
   await expect(page.getByRole('searchbox')).toBeVisible();
+  // Every section is on screen without scrolling the navigation.
+  for (const link of await page.getByRole('navigation', { name: 'Main' }).getByRole('link').all()) {
+    const box = await link.boundingBox();
+    expect(box && box.x >= 0 && box.x + box.width <= 360, `${await link.textContent()} is on screen`).toBe(true);
+  }
   await page.keyboard.press('Tab');
   await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
   await page.keyboard.press('Tab');

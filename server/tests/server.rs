@@ -129,6 +129,7 @@ async fn starts_on_defaults_creates_its_vault_and_stops_cleanly_on_sigterm() {
         .expect("page");
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(page.headers()["cache-control"], "no-cache");
     let html = page.text().await.expect("body");
     assert!(
         html.contains("No liked songs yet"),
@@ -383,4 +384,56 @@ async fn with_a_password_the_server_may_listen_beyond_loopback() {
     let _ = child.kill();
     let _ = child.wait();
     assert!(up, "a password-protected server starts on 0.0.0.0");
+}
+
+#[tokio::test]
+async fn static_assets_are_served_compressed_and_revalidated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pkg = dir.path().join("site/pkg");
+    std::fs::create_dir_all(&pkg).expect("pkg dir");
+    let js = "export function hydrate() {}\n".repeat(500);
+    std::fs::write(pkg.join("hoard.js"), &js).expect("write js");
+    let server = Server::start(dir.path(), &[("HOARD_SITE_DIR", "site")]).await;
+
+    let plain = server
+        .client
+        .get(server.url("/pkg/hoard.js"))
+        .send()
+        .await
+        .expect("plain");
+    assert_eq!(plain.status(), 200);
+    assert_eq!(plain.headers()["cache-control"], "no-cache");
+    assert!(plain.headers()["content-type"]
+        .to_str()
+        .expect("type")
+        .contains("javascript"));
+    assert_eq!(plain.text().await.expect("body"), js);
+
+    let br = server
+        .client
+        .get(server.url("/pkg/hoard.js"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .expect("br");
+    assert_eq!(br.headers()["content-encoding"], "br");
+    let compressed = br.bytes().await.expect("body");
+    assert!(
+        compressed.len() < js.len() / 10,
+        "{} bytes of brotli",
+        compressed.len()
+    );
+
+    std::fs::write(dir.path().join("secret.txt"), "not for the web").expect("write secret");
+    let escape = server
+        .client
+        .get(server.url("/pkg/%2e%2e/%2e%2e/secret.txt"))
+        .send()
+        .await
+        .expect("traversal");
+    let body = escape.text().await.expect("body");
+    assert!(
+        !body.contains("not for the web"),
+        "a file outside the site was served"
+    );
 }
