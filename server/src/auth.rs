@@ -22,6 +22,9 @@ use crate::router::AppState;
 /// The session cookie's name.
 pub const COOKIE: &str = "hoard_session";
 
+/// How long a wrong password holds up all password checks.
+const FAILED_LOGIN_DELAY: Duration = Duration::from_millis(750);
+
 /// Paths that answer without a session.
 fn is_public(path: &str) -> bool {
     matches!(path, "/login" | "/health" | "/favicon.svg" | "/robots.txt")
@@ -93,11 +96,15 @@ pub async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -
         return Redirect::to(&next).into_response();
     };
     let password = form.password;
+    let turn = state.login_gate.lock().await;
     let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
         .await
         .unwrap_or(false);
     if !matches {
         tracing::warn!("failed login attempt");
+        // Held with the gate: each wrong guess costs every guesser this long.
+        tokio::time::sleep(FAILED_LOGIN_DELAY).await;
+        drop(turn);
         let body = login_html(&next, Some("That password is not right."));
         return (StatusCode::UNAUTHORIZED, Html(body)).into_response();
     }

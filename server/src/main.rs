@@ -104,6 +104,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         },
         password_hash: config.password_hash.as_deref().map(Arc::from),
         session_days: config.session_days,
+        login_gate: Arc::default(),
     };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

@@ -23,6 +23,8 @@ pub struct AppState {
     pub server: ServerState,
     pub password_hash: Option<Arc<str>>,
     pub session_days: u32,
+    /// Password checks take turns, so guessing is slow however many requests arrive.
+    pub login_gate: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

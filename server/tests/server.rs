@@ -226,6 +226,20 @@ fn a_database_that_cannot_be_created_is_a_clear_error() {
     );
 }
 
+/// Awaits every future at once (tokio tasks, to stay within the test's dependencies).
+async fn futures_join_all<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for handle in handles {
+        out.push(handle.await.expect("task"));
+    }
+    out
+}
+
 fn hash_password(dir: &Path, password: &str) -> String {
     use std::io::Write;
     let mut child = hoard(dir)
@@ -306,6 +320,22 @@ async fn with_a_password_every_page_needs_a_login_and_the_cookie_is_locked_down(
         .await
         .expect("body")
         .contains("That password is not right."));
+
+    // Guesses take turns and each wrong one costs 0.75 s, however many arrive at once.
+    let started = Instant::now();
+    let guesses = (0..3).map(|i| {
+        c.post(server.url("/login"))
+            .form(&[("password", format!("guess {i}")), ("next", "/".into())])
+            .send()
+    });
+    for response in futures_join_all(guesses).await {
+        assert_eq!(response.expect("guess").status(), 401);
+    }
+    assert!(
+        started.elapsed() >= Duration::from_millis(2_200),
+        "{:?}",
+        started.elapsed()
+    );
 
     let right = c
         .post(server.url("/login"))
