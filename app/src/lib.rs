@@ -66,12 +66,14 @@ pub fn App() -> impl IntoView {
             </header>
             <Watchdog/>
             <main id="main" tabindex="-1">
+                // Lists stream in order; a single item's page renders whole before
+                // it is sent, so a missing one can answer 404.
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=library::LibraryPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/playlists") view=playlists::PlaylistsPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/playlists/:id") view=playlists::PlaylistPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/albums/:id") view=album::AlbumPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/artists/:id") view=artist::ArtistPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/playlists/:id") view=playlists::PlaylistPage ssr=SsrMode::Async/>
+                    <Route path=path!("/albums/:id") view=album::AlbumPage ssr=SsrMode::Async/>
+                    <Route path=path!("/artists/:id") view=artist::ArtistPage ssr=SsrMode::Async/>
                     <Route path=path!("/downloads") view=downloads::DownloadsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/history") view=history::HistoryPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::InOrder/>
@@ -81,12 +83,17 @@ pub fn App() -> impl IntoView {
     }
 }
 
-#[component]
-fn NotFound() -> impl IntoView {
+/// Answers the current request with 404 (on the server; nothing in the browser).
+pub fn set_not_found_status() {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    set_not_found_status();
     view! {
         <Title text="Not found"/>
         <section class="empty">

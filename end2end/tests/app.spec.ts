@@ -103,7 +103,7 @@ test('every view has its own address and shows the vault', async ({ page }) => {
   expect(missing?.status()).toBe(404);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Nothing here');
   const bad = await page.goto(`${hoard.url}/playlists/999`);
-  expect(bad?.status()).toBe(200);
+  expect(bad?.status()).toBe(404);
   await expect(page.getByRole('alert')).toHaveText('Not found in your vault.');
 });
 

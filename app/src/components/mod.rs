@@ -12,6 +12,9 @@ use crate::error::AppError;
 /// Shows a failed load as a message the user can act on.
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    if error == AppError::NotFound {
+        crate::set_not_found_status();
+    }
     view! {
         <section class="notice error" role="alert">
             <p>{error.to_string()}</p>
