@@ -23,6 +23,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("usage: seed PATH_TO_DB")?
         .into();
     let vault = Vault::open(&path).await?;
+    let held = vault.stats().await?.tracks;
+    if held > 0 {
+        return Err(format!(
+            "{} already holds {held} tracks; the demo library only goes into an empty vault",
+            path.display()
+        )
+        .into());
+    }
     let mut tx = vault.begin().await?;
 
     let sigur = artist("6UUrUCIZtQeOf8tC0WuzRy", "Sigur Rós");
