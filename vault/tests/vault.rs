@@ -269,3 +269,51 @@ async fn history_and_downloads_show_their_tracks() {
     assert_eq!(downloads.items[0].state, "queued");
     assert_eq!(downloads.items[0].track.title, "Unravel");
 }
+
+#[tokio::test]
+async fn a_later_write_without_a_cover_keeps_the_cover_and_local_files_stay_apart() {
+    let (_dir, vault) = file_vault().await;
+    let mut tx = vault.begin().await.expect("tx");
+    let with_cover = track("t1", "Song", &[("a", "Artist")], ("al", "Album"));
+    let id = Vault::upsert_track(&mut tx, &with_cover)
+        .await
+        .expect("upsert");
+    let mut without_cover = with_cover.clone();
+    if let Some(album) = without_cover.album.as_mut() {
+        album.image_url = None;
+    }
+    without_cover.isrc = None;
+    assert_eq!(
+        Vault::upsert_track(&mut tx, &without_cover)
+            .await
+            .expect("again"),
+        id
+    );
+
+    let local = NewTrack {
+        spotify_id: None,
+        title: "Home recording".into(),
+        is_local: true,
+        ..NewTrack::default()
+    };
+    let first = Vault::upsert_track(&mut tx, &local).await.expect("local");
+    let second = Vault::upsert_track(&mut tx, &local)
+        .await
+        .expect("local again");
+    assert_ne!(first, second, "local files have no Spotify ID to match on");
+    Vault::like_track(&mut tx, id, "2026-01-01T00:00:00Z")
+        .await
+        .expect("like");
+    tx.commit().await.expect("commit");
+
+    let liked = vault.liked_tracks(0, 10).await.expect("liked");
+    assert_eq!(
+        liked.items[0].image_url.as_deref(),
+        Some("https://i.scdn.co/image/cover")
+    );
+    assert_eq!(
+        liked.items[0].isrc.as_deref(),
+        Some("ISRCt1"),
+        "a missing ISRC does not erase a known one"
+    );
+}

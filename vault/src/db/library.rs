@@ -133,26 +133,18 @@ impl Vault {
 
     /// Inserts or updates an artist by Spotify ID and returns its vault id.
     pub async fn upsert_artist(conn: &mut SqliteConnection, artist: &NewArtist) -> DbResult<Id> {
-        if let Some(existing) =
-            find_by_spotify_id(conn, "artists", artist.spotify_id.as_deref()).await?
-        {
-            sqlx::query(
-                "UPDATE artists SET name = ?, image_url = COALESCE(?, image_url) WHERE id = ?",
-            )
-            .bind(&artist.name)
-            .bind(&artist.image_url)
-            .bind(existing)
-            .execute(&mut *conn)
-            .await?;
-            return Ok(existing);
-        }
-        let id = sqlx::query("INSERT INTO artists (spotify_id, name, image_url) VALUES (?, ?, ?)")
-            .bind(&artist.spotify_id)
-            .bind(&artist.name)
-            .bind(&artist.image_url)
-            .execute(&mut *conn)
-            .await?
-            .last_insert_rowid();
+        // A NULL spotify_id never conflicts, so an artist without one is always a new row.
+        let (id,): (Id,) = sqlx::query_as(
+            "INSERT INTO artists (spotify_id, name, image_url) VALUES (?, ?, ?)
+             ON CONFLICT (spotify_id) DO UPDATE SET name = excluded.name,
+                 image_url = COALESCE(excluded.image_url, artists.image_url)
+             RETURNING id",
+        )
+        .bind(&artist.spotify_id)
+        .bind(&artist.name)
+        .bind(&artist.image_url)
+        .fetch_one(&mut *conn)
+        .await?;
         Ok(id)
     }
 
@@ -162,44 +154,26 @@ impl Vault {
             "single" | "compilation" => album.album_type.as_str(),
             _ => "album",
         };
-        let id = match find_by_spotify_id(conn, "albums", album.spotify_id.as_deref()).await? {
-            Some(id) => {
-                sqlx::query(
-                    "UPDATE albums SET name = ?, album_type = ?, release_date = ?,
-                     release_date_precision = ?, total_tracks = ?, image_url = COALESCE(?, image_url)
-                     WHERE id = ?",
-                )
-                .bind(&album.name)
-                .bind(album_type)
-                .bind(&album.release_date)
-                .bind(&album.release_date_precision)
-                .bind(album.total_tracks)
-                .bind(&album.image_url)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
-                id
-            }
-            None => sqlx::query(
-                "INSERT INTO albums (spotify_id, name, album_type, release_date,
-                 release_date_precision, total_tracks, image_url) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(&album.spotify_id)
-            .bind(&album.name)
-            .bind(album_type)
-            .bind(&album.release_date)
-            .bind(&album.release_date_precision)
-            .bind(album.total_tracks)
-            .bind(&album.image_url)
-            .execute(&mut *conn)
-            .await?
-            .last_insert_rowid(),
-        };
-        let mut artist_ids = Vec::with_capacity(album.artists.len());
-        for artist in &album.artists {
-            artist_ids.push(Self::upsert_artist(conn, artist).await?);
-        }
-        replace_credits(conn, "album_artists", "album_id", id, &artist_ids).await?;
+        let (id,): (Id,) = sqlx::query_as(
+            "INSERT INTO albums (spotify_id, name, album_type, release_date,
+                 release_date_precision, total_tracks, image_url) VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (spotify_id) DO UPDATE SET name = excluded.name,
+                 album_type = excluded.album_type, release_date = excluded.release_date,
+                 release_date_precision = excluded.release_date_precision,
+                 total_tracks = excluded.total_tracks,
+                 image_url = COALESCE(excluded.image_url, albums.image_url)
+             RETURNING id",
+        )
+        .bind(&album.spotify_id)
+        .bind(&album.name)
+        .bind(album_type)
+        .bind(&album.release_date)
+        .bind(&album.release_date_precision)
+        .bind(album.total_tracks)
+        .bind(&album.image_url)
+        .fetch_one(&mut *conn)
+        .await?;
+        replace_credits(conn, "album_artists", "album_id", id, &album.artists).await?;
         Ok(id)
     }
 
@@ -212,53 +186,32 @@ impl Vault {
             Some(album) => Some(Self::upsert_album(conn, album).await?),
             None => None,
         };
-        let id = match find_by_spotify_id(conn, "tracks", track.spotify_id.as_deref()).await? {
-            Some(id) => {
-                sqlx::query(
-                    "UPDATE tracks SET isrc = COALESCE(?, isrc), title = ?, album_id = ?,
-                     disc_number = ?, track_number = ?, duration_ms = ?, explicit = ?,
-                     is_local = ?, is_playable = ?, preview_url = ? WHERE id = ?",
-                )
-                .bind(&track.isrc)
-                .bind(&track.title)
-                .bind(album_id)
-                .bind(track.disc_number)
-                .bind(track.track_number)
-                .bind(track.duration_ms)
-                .bind(track.explicit)
-                .bind(track.is_local)
-                .bind(track.is_playable)
-                .bind(&track.preview_url)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
-                id
-            }
-            None => sqlx::query(
-                "INSERT INTO tracks (spotify_id, isrc, title, album_id, disc_number, track_number,
+        let (id,): (Id,) = sqlx::query_as(
+            "INSERT INTO tracks (spotify_id, isrc, title, album_id, disc_number, track_number,
                  duration_ms, explicit, is_local, is_playable, preview_url)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(&track.spotify_id)
-            .bind(&track.isrc)
-            .bind(&track.title)
-            .bind(album_id)
-            .bind(track.disc_number)
-            .bind(track.track_number)
-            .bind(track.duration_ms)
-            .bind(track.explicit)
-            .bind(track.is_local)
-            .bind(track.is_playable)
-            .bind(&track.preview_url)
-            .execute(&mut *conn)
-            .await?
-            .last_insert_rowid(),
-        };
-        let mut artist_ids = Vec::with_capacity(track.artists.len());
-        for artist in &track.artists {
-            artist_ids.push(Self::upsert_artist(conn, artist).await?);
-        }
-        replace_credits(conn, "track_artists", "track_id", id, &artist_ids).await?;
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (spotify_id) DO UPDATE SET
+                 isrc = COALESCE(excluded.isrc, tracks.isrc), title = excluded.title,
+                 album_id = excluded.album_id, disc_number = excluded.disc_number,
+                 track_number = excluded.track_number, duration_ms = excluded.duration_ms,
+                 explicit = excluded.explicit, is_local = excluded.is_local,
+                 is_playable = excluded.is_playable, preview_url = excluded.preview_url
+             RETURNING id",
+        )
+        .bind(&track.spotify_id)
+        .bind(&track.isrc)
+        .bind(&track.title)
+        .bind(album_id)
+        .bind(track.disc_number)
+        .bind(track.track_number)
+        .bind(track.duration_ms)
+        .bind(track.explicit)
+        .bind(track.is_local)
+        .bind(track.is_playable)
+        .bind(&track.preview_url)
+        .fetch_one(&mut *conn)
+        .await?;
+        replace_credits(conn, "track_artists", "track_id", id, &track.artists).await?;
         Ok(id)
     }
 
@@ -293,43 +246,27 @@ impl Vault {
 
     /// Inserts or updates a playlist's details and returns its vault id.
     pub async fn upsert_playlist(conn: &mut SqliteConnection, p: &NewPlaylist) -> DbResult<Id> {
-        let id = match find_by_spotify_id(conn, "playlists", p.spotify_id.as_deref()).await? {
-            Some(id) => {
-                sqlx::query(
-                    "UPDATE playlists SET name = ?, description = ?, owner_id = ?, owner_name = ?,
-                     snapshot_id = ?, public = ?, collaborative = ?, image_url = COALESCE(?, image_url),
-                     removed_at = NULL WHERE id = ?",
-                )
-                .bind(&p.name)
-                .bind(&p.description)
-                .bind(&p.owner_id)
-                .bind(&p.owner_name)
-                .bind(&p.snapshot_id)
-                .bind(p.public)
-                .bind(p.collaborative)
-                .bind(&p.image_url)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
-                id
-            }
-            None => sqlx::query(
-                "INSERT INTO playlists (spotify_id, name, description, owner_id, owner_name,
-                 snapshot_id, public, collaborative, image_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(&p.spotify_id)
-            .bind(&p.name)
-            .bind(&p.description)
-            .bind(&p.owner_id)
-            .bind(&p.owner_name)
-            .bind(&p.snapshot_id)
-            .bind(p.public)
-            .bind(p.collaborative)
-            .bind(&p.image_url)
-            .execute(&mut *conn)
-            .await?
-            .last_insert_rowid(),
-        };
+        let (id,): (Id,) = sqlx::query_as(
+            "INSERT INTO playlists (spotify_id, name, description, owner_id, owner_name,
+                 snapshot_id, public, collaborative, image_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (spotify_id) DO UPDATE SET name = excluded.name,
+                 description = excluded.description, owner_id = excluded.owner_id,
+                 owner_name = excluded.owner_name, snapshot_id = excluded.snapshot_id,
+                 public = excluded.public, collaborative = excluded.collaborative,
+                 image_url = COALESCE(excluded.image_url, playlists.image_url), removed_at = NULL
+             RETURNING id",
+        )
+        .bind(&p.spotify_id)
+        .bind(&p.name)
+        .bind(&p.description)
+        .bind(&p.owner_id)
+        .bind(&p.owner_name)
+        .bind(&p.snapshot_id)
+        .bind(p.public)
+        .bind(p.collaborative)
+        .bind(&p.image_url)
+        .fetch_one(&mut *conn)
+        .await?;
         if let Some(snapshot) = &p.snapshot_id {
             sqlx::query(
                 "INSERT OR IGNORE INTO playlist_snapshots (playlist_id, snapshot_id) VALUES (?, ?)",
@@ -680,35 +617,20 @@ impl From<PlaylistRow> for Playlist {
     }
 }
 
-async fn find_by_spotify_id(
-    conn: &mut SqliteConnection,
-    table: &str,
-    spotify_id: Option<&str>,
-) -> DbResult<Option<Id>> {
-    let Some(spotify_id) = spotify_id else {
-        return Ok(None);
-    };
-    let row: Option<(Id,)> =
-        sqlx::query_as(&format!("SELECT id FROM {table} WHERE spotify_id = ?"))
-            .bind(spotify_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(row.map(|r| r.0))
-}
-
-/// Replaces the ordered artist credits of an album or a track.
+/// Writes the artists of an album or a track and replaces its ordered credits.
 async fn replace_credits(
     conn: &mut SqliteConnection,
     table: &str,
     key: &str,
     id: Id,
-    artist_ids: &[Id],
+    artists: &[NewArtist],
 ) -> DbResult<()> {
     sqlx::query(&format!("DELETE FROM {table} WHERE {key} = ?"))
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    for (position, artist_id) in artist_ids.iter().enumerate() {
+    for (position, artist) in artists.iter().enumerate() {
+        let artist_id = Vault::upsert_artist(conn, artist).await?;
         sqlx::query(&format!(
             "INSERT INTO {table} ({key}, artist_id, position) VALUES (?, ?, ?)"
         ))
