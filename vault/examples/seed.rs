@@ -22,6 +22,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .ok_or("usage: seed PATH_TO_DB")?
         .into();
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
     let vault = Vault::open(&path).await?;
     let held = vault.stats().await?.tracks;
     if held > 0 {
