@@ -65,19 +65,30 @@ fn TrackRow(row: Row, show_date: bool) -> AnyView {
     view! {
         <tr>
             <td class="num">{row.number}</td>
-            <td class="title">
-                <span class="name">{t.title}</span>
-                {badges}
-                <span class="artists">
-                    <Artists artists=t.artists/>
-                </span>
-            </td>
+            <TitleCell title=t.title artists=t.artists>{badges}</TitleCell>
             <td class="album">{album}</td>
             {show_date.then(|| view! { <td class="date">{t.added_at.as_deref().map(format::date).map(str::to_string)}</td> })}
             <td class="dur">{format::duration(t.duration_ms)}</td>
         </tr>
     }
     .into_any()
+}
+
+/// The title cell of a track row: the name, anything given as children
+/// (badges), and the artists below.
+#[component]
+pub fn TitleCell(
+    title: String,
+    artists: Vec<ArtistRef>,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    view! {
+        <td class="title">
+            <span class="name">{title}</span>
+            {children.map(|c| c())}
+            <span class="artists"><Artists artists/></span>
+        </td>
+    }
 }
 
 /// Comma-separated artist links, in credit order.

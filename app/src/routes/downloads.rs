@@ -6,7 +6,7 @@ use vault::model::{DownloadJob, Page};
 
 use crate::components::format::{date_time, duration};
 use crate::components::pager::{use_page, Pager};
-use crate::components::track_table::Artists;
+use crate::components::track_table::TitleCell;
 use crate::components::{Empty, ErrorNotice};
 use crate::error::AppError;
 
@@ -49,10 +49,7 @@ pub fn DownloadsPage() -> impl IntoView {
                                 <tbody>
                                     {page.items.into_iter().map(|job| view! {
                                         <tr>
-                                            <td class="title">
-                                                <span class="name">{job.track.title}</span>
-                                                <span class="artists"><Artists artists=job.track.artists/></span>
-                                            </td>
+                                            <TitleCell title=job.track.title artists=job.track.artists/>
                                             <td>
                                                 <span class=format!("badge dl-{}", job.state)>{job.state.clone()}</span>
                                                 {job.reason.map(|r| view! { <span class="reason">{r}</span> })}

@@ -6,7 +6,7 @@ use vault::model::{Page, Play};
 
 use crate::components::format::{date_time, duration};
 use crate::components::pager::{use_page, Pager};
-use crate::components::track_table::Artists;
+use crate::components::track_table::TitleCell;
 use crate::components::{Empty, ErrorNotice};
 use crate::error::AppError;
 
@@ -50,10 +50,7 @@ pub fn HistoryPage() -> impl IntoView {
                                     {page.items.into_iter().map(|play| view! {
                                         <tr>
                                             <td class="date">{date_time(&play.played_at)}</td>
-                                            <td class="title">
-                                                <span class="name">{play.track.title}</span>
-                                                <span class="artists"><Artists artists=play.track.artists/></span>
-                                            </td>
+                                            <TitleCell title=play.track.title artists=play.track.artists/>
                                             <td class="album">{if play.source == "hoard" { "Hoard" } else { "Spotify" }}</td>
                                             <td class="dur">{duration(play.track.duration_ms)}</td>
                                         </tr>
