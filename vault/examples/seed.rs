@@ -77,6 +77,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             release_date_precision: Some("day".into()),
             total_tracks: Some(titles.len() as i64),
             image_url: None,
+            images: None,
             artists: album_artists.clone(),
         };
         for (n, title) in titles.iter().enumerate() {
@@ -117,6 +118,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         public: Some(false),
         collaborative: false,
         image_url: None,
+        images: None,
     };
     let playlist_id = Vault::upsert_playlist(&mut tx, &playlist).await?;
     for (position, track_id) in track_ids.iter().take(8).enumerate() {

@@ -3,6 +3,7 @@
 pub mod error;
 pub mod library;
 pub mod sessions;
+pub mod sync;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -12,6 +13,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 pub use error::{DbError, DbResult};
+/// The connection type repository writes take (a transaction derefs to it).
+pub use sqlx::SqliteConnection;
+pub use sync::{ItemsDiff, PlaylistSyncState};
 
 /// The migrations compiled into the binary.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

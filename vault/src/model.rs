@@ -144,6 +144,8 @@ pub struct NewAlbum {
     pub release_date_precision: Option<String>,
     pub total_tracks: Option<i64>,
     pub image_url: Option<String>,
+    /// Every size Spotify offers, as JSON `[{url, width, height}]`.
+    pub images: Option<String>,
     pub artists: Vec<NewArtist>,
 }
 
@@ -176,4 +178,57 @@ pub struct NewPlaylist {
     pub public: Option<bool>,
     pub collaborative: bool,
     pub image_url: Option<String>,
+    /// Every size Spotify offers, as JSON `[{url, width, height}]`.
+    pub images: Option<String>,
+}
+
+/// A playlist entry to write: a track, a local file, an episode or a greyed-out entry.
+#[derive(Clone, Debug, Default)]
+pub struct NewPlaylistItem {
+    /// `track`, `local`, `episode` or `unavailable`.
+    pub kind: String,
+    pub track_id: Option<Id>,
+    /// What to show for an entry that is not a vault track (an episode's name).
+    pub label: Option<String>,
+    pub added_at: Option<String>,
+    pub added_by: Option<String>,
+}
+
+/// The connected Spotify account, as the UI may see it (never its tokens).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpotifyAccount {
+    pub client_id: String,
+    pub user_id: Option<String>,
+    pub display_name: Option<String>,
+    pub connected_at: String,
+}
+
+/// One run of the Spotify sync.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRun {
+    pub id: Id,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    /// `ok`, `failed` or `interrupted`; `None` while it runs.
+    pub outcome: Option<String>,
+    /// `start`, `schedule`, `manual` or `cli`.
+    pub trigger: Option<String>,
+    pub api_calls: Option<i64>,
+    /// A one-line summary or the reason it failed.
+    pub detail: Option<String>,
+}
+
+/// The live progress of a running sync.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncProgress {
+    pub running: bool,
+    /// `profile`, `liked songs`, `playlists`, `saved albums`, `followed artists`.
+    pub phase: String,
+    pub liked_seen: i64,
+    pub playlists_done: i64,
+    pub playlists_total: i64,
+    pub tracks_written: i64,
+    pub api_calls: i64,
+    /// Problems that did not stop the sync (a playlist refused, an entry skipped).
+    pub warnings: Vec<String>,
 }

@@ -24,6 +24,7 @@ fn track(id: &str, title: &str, artists: &[(&str, &str)], album: (&str, &str)) -
             release_date_precision: Some("year".into()),
             total_tracks: Some(10),
             image_url: Some("https://i.scdn.co/image/cover".into()),
+            images: None,
             artists: artists.clone(),
         }),
         artists,

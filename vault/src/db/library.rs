@@ -156,12 +156,14 @@ impl Vault {
         };
         let (id,): (Id,) = sqlx::query_as(
             "INSERT INTO albums (spotify_id, name, album_type, release_date,
-                 release_date_precision, total_tracks, image_url) VALUES (?, ?, ?, ?, ?, ?, ?)
+                 release_date_precision, total_tracks, image_url, images)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (spotify_id) DO UPDATE SET name = excluded.name,
                  album_type = excluded.album_type, release_date = excluded.release_date,
                  release_date_precision = excluded.release_date_precision,
                  total_tracks = excluded.total_tracks,
-                 image_url = COALESCE(excluded.image_url, albums.image_url)
+                 image_url = COALESCE(excluded.image_url, albums.image_url),
+                 images = COALESCE(excluded.images, albums.images)
              RETURNING id",
         )
         .bind(&album.spotify_id)
@@ -171,6 +173,7 @@ impl Vault {
         .bind(&album.release_date_precision)
         .bind(album.total_tracks)
         .bind(&album.image_url)
+        .bind(&album.images)
         .fetch_one(&mut *conn)
         .await?;
         replace_credits(conn, "album_artists", "album_id", id, &album.artists).await?;
@@ -188,14 +191,19 @@ impl Vault {
         };
         let (id,): (Id,) = sqlx::query_as(
             "INSERT INTO tracks (spotify_id, isrc, title, album_id, disc_number, track_number,
-                 duration_ms, explicit, is_local, is_playable, preview_url)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 duration_ms, explicit, is_local, is_playable, preview_url, gone_from_spotify_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ?10 = 0 THEN ?12 END)
              ON CONFLICT (spotify_id) DO UPDATE SET
                  isrc = COALESCE(excluded.isrc, tracks.isrc), title = excluded.title,
                  album_id = excluded.album_id, disc_number = excluded.disc_number,
                  track_number = excluded.track_number, duration_ms = excluded.duration_ms,
                  explicit = excluded.explicit, is_local = excluded.is_local,
-                 is_playable = excluded.is_playable, preview_url = excluded.preview_url
+                 is_playable = excluded.is_playable, preview_url = excluded.preview_url,
+                 -- Unplayable: keep the first date it was seen so. Playable: Spotify serves it again.
+                 gone_from_spotify_at = CASE excluded.is_playable
+                     WHEN 0 THEN COALESCE(tracks.gone_from_spotify_at, ?12)
+                     WHEN 1 THEN NULL
+                     ELSE tracks.gone_from_spotify_at END
              RETURNING id",
         )
         .bind(&track.spotify_id)
@@ -209,6 +217,7 @@ impl Vault {
         .bind(track.is_local)
         .bind(track.is_playable)
         .bind(&track.preview_url)
+        .bind(now_text())
         .fetch_one(&mut *conn)
         .await?;
         replace_credits(conn, "track_artists", "track_id", id, &track.artists).await?;
@@ -248,12 +257,14 @@ impl Vault {
     pub async fn upsert_playlist(conn: &mut SqliteConnection, p: &NewPlaylist) -> DbResult<Id> {
         let (id,): (Id,) = sqlx::query_as(
             "INSERT INTO playlists (spotify_id, name, description, owner_id, owner_name,
-                 snapshot_id, public, collaborative, image_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 snapshot_id, public, collaborative, image_url, images)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (spotify_id) DO UPDATE SET name = excluded.name,
                  description = excluded.description, owner_id = excluded.owner_id,
                  owner_name = excluded.owner_name, snapshot_id = excluded.snapshot_id,
                  public = excluded.public, collaborative = excluded.collaborative,
-                 image_url = COALESCE(excluded.image_url, playlists.image_url), removed_at = NULL
+                 image_url = COALESCE(excluded.image_url, playlists.image_url),
+                 images = COALESCE(excluded.images, playlists.images), removed_at = NULL
              RETURNING id",
         )
         .bind(&p.spotify_id)
@@ -265,6 +276,7 @@ impl Vault {
         .bind(p.public)
         .bind(p.collaborative)
         .bind(&p.image_url)
+        .bind(&p.images)
         .fetch_one(&mut *conn)
         .await?;
         if let Some(snapshot) = &p.snapshot_id {
