@@ -479,3 +479,48 @@ fn add_quirks(lib: &mut Library, p: usize) {
     }
     lib.quirky_playlist = Some(p);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiny_and_empty_specs_generate() {
+        for (liked, playlists, len, quirks) in [
+            (0, 0, 0, true),
+            (0, 1, 0, true),
+            (1, 2, 3, true),
+            (5, 3, 9, false),
+        ] {
+            let lib = generate(&LibrarySpec {
+                liked,
+                playlists,
+                playlist_len: len,
+                saved_albums: 50,
+                followed_artists: 30,
+                seed: 7,
+                quirks,
+            });
+            assert_eq!(lib.liked.len(), liked);
+            assert_eq!(lib.playlists.len(), playlists);
+            assert_eq!(lib.saved_albums.len(), 50);
+            assert_eq!(lib.followed_artists.len(), 30);
+            assert_eq!(lib.quirky_playlist.is_some(), quirks && playlists > 0);
+            if let Some(q) = lib.quirky_playlist {
+                assert!(lib.playlists[q].items.len() >= 4);
+            }
+        }
+    }
+
+    #[test]
+    fn ids_are_base62_and_unique() {
+        let lib = generate(&LibrarySpec::default());
+        assert_eq!(lib.track_index.len(), lib.tracks.len());
+        assert!(lib
+            .tracks
+            .iter()
+            .all(|t| t.id.len() == 22 && t.id.bytes().all(|c| c.is_ascii_alphanumeric())));
+        let missing = lib.tracks.iter().filter(|t| t.isrc.is_none()).count();
+        assert!(missing > 0 && missing < lib.tracks.len() / 5);
+    }
+}

@@ -32,6 +32,20 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         if flag == "-h" || flag == "--help" {
             return Err(String::new());
         }
+        const VALUED: &[&str] = &[
+            "--listen",
+            "--liked",
+            "--playlists",
+            "--playlist-len",
+            "--saved-albums",
+            "--followed-artists",
+            "--seed",
+            "--latency-ms",
+        ];
+        let bare = flag.split_once('=').map_or(flag.as_str(), |(n, _)| n);
+        if !VALUED.contains(&bare) {
+            return Err(format!("unknown flag {bare}"));
+        }
         // Accept both `--flag value` and `--flag=value`.
         let (name, value) = match flag.split_once('=') {
             Some((n, v)) => (n.to_string(), v.to_string()),
@@ -143,7 +157,10 @@ mod tests {
         assert_eq!(a.spec.seed, 9);
         assert!(!a.spec.quirks);
         assert!(parse(&["--liked", "x"]).is_err());
-        assert!(parse(&["--bogus", "1"]).is_err());
+        assert_eq!(
+            parse(&["--bogus"]).err().as_deref(),
+            Some("unknown flag --bogus")
+        );
         assert!(parse(&["--liked"]).is_err());
     }
 }
