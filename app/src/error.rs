@@ -14,6 +14,9 @@ pub enum AppError {
     /// The database failed; the server log has the cause.
     #[error("The vault's database did not answer. The server log has the details.")]
     Database,
+    /// The server refused the action, with what to do about it.
+    #[error("{0}")]
+    Refused(String),
     /// The request did not reach the server or its answer could not be read.
     #[error("Could not reach the Hoard server ({0}).")]
     Transport(String),

@@ -13,12 +13,27 @@ pub struct ServerInfo {
     pub password_protected: bool,
 }
 
+/// How Spotify is set up on this server, for the Settings view. Never holds a secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpotifySetup {
+    /// The redirect URI to register in the Spotify app.
+    pub redirect_uri: String,
+    /// The client ID from the configuration, offered in the connect form.
+    pub client_id: Option<String>,
+    /// Minutes between scheduled syncs; 0 when the schedule is off in the configuration.
+    pub interval_minutes: u32,
+    /// Where the Web API is (Spotify's, or the local one in demo mode).
+    pub api_url: String,
+}
+
 /// The shared state of the server process, provided as Leptos context.
 #[cfg(feature = "ssr")]
 #[derive(Clone, Debug)]
 pub struct ServerState {
     pub vault: vault::Vault,
     pub info: ServerInfo,
+    pub spotify: SpotifySetup,
+    pub syncer: std::sync::Arc<hoard_sync::Syncer>,
 }
 
 /// The server state from context, inside a server function.

@@ -34,6 +34,24 @@ pub struct Config {
     pub session_days: u32,
     /// Log filter, in `tracing` syntax (`info`, `hoard=debug,tower_http=info`).
     pub log: String,
+    /// The Spotify app's client ID, offered in Settings (it can also be typed there).
+    pub spotify_client_id: Option<String>,
+    /// The redirect URI registered in the Spotify app; defaults to
+    /// `http://127.0.0.1:PORT/spotify/callback` with the port of `listen`.
+    pub spotify_redirect_uri: Option<String>,
+    /// The Web API root (ends in `/v1/`); only tests and demo mode change it.
+    pub spotify_api_url: String,
+    /// The accounts service root (has `authorize` and `api/token`).
+    pub spotify_accounts_url: String,
+    /// 32 random bytes in base64 that encrypt the Spotify token at rest;
+    /// without it Hoard creates `secret.key` (mode 0600) in `data_dir`.
+    pub secret_key: Option<String>,
+    /// Minutes between scheduled syncs; 0 switches the schedule off.
+    pub sync_interval_minutes: u32,
+    /// Sync once when the server starts (if an account is connected).
+    pub sync_on_start: bool,
+    /// Hours between full passes, which notice removals that counts cannot.
+    pub full_sync_hours: u32,
 }
 
 impl Default for Config {
@@ -46,6 +64,14 @@ impl Default for Config {
             password_hash: None,
             session_days: 30,
             log: "info".into(),
+            spotify_client_id: None,
+            spotify_redirect_uri: None,
+            spotify_api_url: "https://api.spotify.com/v1/".into(),
+            spotify_accounts_url: "https://accounts.spotify.com/".into(),
+            secret_key: None,
+            sync_interval_minutes: 360,
+            sync_on_start: true,
+            full_sync_hours: 24,
         }
     }
 }
@@ -122,7 +148,44 @@ impl Config {
         }
         tracing_subscriber::EnvFilter::try_new(&self.log)
             .map_err(|e| invalid("log", format!("is not a valid log filter: {e}")))?;
+        if let Some(id) = &self.spotify_client_id {
+            hoard_sync::auth::check_client_id(id).map_err(|e| invalid("spotify_client_id", e))?;
+        }
+        hoard_sync::auth::check_redirect_uri(&self.redirect_uri())
+            .map_err(|e| invalid("spotify_redirect_uri", e))?;
+        for (setting, url) in [
+            ("spotify_api_url", &self.spotify_api_url),
+            ("spotify_accounts_url", &self.spotify_accounts_url),
+        ] {
+            let parsed = url::Url::parse(url)
+                .map_err(|e| invalid(setting, format!("`{url}` is not a URL ({e})")))?;
+            if !matches!(parsed.scheme(), "http" | "https") || !url.ends_with('/') {
+                return Err(invalid(
+                    setting,
+                    format!("`{url}` must be an http(s) URL ending in `/`"),
+                ));
+            }
+        }
+        if let Some(key) = &self.secret_key {
+            hoard_sync::SecretBox::from_base64(key)
+                .map_err(|e| invalid("secret_key", e.to_string()))?;
+        }
+        if self.full_sync_hours == 0 {
+            return Err(invalid("full_sync_hours", "must be at least 1"));
+        }
         Ok(())
+    }
+
+    /// The redirect URI Spotify sends the browser back to.
+    pub fn redirect_uri(&self) -> String {
+        self.spotify_redirect_uri
+            .clone()
+            .unwrap_or_else(|| format!("http://127.0.0.1:{}/spotify/callback", self.listen.port()))
+    }
+
+    /// Where the Spotify sync's lock file and default key file live.
+    pub fn key_file(&self) -> PathBuf {
+        self.data_dir.join("secret.key")
     }
 
     /// The SQLite file to open.
@@ -235,5 +298,37 @@ mod tests {
             .expect_err("must refuse")
             .to_string()
             .contains("`log`"));
+    }
+
+    #[test]
+    fn spotify_settings_are_checked_by_name() {
+        let localhost = Config {
+            spotify_redirect_uri: Some("http://localhost:3000/spotify/callback".into()),
+            ..Config::default()
+        };
+        let message = localhost.check().expect_err("localhost").to_string();
+        assert!(message.contains("`spotify_redirect_uri`"), "{message}");
+        assert!(message.contains("127.0.0.1"), "{message}");
+
+        let client = Config {
+            spotify_client_id: Some("not a client id".into()),
+            ..Config::default()
+        };
+        let message = client.check().expect_err("client id").to_string();
+        assert!(message.contains("`spotify_client_id`"), "{message}");
+
+        let key = Config {
+            secret_key: Some("c2hvcnQ=".into()),
+            ..Config::default()
+        };
+        assert!(key
+            .check()
+            .expect_err("key")
+            .to_string()
+            .contains("`secret_key`"));
+        assert_eq!(
+            Config::default().redirect_uri(),
+            "http://127.0.0.1:3000/spotify/callback"
+        );
     }
 }

@@ -1,37 +1,58 @@
 //! `hoard`: the Hoard server.
 //!
-//! `hoard` serves the vault; `hoard hash-password` reads a password on
-//! standard input and prints the hash for the `password_hash` setting.
-//! See `config.rs` for the settings.
+//! `hoard` serves the vault; `hoard sync [--full]` runs one Spotify sync
+//! and exits; `hoard hash-password` reads a password on standard input and
+//! prints the hash for the `password_hash` setting. See `config.rs` for the
+//! settings.
 
 mod auth;
 mod config;
 mod router;
+mod spotify;
 
 use std::io::BufRead;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
-use app::state::{ServerInfo, ServerState};
+use app::state::{ServerInfo, ServerState, SpotifySetup};
+use hoard_sync::{Endpoints, RetryPolicy, SecretBox, SyncMode, SyncOptions, Syncer};
 use leptos::prelude::LeptosOptions;
 use tracing_subscriber::EnvFilter;
 
 use config::Config;
 
+/// What the command line asked for.
+enum Command {
+    Serve,
+    Sync(SyncMode),
+}
+
 fn main() -> ExitCode {
-    match std::env::args().nth(1).as_deref() {
-        None | Some("serve") => {}
-        Some("hash-password") => return hash_password(),
-        Some("--version") => {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] | ["serve"] => Command::Serve,
+        ["sync"] => Command::Sync(SyncMode::Incremental),
+        ["sync", "--full"] => Command::Sync(SyncMode::Full),
+        ["hash-password"] => return hash_password(),
+        ["--version"] => {
             println!("hoard {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
-        Some(other) => {
-            eprintln!("hoard: unknown command `{other}`; commands are `serve` (the default) and `hash-password`");
+        _ => {
+            eprintln!(
+                "hoard: unknown command `{}`; commands are `serve` (the default), `sync [--full]` and `hash-password`",
+                args.join(" ")
+            );
             return ExitCode::from(2);
         }
-    }
+    };
     // A missing .env is normal; a broken one is worth saying.
     if let Err(e) = dotenvy::dotenv() {
         if !e.not_found() {
@@ -46,8 +67,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // rspotify logs request headers (the access token) at debug level: never let it.
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::new(&config.log))
+        .with_env_filter(EnvFilter::new(format!(
+            "{},rspotify=warn,rspotify_http=warn",
+            config.log
+        )))
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -56,7 +81,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(config)) {
+    let result = match command {
+        Command::Serve => runtime.block_on(serve(config)),
+        Command::Sync(mode) => runtime.block_on(sync_once(config, mode)),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");
@@ -66,12 +95,79 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
-    config::prepare_dirs(&config)?;
+/// Opens the vault and builds the syncer, as both `serve` and `sync` need them.
+async fn open(config: &Config) -> anyhow::Result<(vault::Vault, Arc<Syncer>)> {
+    config::prepare_dirs(config)?;
     let database = config.database_path();
     let vault = vault::Vault::open(&database)
         .await
         .with_context(|| format!("cannot open the database {}", database.display()))?;
+    let secrets = match &config.secret_key {
+        Some(key) => SecretBox::from_base64(key).context("setting `secret_key`")?,
+        None => SecretBox::from_key_file(&config.key_file())?,
+    };
+    let options = SyncOptions {
+        endpoints: Endpoints {
+            api_base_url: config.spotify_api_url.clone(),
+            auth_base_url: config.spotify_accounts_url.clone(),
+        },
+        redirect_uri: config.redirect_uri(),
+        full_pass_every: Duration::from_secs(u64::from(config.full_sync_hours) * 3600),
+        policy: RetryPolicy::default(),
+        lock_file: Some(config.data_dir.join("sync.lock")),
+    };
+    let syncer = Arc::new(Syncer::new(vault.clone(), secrets, options));
+    Ok((vault, syncer))
+}
+
+/// `hoard sync`: one sync, its summary on standard output.
+async fn sync_once(config: Config, mode: SyncMode) -> anyhow::Result<()> {
+    let (vault, syncer) = open(&config).await?;
+    let result = syncer.run("cli", mode).await;
+    vault.close().await;
+    let report = result?;
+    println!("{}", report.summary());
+    for warning in &report.warnings {
+        println!("warning: {warning}");
+    }
+    Ok(())
+}
+
+/// Syncs on start and then every `interval` while the Settings toggle is on.
+async fn schedule_syncs(syncer: Arc<Syncer>, vault: vault::Vault, on_start: bool, interval: u32) {
+    let connected = || async { matches!(vault.spotify_account().await, Ok(Some(_))) };
+    let run = |trigger: &'static str| {
+        let syncer = syncer.clone();
+        async move {
+            match syncer.run(trigger, SyncMode::Incremental).await {
+                Ok(report) => tracing::info!("sync done: {}", report.summary()),
+                Err(hoard_sync::SyncError::Busy) => tracing::info!("sync skipped: one is running"),
+                Err(e) => tracing::warn!("sync failed: {e}"),
+            }
+        }
+    };
+    if on_start && connected().await {
+        run("start").await;
+    }
+    if interval == 0 {
+        return;
+    }
+    let mut ticks = tokio::time::interval(Duration::from_secs(u64::from(interval) * 60));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let auto = vault.setting(app::routes::spotify::AUTO_SYNC).await;
+        let off = matches!(auto, Ok(Some(ref v)) if v == "off");
+        if !off && connected().await {
+            run("schedule").await;
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let (vault, syncer) = open(&config).await?;
+    let database = config.database_path();
     if !config
         .site_dir
         .join("pkg")
@@ -101,7 +197,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         server: ServerState {
             vault: vault.clone(),
             info,
+            spotify: SpotifySetup {
+                redirect_uri: config.redirect_uri(),
+                client_id: config.spotify_client_id.clone(),
+                interval_minutes: config.sync_interval_minutes,
+                api_url: config.spotify_api_url.clone(),
+            },
+            syncer: syncer.clone(),
         },
+        pending: Default::default(),
         password_hash: config.password_hash.as_deref().map(Arc::from),
         session_days: config.session_days,
         login_gate: Arc::default(),
@@ -115,10 +219,19 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         password = config.password_protected(),
         "Hoard is serving"
     );
+    let scheduler = tokio::spawn(schedule_syncs(
+        syncer,
+        vault.clone(),
+        config.sync_on_start,
+        config.sync_interval_minutes,
+    ));
     axum::serve(listener, router::build(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("the HTTP server failed")?;
+    // A sync in progress stops here; each page it wrote is committed and the
+    // next sync carries on from the vault's state.
+    scheduler.abort();
     vault.close().await;
     tracing::info!("Hoard stopped cleanly");
     Ok(())

@@ -25,6 +25,8 @@ pub struct AppState {
     pub session_days: u32,
     /// Password checks take turns, so guessing is slow however many requests arrive.
     pub login_gate: Arc<tokio::sync::Mutex<()>>,
+    /// Spotify connections waiting for their callback.
+    pub pending: crate::spotify::Pending,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -43,6 +45,8 @@ pub fn build(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
+        .route("/spotify/connect", post(crate::spotify::connect))
+        .route("/spotify/callback", get(crate::spotify::callback))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })

@@ -134,6 +134,14 @@ pub struct Syncer {
     progress: watch::Sender<SyncProgress>,
 }
 
+impl std::fmt::Debug for Syncer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Syncer")
+            .field("endpoints", &self.options.endpoints)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Syncer {
     pub fn new(vault: Vault, secrets: SecretBox, options: SyncOptions) -> Self {
         Self {
@@ -623,7 +631,7 @@ impl Run<'_> {
                     self.report.playlists_unreadable += 1;
                 }
             } else {
-                to_fetch.push((p, *id));
+                to_fetch.push((p.clone(), *id));
             }
         }
         self.report.playlists_total = listed.len();
@@ -635,8 +643,8 @@ impl Run<'_> {
 
         let run: &Run = self;
         let outcomes: Vec<PlaylistOutcome> = futures::stream::iter(to_fetch)
-            .map(|(p, id)| async move {
-                let outcome = run.playlist_items(p, id).await;
+            .map(|(p, id): (wire::SimplifiedPlaylist, Id)| async move {
+                let outcome = run.playlist_items(&p, id).await;
                 run.progress(|pr| pr.playlists_done += 1);
                 outcome
             })

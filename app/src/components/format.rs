@@ -33,6 +33,21 @@ pub fn count(n: i64, one: &str, many: &str) -> String {
     }
 }
 
+/// "30 minutes", "6 hours", "1 day 12 hours", for a schedule.
+pub fn every_minutes(minutes: u32) -> String {
+    let (d, h, m) = (minutes / 1440, (minutes / 60) % 24, minutes % 60);
+    let parts: Vec<String> = [
+        (d, "day", "days"),
+        (h, "hour", "hours"),
+        (m, "minute", "minutes"),
+    ]
+    .iter()
+    .filter(|(n, _, _)| *n > 0)
+    .map(|(n, one, many)| count(i64::from(*n), one, many))
+    .collect();
+    parts.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ pub mod history;
 pub mod library;
 pub mod playlists;
 pub mod settings;
+pub mod spotify;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

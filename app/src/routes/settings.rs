@@ -6,6 +6,7 @@ use vault::model::Stats;
 
 use crate::components::ErrorNotice;
 use crate::error::AppError;
+use crate::routes::spotify::SpotifyPanel;
 use crate::state::ServerInfo;
 
 /// Facts about the server and counts of the vault.
@@ -22,6 +23,7 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <Title text="Settings"/>
         <h1>"Settings"</h1>
+        <SpotifyPanel/>
         <Suspense fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
@@ -52,10 +54,6 @@ pub fn SettingsPage() -> impl IntoView {
                                 <dt>"Audio files"</dt><dd>{stats.downloaded}</dd>
                                 <dt>"Plays"</dt><dd>{stats.plays}</dd>
                             </dl>
-                        </section>
-                        <section class="panel">
-                            <h2>"Spotify"</h2>
-                            <p>"No Spotify account is connected."</p>
                         </section>
                     }.into_any(),
                 }

@@ -1,0 +1,319 @@
+//! The Spotify panel of Settings: connecting an account, starting a sync,
+//! its live progress, the schedule toggle and the last runs.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+use vault::model::{SpotifyAccount, SyncProgress, SyncRun};
+
+use crate::components::format;
+use crate::error::AppError;
+use crate::state::SpotifySetup;
+
+/// Everything the panel shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpotifyStatus {
+    pub account: Option<SpotifyAccount>,
+    pub progress: SyncProgress,
+    pub runs: Vec<SyncRun>,
+    pub auto_sync: bool,
+    pub setup: SpotifySetup,
+}
+
+/// The settings key of the schedule toggle.
+#[cfg(feature = "ssr")]
+pub const AUTO_SYNC: &str = "sync.auto";
+
+/// The account, the running sync's progress and the last runs.
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
+pub async fn sync_overview() -> Result<SpotifyStatus, AppError> {
+    let state = crate::state::server_state()?;
+    let progress = state.syncer.progress().borrow().clone();
+    Ok(SpotifyStatus {
+        account: state.vault.spotify_account().await?,
+        progress,
+        runs: state.vault.sync_runs(5).await?,
+        auto_sync: state.vault.setting(AUTO_SYNC).await?.as_deref() != Some("off"),
+        setup: state.spotify.clone(),
+    })
+}
+
+/// Starts a sync in the background (`full` reads every list from the start).
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
+pub async fn start_sync(full: bool) -> Result<(), AppError> {
+    let state = crate::state::server_state()?;
+    if state.vault.spotify_account().await?.is_none() {
+        return Err(AppError::Refused(
+            "No Spotify account is connected; connect one first.".into(),
+        ));
+    }
+    if state.syncer.progress().borrow().running {
+        return Err(AppError::Refused("A sync is already running.".into()));
+    }
+    let mode = if full {
+        hoard_sync::SyncMode::Full
+    } else {
+        hoard_sync::SyncMode::Incremental
+    };
+    let syncer = state.syncer.clone();
+    tokio::spawn(async move {
+        match syncer.run("manual", mode).await {
+            Ok(report) => tracing::info!("sync done: {}", report.summary()),
+            Err(e) => tracing::warn!("sync failed: {e}"),
+        }
+    });
+    Ok(())
+}
+
+/// Switches the scheduled sync on or off.
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
+pub async fn set_auto_sync(on: bool) -> Result<(), AppError> {
+    let state = crate::state::server_state()?;
+    state
+        .vault
+        .set_setting(AUTO_SYNC, if on { "on" } else { "off" })
+        .await?;
+    Ok(())
+}
+
+/// Forgets the account and its token; the vault keeps the library.
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
+pub async fn disconnect_spotify() -> Result<(), AppError> {
+    let state = crate::state::server_state()?;
+    if state.syncer.progress().borrow().running {
+        return Err(AppError::Refused(
+            "A sync is running; disconnect when it has finished.".into(),
+        ));
+    }
+    state.vault.disconnect_spotify().await?;
+    Ok(())
+}
+
+/// How often the panel asks for progress while a sync runs, in milliseconds.
+const POLL_MS: u64 = 1_000;
+
+/// The Spotify panel.
+#[component]
+pub fn SpotifyPanel() -> impl IntoView {
+    let tick = RwSignal::new(0u32);
+    // True while a sync runs (or was just asked for): the panel then polls.
+    let live = RwSignal::new(false);
+    let overview = Resource::new(move || tick.get(), |_| sync_overview());
+    let refresh = move || tick.update(|t| *t += 1);
+
+    #[cfg(feature = "hydrate")]
+    {
+        if let Ok(handle) = set_interval_with_handle(
+            move || {
+                if live.get_untracked() {
+                    tick.update(|t| *t += 1);
+                }
+            },
+            std::time::Duration::from_millis(POLL_MS),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = POLL_MS;
+
+    let sync = Action::new(move |full: &bool| {
+        let full = *full;
+        async move {
+            let result = start_sync(full).await;
+            live.set(result.is_ok());
+            refresh();
+            result
+        }
+    });
+    let toggle = Action::new(move |on: &bool| {
+        let on = *on;
+        async move {
+            let result = set_auto_sync(on).await;
+            refresh();
+            result
+        }
+    });
+    let disconnect = Action::new(move |_: &()| async move {
+        let result = disconnect_spotify().await;
+        refresh();
+        result
+    });
+    let action_error = move || {
+        [
+            sync.value().get().and_then(Result::err),
+            toggle.value().get().and_then(Result::err),
+            disconnect.value().get().and_then(Result::err),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(|e| view! { <p class="notice error" role="alert">{e.to_string()}</p> })
+    };
+    let query = use_query_map();
+    let callback_error = move || query.with(|q| q.get("spotify_error"));
+
+    view! {
+        <section class="panel" data-testid="spotify">
+            <h2>"Spotify"</h2>
+            {move || callback_error().map(|e| view! {
+                <p class="notice error" role="alert">"Connecting Spotify failed: " {e}</p>
+            })}
+            {action_error}
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match overview.await {
+                        Err(e) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(o) => {
+                            if live.get_untracked() != o.progress.running {
+                                live.set(o.progress.running);
+                            }
+                            view! { <PanelBody o sync toggle disconnect/> }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn PanelBody(
+    o: SpotifyStatus,
+    sync: Action<bool, Result<(), AppError>>,
+    toggle: Action<bool, Result<(), AppError>>,
+    disconnect: Action<(), Result<(), AppError>>,
+) -> impl IntoView {
+    let SpotifyStatus {
+        account,
+        progress,
+        runs,
+        auto_sync,
+        setup,
+    } = o;
+    let Some(account) = account else {
+        return view! { <ConnectForm setup/> }.into_any();
+    };
+    let running = progress.running;
+    let who = account
+        .display_name
+        .clone()
+        .or(account.user_id.clone())
+        .unwrap_or_else(|| "your account".into());
+    let schedule = if setup.interval_minutes == 0 {
+        "The schedule is off in the server's configuration (sync_interval_minutes = 0).".to_string()
+    } else {
+        format!(
+            "Sync automatically every {}",
+            format::every_minutes(setup.interval_minutes)
+        )
+    };
+    view! {
+        <p data-testid="spotify-account">
+            "Connected as " <strong>{who}</strong>
+            " since " {format::date(&account.connected_at).to_owned()} "."
+        </p>
+        <div class="actions">
+            <button type="button" disabled=running on:click=move |_| { sync.dispatch(false); }>
+                "Sync now"
+            </button>
+            <button type="button" disabled=running on:click=move |_| { sync.dispatch(true); }
+                title="Read every list from the start, which also notices removals">
+                "Full sync"
+            </button>
+            <button type="button" class="secondary" disabled=running
+                on:click=move |_| { disconnect.dispatch(()); }>
+                "Disconnect"
+            </button>
+        </div>
+        <label class="toggle">
+            <input type="checkbox" prop:checked=auto_sync disabled=setup.interval_minutes == 0
+                on:change=move |ev| { toggle.dispatch(event_target_checked(&ev)); }/>
+            " " {schedule}
+        </label>
+        <Progress progress/>
+        <Runs runs/>
+    }
+    .into_any()
+}
+
+#[component]
+fn ConnectForm(setup: SpotifySetup) -> impl IntoView {
+    view! {
+        <p>"No Spotify account is connected."</p>
+        <p class="hint">
+            "Create an app in Spotify's developer dashboard, add this redirect URI to it, and paste its Client ID here. "
+            "No client secret is needed: Hoard uses PKCE."
+        </p>
+        <dl class="facts">
+            <dt>"Redirect URI"</dt><dd><code data-testid="redirect-uri">{setup.redirect_uri}</code></dd>
+            <dt>"Web API"</dt><dd><code>{setup.api_url}</code></dd>
+        </dl>
+        <form method="post" action="/spotify/connect" class="connect">
+            <label for="client_id">"Client ID"</label>
+            <input id="client_id" name="client_id" required autocomplete="off" spellcheck="false"
+                value=setup.client_id.unwrap_or_default()/>
+            <button type="submit">"Connect Spotify"</button>
+        </form>
+    }
+}
+
+#[component]
+fn Progress(progress: SyncProgress) -> impl IntoView {
+    let SyncProgress {
+        running,
+        phase,
+        liked_seen,
+        playlists_done,
+        playlists_total,
+        tracks_written,
+        api_calls,
+        warnings,
+    } = progress;
+    view! {
+        <div role="status" aria-live="polite" data-testid="sync-progress">
+            {running.then(|| view! {
+                <p>
+                    <strong>"Syncing: " {phase}</strong> " · "
+                    {format::count(liked_seen, "liked song", "liked songs")} " read · "
+                    "playlists " {playlists_done} " of " {playlists_total} " · "
+                    {format::count(tracks_written, "track", "tracks")} " written · "
+                    {format::count(api_calls, "API call", "API calls")}
+                </p>
+            })}
+            {(!warnings.is_empty()).then(|| view! {
+                <ul class="warnings">
+                    {warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+                </ul>
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn Runs(runs: Vec<SyncRun>) -> impl IntoView {
+    if runs.is_empty() {
+        return view! { <p data-testid="last-sync">"No sync has run yet."</p> }.into_any();
+    }
+    view! {
+        <table class="runs" data-testid="last-sync">
+            <caption>"Recent syncs"</caption>
+            <thead><tr><th scope="col">"Started"</th><th scope="col">"How"</th><th scope="col">"Result"</th><th scope="col">"Details"</th></tr></thead>
+            <tbody>
+                {runs.into_iter().map(|r| {
+                    let outcome = r.outcome.clone().unwrap_or_else(|| "running".into());
+                    let class = format!("run {outcome}");
+                    view! {
+                        <tr class=class>
+                            <td>{format::date_time(&r.started_at)}</td>
+                            <td>{r.trigger.unwrap_or_default()}</td>
+                            <td>{outcome}</td>
+                            <td>{r.detail.unwrap_or_default()}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
