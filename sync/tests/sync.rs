@@ -1,0 +1,539 @@
+//! The sync against the local Spotify Web API (`spotify-mock`), end to end:
+//! a real SQLite file, real HTTP, the real PKCE flow.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use hoard_sync::{auth, Endpoints, RetryPolicy, SecretBox, SyncError, SyncMode, SyncOptions, Syncer};
+use spotify_mock::{Faults, LibrarySpec, MockHandle, MockServer};
+use vault::Vault;
+
+const CLIENT_ID: &str = "0123456789abcdef0123456789abcdef";
+const REDIRECT: &str = "http://127.0.0.1:9/spotify/callback";
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    mock: MockServer,
+    vault: Vault,
+    syncer: Syncer,
+    refresh_token: String,
+}
+
+impl Harness {
+    async fn new(spec: LibrarySpec) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mock = MockServer::start(spec).await.expect("mock starts");
+        let vault = Vault::open(&dir.path().join("hoard.db")).await.expect("vault");
+        let secrets = SecretBox::from_key_file(&dir.path().join("secret.key")).expect("key");
+        let options = SyncOptions {
+            endpoints: Endpoints::local(&mock.url()),
+            redirect_uri: REDIRECT.into(),
+            full_pass_every: Duration::from_secs(24 * 3600),
+            policy: RetryPolicy {
+                min_delay: Duration::from_millis(20),
+                max_delay: Duration::from_millis(200),
+                ..RetryPolicy::default()
+            },
+            lock_file: Some(dir.path().join("sync.lock")),
+        };
+        let syncer = Syncer::new(vault.clone(), secrets, options);
+        let refresh_token = connect(&syncer, &mock).await;
+        Self {
+            _dir: dir,
+            mock,
+            vault,
+            syncer,
+            refresh_token,
+        }
+    }
+
+    fn spotify(&self) -> MockHandle {
+        self.mock.handle()
+    }
+
+    async fn sync(&self) -> hoard_sync::SyncReport {
+        self.syncer
+            .run("test", SyncMode::Incremental)
+            .await
+            .expect("sync completes")
+    }
+
+    async fn scalar(&self, sql: &str) -> i64 {
+        let (n,): (i64,) = sqlx::query_as(sql)
+            .fetch_one(self.vault.pool())
+            .await
+            .expect(sql);
+        n
+    }
+
+    /// The vault's current liked songs, newest first, as Spotify IDs.
+    async fn liked(&self) -> Vec<String> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT t.spotify_id FROM liked_tracks l JOIN tracks t ON t.id = l.track_id
+             WHERE l.removed_at IS NULL ORDER BY l.added_at DESC",
+        )
+        .fetch_all(self.vault.pool())
+        .await
+        .expect("liked");
+        rows.into_iter().map(|r| r.0).collect()
+    }
+
+    /// The vault's current entries of a playlist, in order: the Spotify ID
+    /// for tracks and episodes the mock names, `None` otherwise.
+    async fn items(&self, playlist: &str) -> Vec<(String, Option<String>)> {
+        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT i.kind, t.spotify_id FROM playlist_items i
+             JOIN playlists p ON p.id = i.playlist_id
+             LEFT JOIN tracks t ON t.id = i.track_id
+             WHERE p.spotify_id = ? AND i.removed_at IS NULL ORDER BY i.position",
+        )
+        .bind(playlist)
+        .fetch_all(self.vault.pool())
+        .await
+        .expect("items");
+        rows
+    }
+
+    /// Checks that every readable playlist in the vault matches Spotify's, in order.
+    async fn assert_mirrors_playlists(&self) {
+        let spotify = self.spotify();
+        for playlist in spotify.playlist_ids() {
+            let want: Vec<Option<String>> = spotify.playlist_item_ids(&playlist);
+            let have = self.items(&playlist).await;
+            assert_eq!(have.len(), want.len(), "playlist {playlist}: entry count");
+            for (position, ((kind, id), want)) in have.iter().zip(&want).enumerate() {
+                if kind == "track" {
+                    assert_eq!(id, want, "playlist {playlist} position {position}");
+                }
+            }
+        }
+    }
+}
+
+/// Connects the way a browser would: authorize (the mock approves at once),
+/// follow the redirect's code back, trade it for tokens.
+async fn connect(syncer: &Syncer, mock: &MockServer) -> String {
+    let pending = auth::begin(&Endpoints::local(&mock.url()), CLIENT_ID, REDIRECT).expect("begin");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let response = client
+        .get(&pending.authorize_url)
+        .send()
+        .await
+        .expect("authorize");
+    assert!(response.status().is_redirection(), "{}", response.status());
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .expect("location")
+        .to_owned();
+    assert!(location.starts_with(REDIRECT), "{location}");
+    let url = url::Url::parse(&location).expect("url");
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    assert_eq!(param("state").as_deref(), Some(pending.state.as_str()));
+    let code = param("code").expect("code");
+    let refresh = auth::finish(&pending, &code).await.expect("token");
+    syncer
+        .store_connection(CLIENT_ID, &refresh)
+        .await
+        .expect("stored");
+    refresh
+}
+
+fn small() -> LibrarySpec {
+    LibrarySpec {
+        liked: 130,
+        playlists: 9,
+        playlist_len: 70,
+        ..LibrarySpec::default()
+    }
+}
+
+#[tokio::test]
+async fn first_sync_of_an_empty_vault_mirrors_the_whole_library() {
+    let h = Harness::new(small()).await;
+    let report = h.sync().await;
+    let spotify = h.spotify();
+
+    assert_eq!(h.liked().await, spotify.liked_ids(), "liked songs, newest first");
+    assert_eq!(report.liked_total, 130);
+    assert_eq!(report.playlists_total, 9);
+    assert_eq!(report.playlists_fetched, 9);
+    h.assert_mirrors_playlists().await;
+    assert_eq!(
+        h.scalar("SELECT COUNT(*) FROM saved_albums WHERE removed_at IS NULL").await,
+        5
+    );
+    assert_eq!(
+        h.scalar("SELECT COUNT(*) FROM followed_artists WHERE removed_at IS NULL").await,
+        7
+    );
+    assert!(h.scalar("SELECT COUNT(*) FROM plays").await > 0, "listening history");
+    // What acquisition and the UI need of every Spotify track.
+    assert_eq!(
+        h.scalar(
+            "SELECT COUNT(*) FROM tracks WHERE spotify_id IS NOT NULL AND (album_id IS NULL
+             OR duration_ms <= 0 OR track_number IS NULL
+             OR NOT EXISTS (SELECT 1 FROM track_artists ta WHERE ta.track_id = tracks.id))"
+        )
+        .await,
+        0,
+        "every Spotify track has an album, a duration, a number and artists"
+    );
+    assert!(
+        h.scalar("SELECT COUNT(*) FROM tracks WHERE isrc IS NOT NULL").await
+            > h.scalar("SELECT COUNT(*) FROM tracks WHERE isrc IS NULL AND is_local = 0").await
+    );
+    assert_eq!(
+        h.scalar(
+            "SELECT COUNT(*) FROM albums WHERE total_tracks IS NULL OR release_date IS NULL
+             OR images IS NULL"
+        )
+        .await,
+        0
+    );
+    let account = h.vault.spotify_account().await.expect("account").expect("connected");
+    assert_eq!(account.user_id.as_deref(), Some(spotify.user_id().as_str()));
+    // The refresh token is stored sealed, never as text.
+    let sealed = h.vault.spotify_refresh_token().await.expect("token").expect("some");
+    assert!(!String::from_utf8_lossy(&sealed).contains(&h.refresh_token));
+    let runs = h.vault.sync_runs(1).await.expect("runs");
+    assert_eq!(runs[0].outcome.as_deref(), Some("ok"));
+}
+
+#[tokio::test]
+async fn a_sync_with_nothing_changed_reads_only_the_first_pages() {
+    let h = Harness::new(small()).await;
+    h.sync().await;
+    let before = (
+        h.scalar("SELECT COUNT(*) FROM tracks").await,
+        h.scalar("SELECT COUNT(*) FROM playlist_items").await,
+        h.scalar("SELECT COUNT(*) FROM liked_tracks").await,
+    );
+    h.spotify().reset_calls();
+    let report = h.sync().await;
+    assert_eq!(report.playlists_fetched, 0);
+    assert_eq!(report.playlists_unchanged, 9);
+    assert_eq!(report.liked_added, 0);
+    // liked (1) + playlists (1) + saved albums (1) + followed (1) + history (1)
+    assert!(h.spotify().calls() <= 6, "{} calls", h.spotify().calls());
+    let after = (
+        h.scalar("SELECT COUNT(*) FROM tracks").await,
+        h.scalar("SELECT COUNT(*) FROM playlist_items").await,
+        h.scalar("SELECT COUNT(*) FROM liked_tracks").await,
+    );
+    assert_eq!(before, after, "nothing written twice");
+}
+
+#[tokio::test]
+async fn removals_are_kept_with_their_date_and_new_likes_arrive() {
+    let h = Harness::new(small()).await;
+    h.sync().await;
+    let spotify = h.spotify();
+    let unliked = spotify.liked_ids()[40].clone();
+    spotify.remove_liked(&unliked);
+    let fresh = spotify.new_track();
+    spotify.add_liked(&fresh);
+    let playlist = spotify.playlist_ids()[2].clone();
+    let dropped = spotify.playlist_item_ids(&playlist)[3].clone().expect("a track");
+    spotify.remove_playlist_item(&playlist, 3);
+    let gone_playlist = spotify.playlist_ids()[5].clone();
+    spotify.unfollow_playlist(&gone_playlist);
+
+    let report = h.sync().await;
+    assert_eq!(report.liked_added, 1);
+    assert_eq!(report.liked_removed, 1);
+    assert_eq!(h.liked().await, spotify.liked_ids());
+    h.assert_mirrors_playlists().await;
+
+    let (removed_at,): (Option<String>,) = sqlx::query_as(
+        "SELECT l.removed_at FROM liked_tracks l JOIN tracks t ON t.id = l.track_id
+         WHERE t.spotify_id = ?",
+    )
+    .bind(&unliked)
+    .fetch_one(h.vault.pool())
+    .await
+    .expect("the like is kept");
+    assert!(removed_at.is_some(), "the removal has its date");
+    let (item_removed,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM playlist_items i JOIN tracks t ON t.id = i.track_id
+         JOIN playlists p ON p.id = i.playlist_id
+         WHERE p.spotify_id = ? AND t.spotify_id = ? AND i.removed_at IS NOT NULL",
+    )
+    .bind(&playlist)
+    .bind(&dropped)
+    .fetch_one(h.vault.pool())
+    .await
+    .expect("history");
+    assert_eq!(item_removed, 1, "the playlist entry is kept with its removal date");
+    let (playlist_removed,): (Option<String>,) =
+        sqlx::query_as("SELECT removed_at FROM playlists WHERE spotify_id = ?")
+            .bind(&gone_playlist)
+            .fetch_one(h.vault.pool())
+            .await
+            .expect("playlist kept");
+    assert!(playlist_removed.is_some());
+    assert!(
+        h.items(&gone_playlist).await.len() > 10,
+        "an unfollowed playlist keeps its items"
+    );
+}
+
+#[tokio::test]
+async fn a_reorder_moves_entries_and_keeps_the_old_order_as_a_snapshot() {
+    let h = Harness::new(small()).await;
+    h.sync().await;
+    let spotify = h.spotify();
+    let playlist = spotify.playlist_ids()[3].clone();
+    let rows_before = h.scalar("SELECT COUNT(*) FROM playlist_items").await;
+    let old_order = h.items(&playlist).await;
+    spotify.move_playlist_item(&playlist, 0, 10);
+    spotify.move_playlist_item(&playlist, 30, 2);
+
+    let report = h.sync().await;
+    assert_eq!(report.playlists_fetched, 1, "only the changed playlist is read");
+    h.assert_mirrors_playlists().await;
+    assert_eq!(
+        h.scalar("SELECT COUNT(*) FROM playlist_items").await,
+        rows_before,
+        "a move is not a removal and an addition"
+    );
+    // The earlier snapshot still lists the earlier order.
+    let (snapshot_json,): (String,) = sqlx::query_as(
+        "SELECT s.items FROM playlist_snapshots s JOIN playlists p ON p.id = s.playlist_id
+         WHERE p.spotify_id = ? ORDER BY s.seen_at, s.rowid LIMIT 1",
+    )
+    .bind(&playlist)
+    .fetch_one(h.vault.pool())
+    .await
+    .expect("first snapshot");
+    let ids: Vec<i64> = serde_json::from_str(&snapshot_json).expect("json");
+    let mut then = Vec::new();
+    for id in ids {
+        let (sid,): (Option<String>,) = sqlx::query_as(
+            "SELECT t.spotify_id FROM playlist_items i LEFT JOIN tracks t ON t.id = i.track_id
+             WHERE i.id = ?",
+        )
+        .bind(id)
+        .fetch_one(h.vault.pool())
+        .await
+        .expect("row");
+        then.push(sid);
+    }
+    let old: Vec<Option<String>> = old_order.into_iter().map(|(_, id)| id).collect();
+    assert_eq!(then, old);
+    assert_ne!(then, spotify.playlist_item_ids(&playlist));
+}
+
+#[tokio::test]
+async fn null_local_and_episode_entries_are_kept_and_unavailable_tracks_marked() {
+    let h = Harness::new(small()).await;
+    let report = h.sync().await;
+    let spotify = h.spotify();
+    let quirky = spotify.quirky_playlist_id().expect("quirky playlist");
+    let kinds: Vec<String> = h.items(&quirky).await.into_iter().map(|(k, _)| k).collect();
+    for kind in ["unavailable", "local", "episode"] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind} kept in {kinds:?}");
+    }
+    assert_eq!(kinds.len(), spotify.playlist_item_ids(&quirky).len());
+    assert!(report.unavailable_entries >= 1 && report.local_files >= 1 && report.episodes >= 1);
+    assert!(report.summary().contains("podcast episodes") || report.summary().contains("episode"));
+    assert!(
+        h.scalar("SELECT COUNT(*) FROM tracks WHERE is_local = 1 AND local_uri IS NOT NULL").await >= 1
+    );
+    assert!(
+        h.scalar("SELECT COUNT(*) FROM tracks WHERE gone_from_spotify_at IS NOT NULL").await >= 1,
+        "the quirky playlist's unplayable track is marked gone"
+    );
+
+    // A track Spotify stops serving stays, marked, with every membership.
+    let track = spotify.liked_ids()[0].clone();
+    spotify.make_unavailable(&track);
+    h.syncer.run("test", SyncMode::Full).await.expect("full sync");
+    let (gone,): (Option<String>,) =
+        sqlx::query_as("SELECT gone_from_spotify_at FROM tracks WHERE spotify_id = ?")
+            .bind(&track)
+            .fetch_one(h.vault.pool())
+            .await
+            .expect("track kept");
+    assert!(gone.is_some());
+    assert!(h.liked().await.contains(&track));
+    // A second sync does not count the local file twice.
+    let locals = h.scalar("SELECT COUNT(*) FROM tracks WHERE is_local = 1").await;
+    h.syncer.run("test", SyncMode::Full).await.expect("again");
+    assert_eq!(h.scalar("SELECT COUNT(*) FROM tracks WHERE is_local = 1").await, locals);
+}
+
+#[tokio::test]
+async fn a_429_is_waited_out_for_as_long_as_retry_after_says() {
+    let h = Harness::new(small()).await;
+    h.spotify().set_faults(Faults {
+        rate_limit: Some((1, 2)),
+        ..Faults::default()
+    });
+    let started = Instant::now();
+    h.sync().await;
+    assert!(started.elapsed() >= Duration::from_secs(2), "{:?}", started.elapsed());
+    h.assert_mirrors_playlists().await;
+}
+
+#[tokio::test]
+async fn a_quota_stops_the_sync_and_says_when_it_can_resume() {
+    let h = Harness::new(small()).await;
+    h.spotify().set_faults(Faults {
+        quota_exceeded: true,
+        ..Faults::default()
+    });
+    let started = Instant::now();
+    let error = h
+        .syncer
+        .run("test", SyncMode::Incremental)
+        .await
+        .expect_err("quota");
+    assert!(started.elapsed() < Duration::from_secs(5), "did not sit out the quota");
+    let message = error.to_string();
+    assert!(message.contains("quota") && message.contains("try again in"), "{message}");
+    let run = &h.vault.sync_runs(1).await.expect("runs")[0];
+    assert_eq!(run.outcome.as_deref(), Some("failed"));
+    assert!(run.detail.as_deref().unwrap_or("").contains("quota"));
+}
+
+#[tokio::test]
+async fn server_errors_are_retried() {
+    let h = Harness::new(small()).await;
+    h.spotify().set_faults(Faults {
+        server_errors: 3,
+        ..Faults::default()
+    });
+    h.sync().await;
+    assert_eq!(h.liked().await, h.spotify().liked_ids());
+}
+
+#[tokio::test]
+async fn an_access_token_that_expires_mid_sync_is_refreshed() {
+    let h = Harness::new(small()).await;
+    let spotify = h.spotify();
+    spotify.set_faults(Faults {
+        latency_ms: 15,
+        ..Faults::default()
+    });
+    let watcher = {
+        let spotify = spotify.clone();
+        tokio::spawn(async move {
+            while spotify.calls() < 6 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            spotify.expire_tokens();
+        })
+    };
+    h.sync().await;
+    watcher.await.expect("watcher");
+    h.assert_mirrors_playlists().await;
+    assert_eq!(h.liked().await, spotify.liked_ids());
+}
+
+#[tokio::test]
+async fn playlists_this_app_may_not_read_are_kept_and_marked() {
+    let h = Harness::new(small()).await;
+    h.sync().await;
+    let spotify = h.spotify();
+    let foreign = spotify.unowned_playlist_ids()[0].clone();
+    let had = h.items(&foreign).await.len();
+    assert!(had > 0);
+    // Development mode arrives, and the playlist changes meanwhile.
+    spotify.set_faults(Faults {
+        forbid_unowned_items: true,
+        ..Faults::default()
+    });
+    let track = spotify.new_track();
+    spotify.add_playlist_item(&foreign, &track);
+    let report = h.sync().await;
+    assert!(report.playlists_unreadable >= 1);
+    assert!(report.warnings.iter().any(|w| w.contains("not readable with this app")));
+    let (readable,): (bool,) = sqlx::query_as("SELECT readable FROM playlists WHERE spotify_id = ?")
+        .bind(&foreign)
+        .fetch_one(h.vault.pool())
+        .await
+        .expect("playlist");
+    assert!(!readable);
+    assert_eq!(h.items(&foreign).await.len(), had, "what the vault had stays");
+}
+
+#[tokio::test]
+async fn a_sync_that_dies_half_way_leaves_a_vault_the_next_sync_completes() {
+    let h = Harness::new(LibrarySpec {
+        liked: 400,
+        playlists: 12,
+        playlist_len: 120,
+        ..LibrarySpec::default()
+    })
+    .await;
+    let spotify = h.spotify();
+    spotify.set_faults(Faults {
+        fail_after: Some(25),
+        ..Faults::default()
+    });
+    let error = h
+        .syncer
+        .run("test", SyncMode::Incremental)
+        .await
+        .expect_err("dies half way");
+    assert!(matches!(error, SyncError::Api(_)), "{error}");
+    let partial = h.scalar("SELECT COUNT(*) FROM tracks").await;
+    assert!(partial > 0, "the pages before the failure are committed");
+    spotify.set_faults(Faults::default());
+    h.sync().await;
+    assert_eq!(h.liked().await, spotify.liked_ids());
+    h.assert_mirrors_playlists().await;
+    let ids: HashSet<String> = h.liked().await.into_iter().collect();
+    assert_eq!(ids.len(), 400, "no like twice");
+    assert_eq!(
+        h.scalar("SELECT COUNT(*) FROM playlist_items WHERE removed_at IS NOT NULL").await,
+        0,
+        "nothing was removed, so no entry has a removal date"
+    );
+}
+
+#[tokio::test]
+async fn two_syncs_never_run_at_once() {
+    let h = Harness::new(small()).await;
+    h.spotify().set_faults(Faults {
+        latency_ms: 20,
+        ..Faults::default()
+    });
+    let (a, b) = tokio::join!(
+        h.syncer.run("test", SyncMode::Incremental),
+        async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            h.syncer.run("test", SyncMode::Incremental).await
+        }
+    );
+    assert!(a.is_ok());
+    assert!(matches!(b, Err(SyncError::Busy)), "{b:?}");
+}
+
+#[tokio::test]
+async fn a_revoked_authorization_asks_to_connect_again() {
+    let h = Harness::new(small()).await;
+    // A token sealed by another key cannot be opened.
+    let other = SecretBox::from_base64("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").expect("key");
+    h.vault
+        .set_spotify_refresh_token(&other.seal("not-a-token").expect("seal"))
+        .await
+        .expect("store");
+    let error = h.syncer.run("test", SyncMode::Incremental).await.expect_err("refused");
+    assert!(error.to_string().contains("connect Spotify again"), "{error}");
+    h.syncer
+        .store_connection(CLIENT_ID, "made-up-refresh-token")
+        .await
+        .expect("store");
+    let error = h.syncer.run("test", SyncMode::Incremental).await.expect_err("refused");
+    assert!(error.to_string().contains("connect Spotify again"), "{error}");
+}
