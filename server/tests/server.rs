@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod spotify;
+
 const BIN: &str = env!("CARGO_BIN_EXE_hoard");
 
 fn free_port() -> u16 {
@@ -194,6 +196,29 @@ fn bad_settings_are_refused_by_name() {
         (
             &[("HOARD_CONFIG", "/no/such/hoard.toml")],
             &["HOARD_CONFIG", "/no/such/hoard.toml"],
+        ),
+        (
+            &[(
+                "HOARD_SPOTIFY_REDIRECT_URI",
+                "http://localhost:3000/spotify/callback",
+            )],
+            &["`spotify_redirect_uri`", "127.0.0.1"],
+        ),
+        (
+            &[("HOARD_SPOTIFY_CLIENT_ID", "my secret?")],
+            &["`spotify_client_id`"],
+        ),
+        (
+            &[("HOARD_SPOTIFY_API_URL", "api.spotify.com")],
+            &["`spotify_api_url`"],
+        ),
+        (
+            &[("HOARD_SECRET_KEY", "short")],
+            &["`secret_key`", "32 bytes"],
+        ),
+        (
+            &[("HOARD_SYNC_INTERVAL_MINUTES", "often")],
+            &["`sync_interval_minutes`"],
         ),
     ];
     for (env, expected) in cases {

@@ -4,7 +4,9 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use hoard_sync::{auth, Endpoints, RetryPolicy, SecretBox, SyncError, SyncMode, SyncOptions, Syncer};
+use hoard_sync::{
+    auth, Endpoints, RetryPolicy, SecretBox, SyncError, SyncMode, SyncOptions, Syncer,
+};
 use spotify_mock::{Faults, LibrarySpec, MockHandle, MockServer};
 use vault::Vault;
 
@@ -23,7 +25,9 @@ impl Harness {
     async fn new(spec: LibrarySpec) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let mock = MockServer::start(spec).await.expect("mock starts");
-        let vault = Vault::open(&dir.path().join("hoard.db")).await.expect("vault");
+        let vault = Vault::open(&dir.path().join("hoard.db"))
+            .await
+            .expect("vault");
         let secrets = SecretBox::from_key_file(&dir.path().join("secret.key")).expect("key");
         let options = SyncOptions {
             endpoints: Endpoints::local(&mock.url()),
@@ -162,20 +166,29 @@ async fn first_sync_of_an_empty_vault_mirrors_the_whole_library() {
     let report = h.sync().await;
     let spotify = h.spotify();
 
-    assert_eq!(h.liked().await, spotify.liked_ids(), "liked songs, newest first");
+    assert_eq!(
+        h.liked().await,
+        spotify.liked_ids(),
+        "liked songs, newest first"
+    );
     assert_eq!(report.liked_total, 130);
     assert_eq!(report.playlists_total, 9);
     assert_eq!(report.playlists_fetched, 9);
     h.assert_mirrors_playlists().await;
     assert_eq!(
-        h.scalar("SELECT COUNT(*) FROM saved_albums WHERE removed_at IS NULL").await,
+        h.scalar("SELECT COUNT(*) FROM saved_albums WHERE removed_at IS NULL")
+            .await,
         5
     );
     assert_eq!(
-        h.scalar("SELECT COUNT(*) FROM followed_artists WHERE removed_at IS NULL").await,
+        h.scalar("SELECT COUNT(*) FROM followed_artists WHERE removed_at IS NULL")
+            .await,
         7
     );
-    assert!(h.scalar("SELECT COUNT(*) FROM plays").await > 0, "listening history");
+    assert!(
+        h.scalar("SELECT COUNT(*) FROM plays").await > 0,
+        "listening history"
+    );
     // What acquisition and the UI need of every Spotify track.
     assert_eq!(
         h.scalar(
@@ -188,8 +201,10 @@ async fn first_sync_of_an_empty_vault_mirrors_the_whole_library() {
         "every Spotify track has an album, a duration, a number and artists"
     );
     assert!(
-        h.scalar("SELECT COUNT(*) FROM tracks WHERE isrc IS NOT NULL").await
-            > h.scalar("SELECT COUNT(*) FROM tracks WHERE isrc IS NULL AND is_local = 0").await
+        h.scalar("SELECT COUNT(*) FROM tracks WHERE isrc IS NOT NULL")
+            .await
+            > h.scalar("SELECT COUNT(*) FROM tracks WHERE isrc IS NULL AND is_local = 0")
+                .await
     );
     assert_eq!(
         h.scalar(
@@ -199,10 +214,20 @@ async fn first_sync_of_an_empty_vault_mirrors_the_whole_library() {
         .await,
         0
     );
-    let account = h.vault.spotify_account().await.expect("account").expect("connected");
+    let account = h
+        .vault
+        .spotify_account()
+        .await
+        .expect("account")
+        .expect("connected");
     assert_eq!(account.user_id.as_deref(), Some(spotify.user_id().as_str()));
     // The refresh token is stored sealed, never as text.
-    let sealed = h.vault.spotify_refresh_token().await.expect("token").expect("some");
+    let sealed = h
+        .vault
+        .spotify_refresh_token()
+        .await
+        .expect("token")
+        .expect("some");
     assert!(!String::from_utf8_lossy(&sealed).contains(&h.refresh_token));
     let runs = h.vault.sync_runs(1).await.expect("runs");
     assert_eq!(runs[0].outcome.as_deref(), Some("ok"));
@@ -242,7 +267,9 @@ async fn removals_are_kept_with_their_date_and_new_likes_arrive() {
     let fresh = spotify.new_track();
     spotify.add_liked(&fresh);
     let playlist = spotify.playlist_ids()[2].clone();
-    let dropped = spotify.playlist_item_ids(&playlist)[3].clone().expect("a track");
+    let dropped = spotify.playlist_item_ids(&playlist)[3]
+        .clone()
+        .expect("a track");
     spotify.remove_playlist_item(&playlist, 3);
     let gone_playlist = spotify.playlist_ids()[5].clone();
     spotify.unfollow_playlist(&gone_playlist);
@@ -272,7 +299,10 @@ async fn removals_are_kept_with_their_date_and_new_likes_arrive() {
     .fetch_one(h.vault.pool())
     .await
     .expect("history");
-    assert_eq!(item_removed, 1, "the playlist entry is kept with its removal date");
+    assert_eq!(
+        item_removed, 1,
+        "the playlist entry is kept with its removal date"
+    );
     let (playlist_removed,): (Option<String>,) =
         sqlx::query_as("SELECT removed_at FROM playlists WHERE spotify_id = ?")
             .bind(&gone_playlist)
@@ -298,7 +328,10 @@ async fn a_reorder_moves_entries_and_keeps_the_old_order_as_a_snapshot() {
     spotify.move_playlist_item(&playlist, 30, 2);
 
     let report = h.sync().await;
-    assert_eq!(report.playlists_fetched, 1, "only the changed playlist is read");
+    assert_eq!(
+        report.playlists_fetched, 1,
+        "only the changed playlist is read"
+    );
     h.assert_mirrors_playlists().await;
     assert_eq!(
         h.scalar("SELECT COUNT(*) FROM playlist_items").await,
@@ -346,17 +379,24 @@ async fn null_local_and_episode_entries_are_kept_and_unavailable_tracks_marked()
     assert!(report.unavailable_entries >= 1 && report.local_files >= 1 && report.episodes >= 1);
     assert!(report.summary().contains("podcast episodes") || report.summary().contains("episode"));
     assert!(
-        h.scalar("SELECT COUNT(*) FROM tracks WHERE is_local = 1 AND local_uri IS NOT NULL").await >= 1
+        h.scalar("SELECT COUNT(*) FROM tracks WHERE is_local = 1 AND local_uri IS NOT NULL")
+            .await
+            >= 1
     );
     assert!(
-        h.scalar("SELECT COUNT(*) FROM tracks WHERE gone_from_spotify_at IS NOT NULL").await >= 1,
+        h.scalar("SELECT COUNT(*) FROM tracks WHERE gone_from_spotify_at IS NOT NULL")
+            .await
+            >= 1,
         "the quirky playlist's unplayable track is marked gone"
     );
 
     // A track Spotify stops serving stays, marked, with every membership.
     let track = spotify.liked_ids()[0].clone();
     spotify.make_unavailable(&track);
-    h.syncer.run("test", SyncMode::Full).await.expect("full sync");
+    h.syncer
+        .run("test", SyncMode::Full)
+        .await
+        .expect("full sync");
     let (gone,): (Option<String>,) =
         sqlx::query_as("SELECT gone_from_spotify_at FROM tracks WHERE spotify_id = ?")
             .bind(&track)
@@ -366,9 +406,15 @@ async fn null_local_and_episode_entries_are_kept_and_unavailable_tracks_marked()
     assert!(gone.is_some());
     assert!(h.liked().await.contains(&track));
     // A second sync does not count the local file twice.
-    let locals = h.scalar("SELECT COUNT(*) FROM tracks WHERE is_local = 1").await;
+    let locals = h
+        .scalar("SELECT COUNT(*) FROM tracks WHERE is_local = 1")
+        .await;
     h.syncer.run("test", SyncMode::Full).await.expect("again");
-    assert_eq!(h.scalar("SELECT COUNT(*) FROM tracks WHERE is_local = 1").await, locals);
+    assert_eq!(
+        h.scalar("SELECT COUNT(*) FROM tracks WHERE is_local = 1")
+            .await,
+        locals
+    );
 }
 
 #[tokio::test]
@@ -380,7 +426,11 @@ async fn a_429_is_waited_out_for_as_long_as_retry_after_says() {
     });
     let started = Instant::now();
     h.sync().await;
-    assert!(started.elapsed() >= Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     h.assert_mirrors_playlists().await;
 }
 
@@ -397,9 +447,15 @@ async fn a_quota_stops_the_sync_and_says_when_it_can_resume() {
         .run("test", SyncMode::Incremental)
         .await
         .expect_err("quota");
-    assert!(started.elapsed() < Duration::from_secs(5), "did not sit out the quota");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "did not sit out the quota"
+    );
     let message = error.to_string();
-    assert!(message.contains("quota") && message.contains("try again in"), "{message}");
+    assert!(
+        message.contains("quota") && message.contains("try again in"),
+        "{message}"
+    );
     let run = &h.vault.sync_runs(1).await.expect("runs")[0];
     assert_eq!(run.outcome.as_deref(), Some("failed"));
     assert!(run.detail.as_deref().unwrap_or("").contains("quota"));
@@ -456,14 +512,22 @@ async fn playlists_this_app_may_not_read_are_kept_and_marked() {
     spotify.add_playlist_item(&foreign, &track);
     let report = h.sync().await;
     assert!(report.playlists_unreadable >= 1);
-    assert!(report.warnings.iter().any(|w| w.contains("not readable with this app")));
-    let (readable,): (bool,) = sqlx::query_as("SELECT readable FROM playlists WHERE spotify_id = ?")
-        .bind(&foreign)
-        .fetch_one(h.vault.pool())
-        .await
-        .expect("playlist");
+    assert!(report
+        .warnings
+        .iter()
+        .any(|w| w.contains("not readable with this app")));
+    let (readable,): (bool,) =
+        sqlx::query_as("SELECT readable FROM playlists WHERE spotify_id = ?")
+            .bind(&foreign)
+            .fetch_one(h.vault.pool())
+            .await
+            .expect("playlist");
     assert!(!readable);
-    assert_eq!(h.items(&foreign).await.len(), had, "what the vault had stays");
+    assert_eq!(
+        h.items(&foreign).await.len(),
+        had,
+        "what the vault had stays"
+    );
 }
 
 #[tokio::test]
@@ -495,7 +559,8 @@ async fn a_sync_that_dies_half_way_leaves_a_vault_the_next_sync_completes() {
     let ids: HashSet<String> = h.liked().await.into_iter().collect();
     assert_eq!(ids.len(), 400, "no like twice");
     assert_eq!(
-        h.scalar("SELECT COUNT(*) FROM playlist_items WHERE removed_at IS NOT NULL").await,
+        h.scalar("SELECT COUNT(*) FROM playlist_items WHERE removed_at IS NOT NULL")
+            .await,
         0,
         "nothing was removed, so no entry has a removal date"
     );
@@ -508,13 +573,10 @@ async fn two_syncs_never_run_at_once() {
         latency_ms: 20,
         ..Faults::default()
     });
-    let (a, b) = tokio::join!(
-        h.syncer.run("test", SyncMode::Incremental),
-        async {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            h.syncer.run("test", SyncMode::Incremental).await
-        }
-    );
+    let (a, b) = tokio::join!(h.syncer.run("test", SyncMode::Incremental), async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        h.syncer.run("test", SyncMode::Incremental).await
+    });
     assert!(a.is_ok());
     assert!(matches!(b, Err(SyncError::Busy)), "{b:?}");
 }
@@ -523,17 +585,32 @@ async fn two_syncs_never_run_at_once() {
 async fn a_revoked_authorization_asks_to_connect_again() {
     let h = Harness::new(small()).await;
     // A token sealed by another key cannot be opened.
-    let other = SecretBox::from_base64("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").expect("key");
+    let other =
+        SecretBox::from_base64("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").expect("key");
     h.vault
         .set_spotify_refresh_token(&other.seal("not-a-token").expect("seal"))
         .await
         .expect("store");
-    let error = h.syncer.run("test", SyncMode::Incremental).await.expect_err("refused");
-    assert!(error.to_string().contains("connect Spotify again"), "{error}");
+    let error = h
+        .syncer
+        .run("test", SyncMode::Incremental)
+        .await
+        .expect_err("refused");
+    assert!(
+        error.to_string().contains("connect Spotify again"),
+        "{error}"
+    );
     h.syncer
         .store_connection(CLIENT_ID, "made-up-refresh-token")
         .await
         .expect("store");
-    let error = h.syncer.run("test", SyncMode::Incremental).await.expect_err("refused");
-    assert!(error.to_string().contains("connect Spotify again"), "{error}");
+    let error = h
+        .syncer
+        .run("test", SyncMode::Incremental)
+        .await
+        .expect_err("refused");
+    assert!(
+        error.to_string().contains("connect Spotify again"),
+        "{error}"
+    );
 }

@@ -1,0 +1,281 @@
+//! Connecting Spotify through the `hoard` server the way a browser does, and
+//! `hoard sync` killed mid-sync, against the local Spotify Web API.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use spotify_mock::{Faults, LibrarySpec, MockServer};
+use vault::Vault;
+
+use super::{free_port, BIN};
+
+const CLIENT_ID: &str = "0123456789abcdef0123456789abcdef";
+
+/// `hoard` pointed at the local Spotify API, no schedule, in `dir`.
+fn hoard(dir: &Path, mock: &MockServer, port: u16) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOARD_LOG", "info")
+        .env("HOARD_LISTEN", format!("127.0.0.1:{port}"))
+        .env("HOARD_SPOTIFY_API_URL", format!("{}/v1/", mock.url()))
+        .env("HOARD_SPOTIFY_ACCOUNTS_URL", format!("{}/", mock.url()))
+        .env("HOARD_SYNC_INTERVAL_MINUTES", "0")
+        .env("HOARD_SYNC_ON_START", "false")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Waits for a child without blocking the runtime the mock runs on.
+async fn wait(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "hoard did not finish in {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn output(child: Child) -> String {
+    let out = child.wait_with_output().expect("output");
+    String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+}
+
+async fn scalar(vault: &Vault, sql: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(sql)
+        .fetch_one(vault.pool())
+        .await
+        .expect(sql);
+    n
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_in_the_browser_flow_then_a_killed_sync_is_completed_by_the_next() {
+    let mock = MockServer::start(LibrarySpec {
+        liked: 700,
+        playlists: 24,
+        playlist_len: 100,
+        ..LibrarySpec::default()
+    })
+    .await
+    .expect("mock");
+    let spotify = mock.handle();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let mut server = hoard(dir.path(), &mock, port).spawn().expect("spawn");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while client.get(format!("{base}/health")).send().await.is_err() {
+        assert!(Instant::now() < deadline, "hoard did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // A bad client ID comes back to Settings with the reason.
+    let bad = client
+        .post(format!("{base}/spotify/connect"))
+        .form(&[("client_id", "")])
+        .send()
+        .await
+        .expect("connect");
+    assert!(
+        location(&bad).starts_with("/settings?spotify_error="),
+        "{}",
+        location(&bad)
+    );
+    assert!(location(&bad).contains("missing"));
+
+    // Settings -> Spotify's authorize page -> back to Hoard with a code.
+    let to_spotify = client
+        .post(format!("{base}/spotify/connect"))
+        .form(&[("client_id", CLIENT_ID)])
+        .send()
+        .await
+        .expect("connect");
+    let authorize = location(&to_spotify);
+    assert!(
+        authorize.starts_with(&format!("{}/authorize?", mock.url())),
+        "{authorize}"
+    );
+    assert!(authorize.contains("code_challenge_method=S256"));
+    assert!(authorize.contains(&format!(
+        "redirect_uri=http%3A%2F%2F127.0.0.1%3A{port}%2Fspotify%2Fcallback"
+    )));
+    let approved = client.get(&authorize).send().await.expect("authorize");
+    let callback = location(&approved);
+    assert!(callback.starts_with(&format!("http://127.0.0.1:{port}/spotify/callback?")));
+    let back = client.get(&callback).send().await.expect("callback");
+    assert_eq!(location(&back), "/settings");
+
+    // The connection starts a first sync.
+    let vault = Vault::open(&dir.path().join("hoard-data/hoard.db"))
+        .await
+        .expect("vault");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while scalar(
+        &vault,
+        "SELECT COUNT(*) FROM sync_runs WHERE outcome IS NOT NULL",
+    )
+    .await
+        == 0
+    {
+        assert!(Instant::now() < deadline, "the first sync did not finish");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (outcome, trigger): (String, String) =
+        sqlx::query_as("SELECT outcome, trigger FROM sync_runs")
+            .fetch_one(vault.pool())
+            .await
+            .expect("run");
+    assert_eq!((outcome.as_str(), trigger.as_str()), ("ok", "connect"));
+    let settings = client
+        .get(format!("{base}/settings"))
+        .send()
+        .await
+        .expect("settings")
+        .text()
+        .await
+        .expect("html");
+    assert!(settings.contains("Connected as"), "{settings}");
+    assert!(settings.contains("Recent syncs"));
+    let key = std::fs::metadata(dir.path().join("hoard-data/secret.key")).expect("key file");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(key.permissions().mode() & 0o777, 0o600);
+    }
+    let _ = server.kill();
+    let log = output(server);
+    assert!(!log.contains("Bearer"), "a token reached the log:\n{log}");
+
+    // Spotify changes; `hoard sync --full` is killed half way.
+    let removed = spotify.liked_ids()[100].clone();
+    spotify.remove_liked(&removed);
+    let playlist = spotify.playlist_ids()[7].clone();
+    spotify.move_playlist_item(&playlist, 0, 50);
+    spotify.set_faults(Faults {
+        latency_ms: 10,
+        ..Faults::default()
+    });
+    spotify.reset_calls();
+    let mut doomed = hoard(dir.path(), &mock, free_port())
+        .args(["sync", "--full"])
+        .spawn()
+        .expect("spawn sync");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while spotify.calls() < 20 {
+        assert!(Instant::now() < deadline, "the sync made no calls");
+        assert!(
+            doomed.try_wait().expect("try_wait").is_none(),
+            "finished too soon"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    doomed.kill().expect("kill -9");
+    wait(&mut doomed, Duration::from_secs(5)).await;
+
+    // The next sync completes, with nothing lost or duplicated.
+    spotify.set_faults(Faults::default());
+    let mut again = hoard(dir.path(), &mock, free_port())
+        .args(["sync", "--full"])
+        .spawn()
+        .expect("spawn sync");
+    let status = wait(&mut again, Duration::from_secs(60)).await;
+    let out = output(again);
+    assert!(status.success(), "{out}");
+    assert!(out.contains("liked songs"), "{out}");
+
+    let liked: Vec<(String,)> = sqlx::query_as(
+        "SELECT t.spotify_id FROM liked_tracks l JOIN tracks t ON t.id = l.track_id
+         WHERE l.removed_at IS NULL ORDER BY l.added_at DESC",
+    )
+    .fetch_all(vault.pool())
+    .await
+    .expect("liked");
+    let liked: Vec<String> = liked.into_iter().map(|r| r.0).collect();
+    assert_eq!(liked, spotify.liked_ids());
+    assert_eq!(
+        scalar(
+            &vault,
+            "SELECT COUNT(*) FROM liked_tracks WHERE removed_at IS NOT NULL"
+        )
+        .await,
+        1,
+        "the removed like is kept with its date"
+    );
+    for id in spotify.playlist_ids() {
+        let (current,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM playlist_items i JOIN playlists p ON p.id = i.playlist_id
+             WHERE p.spotify_id = ? AND i.removed_at IS NULL",
+        )
+        .bind(&id)
+        .fetch_one(vault.pool())
+        .await
+        .expect("items");
+        assert_eq!(
+            current as usize,
+            spotify.playlist_item_ids(&id).len(),
+            "{id}"
+        );
+    }
+    assert_eq!(
+        scalar(
+            &vault,
+            "SELECT COUNT(*) FROM playlist_items WHERE removed_at IS NOT NULL"
+        )
+        .await,
+        0,
+        "a reorder and a killed sync remove nothing"
+    );
+    assert_eq!(
+        scalar(
+            &vault,
+            "SELECT COUNT(*) FROM (SELECT spotify_id FROM tracks WHERE spotify_id IS NOT NULL
+             GROUP BY spotify_id HAVING COUNT(*) > 1)"
+        )
+        .await,
+        0
+    );
+    let outcomes: Vec<(String,)> = sqlx::query_as("SELECT outcome FROM sync_runs ORDER BY id")
+        .fetch_all(vault.pool())
+        .await
+        .expect("runs");
+    let outcomes: Vec<String> = outcomes.into_iter().map(|r| r.0).collect();
+    assert_eq!(outcomes, ["ok", "interrupted", "ok"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hoard_sync_without_an_account_says_what_to_do() {
+    let mock = MockServer::start(LibrarySpec::default())
+        .await
+        .expect("mock");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = hoard(dir.path(), &mock, free_port())
+        .arg("sync")
+        .spawn()
+        .expect("spawn");
+    let status = wait(&mut child, Duration::from_secs(20)).await;
+    let out = output(child);
+    assert_eq!(status.code(), Some(1), "{out}");
+    assert!(out.contains("no Spotify account is connected"), "{out}");
+}
