@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use futures::{StreamExt, TryStreamExt};
 use tokio::sync::{watch, Mutex};
 use vault::model::{Id, NewPlaylistItem, SyncProgress};
-use vault::{now_text, DbError, Vault};
+use vault::{now_text, DbError, Vault, WriteCache};
 
 use crate::client::{Api, ApiError, Endpoints, RetryPolicy};
 use crate::crypto::{CryptoError, SecretBox};
@@ -215,7 +215,7 @@ impl Syncer {
             syncer: self,
             api: &api,
             report: SyncReport::default(),
-            written: Mutex::new(HashMap::new()),
+            written: Mutex::new(Written::default()),
             write: Mutex::new(()),
             tracks_written: AtomicI64::new(0),
             known_refresh: Mutex::new(refresh_token),
@@ -276,11 +276,19 @@ struct Run<'a> {
     report: SyncReport,
     /// Spotify track ID to vault id, for tracks already written this run
     /// (a track shared by many playlists is written once).
-    written: Mutex<HashMap<String, Id>>,
+    written: Mutex<Written>,
     /// SQLite has one writer: pages fetched at once are written in turn.
     write: Mutex<()>,
     tracks_written: AtomicI64,
     known_refresh: Mutex<String>,
+}
+
+/// What this run has written: tracks by Spotify ID, and the albums and
+/// artists the vault's cache knows.
+#[derive(Default)]
+struct Written {
+    tracks: HashMap<String, Id>,
+    cache: WriteCache,
 }
 
 /// A playlist entry mapped for writing: the entry, and the track to write for it.
@@ -399,21 +407,25 @@ impl Run<'_> {
     {
         let _writer = self.write.lock().await;
         let mut written = self.written.lock().await;
+        // The cache learns ids only once the transaction commits.
+        let mut cache = std::mem::take(&mut written.cache);
         let mut tx = self.vault().begin().await?;
         let mut ids = Vec::with_capacity(tracks.len());
         let mut fresh = Vec::new();
         for (track, album, local_uri) in tracks {
             let id = match (&track.id, local_uri) {
-                (Some(spotify_id), _) => match written.get(spotify_id) {
+                (Some(spotify_id), _) => match written.tracks.get(spotify_id) {
                     Some(id) => Some(*id),
                     None => {
-                        let id = Vault::upsert_track(&mut tx, &map::track(track, *album)).await?;
+                        let new = map::track(track, *album);
+                        let id = Vault::upsert_track_cached(&mut tx, &new, &mut cache).await?;
                         fresh.push((spotify_id.clone(), id));
                         Some(id)
                     }
                 },
                 (None, Some(uri)) => {
-                    Some(Vault::upsert_local_track(&mut tx, uri, &map::track(track, *album)).await?)
+                    let new = map::track(track, *album);
+                    Some(Vault::upsert_local_track(&mut tx, uri, &new, &mut cache).await?)
                 }
                 (None, None) => None,
             };
@@ -423,7 +435,8 @@ impl Run<'_> {
         tx.commit().await.map_err(DbError::from)?;
         self.tracks_written
             .fetch_add(fresh.len() as i64, Ordering::Relaxed);
-        written.extend(fresh);
+        written.tracks.extend(fresh);
+        written.cache = cache;
         drop(written);
         self.persist_rotated_token().await?;
         Ok(ids)
@@ -458,7 +471,11 @@ impl Run<'_> {
             if page.next.is_none() || page.items.is_empty() {
                 break;
             }
-            if reached && !full {
+            if full {
+                // Every page is needed: the rest are read a few at once.
+                return self.liked_rest(offset, total, known, seen, added).await;
+            }
+            if reached {
                 // Everything older is in the vault, unless something was
                 // removed: then the counts disagree and a full pass follows.
                 let expected = known.len() + added;

@@ -13,6 +13,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 pub use error::{DbError, DbResult};
+pub use library::WriteCache;
 /// The connection type repository writes take (a transaction derefs to it).
 pub use sqlx::SqliteConnection;
 pub use sync::{ItemsDiff, PlaylistSyncState};

@@ -150,6 +150,19 @@ impl Vault {
 
     /// Inserts or updates an album (and its artists) and returns its vault id.
     pub async fn upsert_album(conn: &mut SqliteConnection, album: &NewAlbum) -> DbResult<Id> {
+        Self::upsert_album_cached(conn, album, &mut WriteCache::default()).await
+    }
+
+    /// [`upsert_album`](Self::upsert_album) that writes each album and artist
+    /// once per `cache` (a sync run sees the same album on many tracks).
+    pub async fn upsert_album_cached(
+        conn: &mut SqliteConnection,
+        album: &NewAlbum,
+        cache: &mut WriteCache,
+    ) -> DbResult<Id> {
+        if let Some(id) = album.spotify_id.as_ref().and_then(|s| cache.albums.get(s)) {
+            return Ok(*id);
+        }
         let album_type = match album.album_type.as_str() {
             "single" | "compilation" => album.album_type.as_str(),
             _ => "album",
@@ -176,7 +189,10 @@ impl Vault {
         .bind(&album.images)
         .fetch_one(&mut *conn)
         .await?;
-        replace_credits(conn, "album_artists", "album_id", id, &album.artists).await?;
+        replace_credits(conn, "album_artists", "album_id", id, &album.artists, cache).await?;
+        if let Some(spotify_id) = &album.spotify_id {
+            cache.albums.insert(spotify_id.clone(), id);
+        }
         Ok(id)
     }
 
@@ -185,8 +201,17 @@ impl Vault {
     /// A local file has no Spotify ID, so each write of one makes a new row;
     /// callers match local files themselves before writing.
     pub async fn upsert_track(conn: &mut SqliteConnection, track: &NewTrack) -> DbResult<Id> {
+        Self::upsert_track_cached(conn, track, &mut WriteCache::default()).await
+    }
+
+    /// [`upsert_track`](Self::upsert_track) that writes each album and artist once per `cache`.
+    pub async fn upsert_track_cached(
+        conn: &mut SqliteConnection,
+        track: &NewTrack,
+        cache: &mut WriteCache,
+    ) -> DbResult<Id> {
         let album_id = match &track.album {
-            Some(album) => Some(Self::upsert_album(conn, album).await?),
+            Some(album) => Some(Self::upsert_album_cached(conn, album, cache).await?),
             None => None,
         };
         let (id,): (Id,) = sqlx::query_as(
@@ -220,7 +245,7 @@ impl Vault {
         .bind(now_text())
         .fetch_one(&mut *conn)
         .await?;
-        replace_credits(conn, "track_artists", "track_id", id, &track.artists).await?;
+        replace_credits(conn, "track_artists", "track_id", id, &track.artists, cache).await?;
         Ok(id)
     }
 
@@ -629,6 +654,13 @@ impl From<PlaylistRow> for Playlist {
     }
 }
 
+/// Albums and artists already written in one batch of writes, by Spotify ID.
+#[derive(Debug, Default)]
+pub struct WriteCache {
+    albums: HashMap<String, Id>,
+    artists: HashMap<String, Id>,
+}
+
 /// Writes the artists of an album or a track and replaces its ordered credits.
 async fn replace_credits(
     conn: &mut SqliteConnection,
@@ -636,21 +668,39 @@ async fn replace_credits(
     key: &str,
     id: Id,
     artists: &[NewArtist],
+    cache: &mut WriteCache,
 ) -> DbResult<()> {
+    let mut artist_ids = Vec::with_capacity(artists.len());
+    for artist in artists {
+        let cached = artist
+            .spotify_id
+            .as_ref()
+            .and_then(|s| cache.artists.get(s));
+        let artist_id = match cached {
+            Some(id) => *id,
+            None => {
+                let artist_id = Vault::upsert_artist(conn, artist).await?;
+                if let Some(spotify_id) = &artist.spotify_id {
+                    cache.artists.insert(spotify_id.clone(), artist_id);
+                }
+                artist_id
+            }
+        };
+        artist_ids.push(artist_id);
+    }
     sqlx::query(&format!("DELETE FROM {table} WHERE {key} = ?"))
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    for (position, artist) in artists.iter().enumerate() {
-        let artist_id = Vault::upsert_artist(conn, artist).await?;
-        sqlx::query(&format!(
-            "INSERT INTO {table} ({key}, artist_id, position) VALUES (?, ?, ?)"
-        ))
-        .bind(id)
-        .bind(artist_id)
-        .bind(position as i64)
-        .execute(&mut *conn)
-        .await?;
+    if artist_ids.is_empty() {
+        return Ok(());
     }
+    let values = vec!["(?, ?, ?)"; artist_ids.len()].join(", ");
+    let sql = format!("INSERT INTO {table} ({key}, artist_id, position) VALUES {values}");
+    let mut insert = sqlx::query(&sql);
+    for (position, artist_id) in artist_ids.iter().enumerate() {
+        insert = insert.bind(id).bind(*artist_id).bind(position as i64);
+    }
+    insert.execute(&mut *conn).await?;
     Ok(())
 }

@@ -154,6 +154,7 @@ impl Vault {
         conn: &mut SqliteConnection,
         uri: &str,
         track: &NewTrack,
+        cache: &mut super::WriteCache,
     ) -> DbResult<Id> {
         let existing: Option<(Id,)> = sqlx::query_as("SELECT id FROM tracks WHERE local_uri = ?")
             .bind(uri)
@@ -162,7 +163,7 @@ impl Vault {
         if let Some((id,)) = existing {
             return Ok(id);
         }
-        let id = Self::upsert_track(conn, track).await?;
+        let id = Self::upsert_track_cached(conn, track, cache).await?;
         sqlx::query("UPDATE tracks SET local_uri = ? WHERE id = ?")
             .bind(uri)
             .bind(id)
