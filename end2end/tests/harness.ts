@@ -22,22 +22,76 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** The local Spotify Web API (`spotify-mock`), as its own process. */
+export class SpotifyMock {
+  private constructor(readonly url: string, private child: ChildProcess) {}
+
+  /** Starts it with `args` (e.g. `--liked 120 --latency-ms 200`). */
+  static async start(args: string[] = []): Promise<SpotifyMock> {
+    const child = spawn(bin('spotify-mock'), ['--listen', '127.0.0.1:0', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout?.on('data', (d) => {
+        out += d;
+        const match = out.match(/listening on (http:\/\/\S+)/);
+        if (match) resolve(match[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`spotify-mock exited with ${code}: ${out}`)));
+    });
+    return new SpotifyMock(url, child);
+  }
+
+  /** Calls one of its `/_mock/` controls. */
+  async control(path: string, body?: unknown): Promise<any> {
+    const res = await fetch(`${this.url}/_mock/${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
+    if (!res.ok) throw new Error(`/_mock/${path}: ${res.status} ${await res.text()}`);
+    const text = await res.text();
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  stop(): void {
+    this.child.kill('SIGTERM');
+  }
+}
+
+/** The client ID the browser tests connect with (any ID works with the local API). */
+export const CLIENT_ID = '0123456789abcdef0123456789abcdef';
+
 export class Hoard {
   readonly url: string;
   private child?: ChildProcess;
   private log = '';
+  private extraEnv: Record<string, string> = {};
 
   private constructor(readonly port: number, readonly dataDir: string) {
     this.url = `http://127.0.0.1:${port}`;
   }
 
-  /** A new server on a fresh vault; `seed` writes the demo library first. */
-  static async start(opts: { seed?: boolean } = {}): Promise<Hoard> {
+  /**
+   * A new server on a fresh vault; `seed` writes the demo library first;
+   * `spotify` points it at a local Spotify API (schedule off, no sync on start).
+   */
+  static async start(opts: { seed?: boolean; spotify?: SpotifyMock } = {}): Promise<Hoard> {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'hoard-e2e-'));
     if (opts.seed) {
       execFileSync(bin(path.join('examples', 'seed')), [path.join(dataDir, 'hoard.db')]);
     }
     const hoard = new Hoard(await freePort(), dataDir);
+    if (opts.spotify) {
+      hoard.extraEnv = {
+        HOARD_SPOTIFY_API_URL: `${opts.spotify.url}/v1/`,
+        HOARD_SPOTIFY_ACCOUNTS_URL: `${opts.spotify.url}/`,
+        HOARD_SPOTIFY_CLIENT_ID: CLIENT_ID,
+        HOARD_SYNC_INTERVAL_MINUTES: '0',
+        HOARD_SYNC_ON_START: 'false',
+      };
+    }
     await hoard.resume();
     return hoard;
   }
@@ -52,6 +106,7 @@ export class Hoard {
         HOARD_DATA_DIR: this.dataDir,
         HOARD_SITE_DIR: path.join(root, 'target', 'site'),
         HOARD_LOG: 'warn',
+        ...this.extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -109,13 +109,17 @@ impl SyncReport {
             self.elapsed.as_secs_f64()
         );
         let kept: Vec<String> = [
-            (self.unavailable_entries, "entries Spotify no longer serves"),
-            (self.local_files, "local files"),
-            (self.episodes, "podcast episodes"),
+            (
+                self.unavailable_entries,
+                "entry Spotify no longer serves",
+                "entries Spotify no longer serves",
+            ),
+            (self.local_files, "local file", "local files"),
+            (self.episodes, "podcast episode", "podcast episodes"),
         ]
         .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, what)| format!("{n} {what}"))
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, one, many)| format!("{n} {}", if *n == 1 { one } else { many }))
         .collect();
         if !kept.is_empty() {
             s += &format!("; kept as entries: {}", kept.join(", "));

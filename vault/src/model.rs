@@ -87,13 +87,24 @@ pub struct Playlist {
     pub removed_at: Option<String>,
 }
 
-/// An entry of a playlist that is not a track the vault can hold.
+/// An entry of a playlist: a track, or (with `track` empty) an entry that is
+/// not a track the vault can hold.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlaylistItem {
     pub position: i64,
     pub kind: String,
     pub label: Option<String>,
     pub track: Option<Track>,
+    /// When the entry left the playlist (history views only).
+    pub removed_at: Option<String>,
+}
+
+/// A version of a playlist the vault has seen (one Spotify snapshot).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaylistVersion {
+    pub snapshot_id: String,
+    pub seen_at: String,
+    pub item_count: i64,
 }
 
 /// A download job, as the Downloads view lists it.

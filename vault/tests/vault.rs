@@ -1,6 +1,6 @@
 //! Integration tests of the vault against a real SQLite file on disk.
 
-use vault::model::{NewAlbum, NewArtist, NewPlaylist, NewTrack};
+use vault::model::{NewAlbum, NewArtist, NewPlaylist, NewPlaylistItem, NewTrack};
 use vault::{DbError, Vault};
 
 fn track(id: &str, title: &str, artists: &[(&str, &str)], album: (&str, &str)) -> NewTrack {
@@ -317,4 +317,118 @@ async fn a_later_write_without_a_cover_keeps_the_cover_and_local_files_stay_apar
         Some("ISRCt1"),
         "a missing ISRC does not erase a known one"
     );
+}
+
+fn entry(kind: &str, track_id: Option<i64>, added_at: &str) -> NewPlaylistItem {
+    NewPlaylistItem {
+        kind: kind.into(),
+        track_id,
+        label: None,
+        added_at: Some(added_at.into()),
+        added_by: Some("me".into()),
+    }
+}
+
+#[tokio::test]
+async fn playlist_diffs_keep_history_versions_and_greyed_out_tracks() {
+    let (_dir, vault) = file_vault().await;
+    let mut tx = vault.begin().await.expect("tx");
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        let t = track(
+            &format!("t{n}"),
+            &format!("Song {n}"),
+            &[("a", "Artist")],
+            ("al", "Album"),
+        );
+        ids.push(Vault::upsert_track(&mut tx, &t).await.expect("track"));
+    }
+    let playlist = Vault::upsert_playlist(
+        &mut tx,
+        &NewPlaylist {
+            spotify_id: Some("p".into()),
+            name: "Mix".into(),
+            snapshot_id: Some("s1".into()),
+            ..NewPlaylist::default()
+        },
+    )
+    .await
+    .expect("playlist");
+    let v1: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(n, id)| entry("track", Some(*id), &format!("2024-01-0{}T00:00:00Z", n + 1)))
+        .collect();
+    let diff = Vault::replace_playlist_items(&mut tx, playlist, &v1, Some("s1"))
+        .await
+        .expect("v1");
+    assert_eq!((diff.added, diff.removed, diff.moved), (4, 0, 0));
+    // Version 2: song 3 moves to the front, song 1 leaves, song 2 greys out
+    // (Spotify sends null for it, with its added_at).
+    let v2 = vec![
+        v1[3].clone(),
+        v1[0].clone(),
+        entry("unavailable", None, "2024-01-03T00:00:00Z"),
+    ];
+    let diff = Vault::replace_playlist_items(&mut tx, playlist, &v2, Some("s2"))
+        .await
+        .expect("v2");
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        (diff.added, diff.removed),
+        (0, 1),
+        "a move and a grey-out are not new rows"
+    );
+
+    let (_, page) = vault.playlist(playlist, 0, 50).await.expect("current");
+    let titles: Vec<String> = page
+        .items
+        .iter()
+        .map(|i| {
+            i.track
+                .as_ref()
+                .map(|t| t.title.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(titles, ["Song 3", "Song 0", "Song 2"]);
+    let greyed = page.items[2].track.as_ref().expect("track kept");
+    assert!(
+        greyed.gone_from_spotify_at.is_some(),
+        "marked gone from Spotify"
+    );
+
+    let removed = vault
+        .playlist_removed_items(playlist, 10)
+        .await
+        .expect("removed");
+    assert_eq!(removed.len(), 1);
+    assert_eq!(
+        removed[0].track.as_ref().map(|t| t.title.as_str()),
+        Some("Song 1")
+    );
+    assert!(removed[0].removed_at.is_some());
+
+    let versions = vault.playlist_versions(playlist).await.expect("versions");
+    let snapshots: Vec<&str> = versions.iter().map(|v| v.snapshot_id.as_str()).collect();
+    assert_eq!(snapshots, ["s2", "s1"]);
+    let old = vault
+        .playlist_version_items(playlist, "s1", 0, 50)
+        .await
+        .expect("s1");
+    let old_titles: Vec<String> = old
+        .items
+        .iter()
+        .map(|i| {
+            i.track
+                .as_ref()
+                .map(|t| t.title.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(old_titles, ["Song 0", "Song 1", "Song 2", "Song 3"]);
+    assert!(matches!(
+        vault.playlist_version_items(playlist, "nope", 0, 50).await,
+        Err(DbError::NotFound)
+    ));
 }

@@ -3,10 +3,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use vault::model::{Page, Playlist, PlaylistItem};
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+use vault::model::{Page, Playlist, PlaylistItem, PlaylistVersion};
 
 use super::use_id_param;
-use crate::components::format::count;
+use crate::components::format::{count, date, date_time};
 use crate::components::pager::{use_page, Pager};
 use crate::components::track_table::{Row, TrackTable};
 use crate::components::{Empty, ErrorNotice};
@@ -19,15 +21,51 @@ pub async fn list_playlists() -> Result<Vec<Playlist>, AppError> {
     Ok(state.vault.playlists().await?)
 }
 
-/// One playlist and a page of its entries.
+/// A playlist page: its details, a page of its entries (now, or as they were
+/// in an earlier version), and its history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaylistDetail {
+    pub playlist: Playlist,
+    pub items: Page<PlaylistItem>,
+    /// The version shown, when it is not the current one.
+    pub version: Option<PlaylistVersion>,
+    pub versions: Vec<PlaylistVersion>,
+    /// Entries that left the playlist, most recent first.
+    pub removed: Vec<PlaylistItem>,
+}
+
+/// How many removed entries the history shows.
+#[cfg(feature = "ssr")]
+const REMOVED_SHOWN: i64 = 100;
+
+/// One playlist and a page of its entries, now or at `version` (a snapshot ID).
 #[server(input = crate::codec::Json, output = crate::codec::Json)]
-pub async fn get_playlist(id: i64, page: i64) -> Result<(Playlist, Page<PlaylistItem>), AppError> {
+pub async fn get_playlist(
+    id: i64,
+    page: i64,
+    version: Option<String>,
+) -> Result<PlaylistDetail, AppError> {
     use crate::components::pager::PAGE_SIZE;
     let state = crate::state::server_state()?;
-    Ok(state
-        .vault
-        .playlist(id, page * PAGE_SIZE, PAGE_SIZE)
-        .await?)
+    let vault = &state.vault;
+    let (playlist, current) = vault.playlist(id, page * PAGE_SIZE, PAGE_SIZE).await?;
+    let versions = vault.playlist_versions(id).await?;
+    let shown = version.and_then(|v| versions.iter().find(|x| x.snapshot_id == v).cloned());
+    let items = match &shown {
+        Some(v) => {
+            vault
+                .playlist_version_items(id, &v.snapshot_id, page * PAGE_SIZE, PAGE_SIZE)
+                .await?
+        }
+        None => current,
+    };
+    Ok(PlaylistDetail {
+        playlist,
+        items,
+        version: shown,
+        versions,
+        removed: vault.playlist_removed_items(id, REMOVED_SHOWN).await?,
+    })
 }
 
 /// The grid of playlists.
@@ -93,16 +131,18 @@ pub fn Cover(url: Option<String>, initial: String, alt: String) -> impl IntoView
 pub fn PlaylistPage() -> impl IntoView {
     let id = use_id_param();
     let page = use_page();
+    let query = use_query_map();
+    let version = Memo::new(move |_| query.with(|q| q.get("version")));
     let data = Resource::new(
-        move || (id.get(), page.get()),
-        |(id, page)| get_playlist(id, page),
+        move || (id.get(), page.get(), version.get()),
+        |(id, page, version)| get_playlist(id, page, version),
     );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading playlist…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Err(error) => view! { <Title text="Playlist"/><ErrorNotice error/> }.into_any(),
-                    Ok((p, items)) => view! { <PlaylistView p items/> }.into_any(),
+                    Ok(detail) => view! { <PlaylistView detail/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -110,7 +150,14 @@ pub fn PlaylistPage() -> impl IntoView {
 }
 
 #[component]
-fn PlaylistView(p: Playlist, items: Page<PlaylistItem>) -> impl IntoView {
+fn PlaylistView(detail: PlaylistDetail) -> impl IntoView {
+    let PlaylistDetail {
+        playlist: p,
+        items,
+        version,
+        versions,
+        removed,
+    } = detail;
     let (offset, total, shown) = (items.offset, items.total, items.items.len());
     let mut rows = Vec::new();
     let mut others = Vec::new();
@@ -123,8 +170,14 @@ fn PlaylistView(p: Playlist, items: Page<PlaylistItem>) -> impl IntoView {
             None => others.push(item),
         }
     }
-    let base = format!("/playlists/{}", p.id);
+    let current = format!("/playlists/{}", p.id);
+    let base = match &version {
+        Some(v) => format!("{current}?version={}", v.snapshot_id),
+        None => current.clone(),
+    };
     let caption = format!("Tracks of {}", p.name);
+    let history = (!removed.is_empty() || versions.len() > 1)
+        .then(|| view! { <History current=current.clone() versions removed/> });
     view! {
         <Title text=p.name.clone()/>
         <header class="page-head">
@@ -139,6 +192,12 @@ fn PlaylistView(p: Playlist, items: Page<PlaylistItem>) -> impl IntoView {
                 </p>
             </div>
         </header>
+        {version.map(|v| view! {
+            <p class="notice" role="note" data-testid="version-note">
+                "Showing this playlist as it was on " {date_time(&v.seen_at)} ". "
+                <A href=current.clone()>"Show it as it is now"</A>
+            </p>
+        })}
         {(!p.readable).then(|| view! {
             <p class="notice warn" role="note">
                 "Spotify does not let this app read this playlist's tracks (apps in development mode can only read playlists you own or collaborate on). Hoard keeps what it already had."
@@ -160,6 +219,52 @@ fn PlaylistView(p: Playlist, items: Page<PlaylistItem>) -> impl IntoView {
                 <Pager base offset shown total/>
             }.into_any()
         }}
+        {history}
+    }
+}
+
+/// What left the playlist and when, and the versions the vault has seen.
+#[component]
+fn History(
+    current: String,
+    versions: Vec<PlaylistVersion>,
+    removed: Vec<PlaylistItem>,
+) -> impl IntoView {
+    view! {
+        <section class="history" data-testid="playlist-history">
+            <h2>"History"</h2>
+            {(!removed.is_empty()).then(|| view! {
+                <h3>"Removed from this playlist"</h3>
+                <ul class="removed">
+                    {removed.into_iter().map(|i| {
+                        let what = match &i.track {
+                            Some(t) => format!(
+                                "{} — {}",
+                                t.title,
+                                t.artists.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
+                            ),
+                            None => format!("{}{}", entry_label(&i.kind), i.label.map(|l| format!(": {l}")).unwrap_or_default()),
+                        };
+                        let when = i.removed_at.as_deref().map(date).unwrap_or("").to_owned();
+                        view! { <li>{what} <span class="when">" · removed " {when}</span></li> }
+                    }).collect_view()}
+                </ul>
+            })}
+            {(versions.len() > 1).then(|| view! {
+                <h3>"Versions"</h3>
+                <ul class="versions">
+                    {versions.into_iter().map(|v| {
+                        let href = format!("{current}?version={}", v.snapshot_id);
+                        view! {
+                            <li>
+                                <A href=href>{date_time(&v.seen_at)}</A>
+                                " · " {count(v.item_count, "entry", "entries")}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            })}
+        </section>
     }
 }
 

@@ -439,6 +439,7 @@ impl Vault {
         let out = items
             .into_iter()
             .map(|item| PlaylistItem {
+                removed_at: None,
                 position: item.position,
                 kind: item.kind,
                 label: item.label,
@@ -457,6 +458,13 @@ impl Vault {
                 offset,
             },
         ))
+    }
+
+    /// One track.
+    pub async fn track(&self, id: Id) -> DbResult<Track> {
+        let sql = track_query("NULL", "", "WHERE t.id = ?");
+        let row: TrackRow = sqlx::query_as(&sql).bind(id).fetch_one(self.pool()).await?;
+        Ok(Track::from(row))
     }
 
     /// One album and its tracks in disc and track order.

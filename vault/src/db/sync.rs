@@ -420,6 +420,115 @@ impl Vault {
         Ok(diff)
     }
 
+    // ----- playlist history ------------------------------------------------
+
+    /// The versions of a playlist the vault has seen, newest first.
+    pub async fn playlist_versions(&self, playlist_id: Id) -> DbResult<Vec<PlaylistVersion>> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT snapshot_id, seen_at, COALESCE(json_array_length(items), 0)
+             FROM playlist_snapshots WHERE playlist_id = ? AND items IS NOT NULL
+             ORDER BY seen_at DESC, rowid DESC",
+        )
+        .bind(playlist_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(snapshot_id, seen_at, item_count)| PlaylistVersion {
+                snapshot_id,
+                seen_at,
+                item_count,
+            })
+            .collect())
+    }
+
+    /// The entries of one version of a playlist, in that version's order
+    /// (at most [`MAX_PAGE`](super::library::MAX_PAGE) from `offset`).
+    pub async fn playlist_version_items(
+        &self,
+        playlist_id: Id,
+        snapshot_id: &str,
+        offset: i64,
+        limit: i64,
+    ) -> DbResult<Page<PlaylistItem>> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT items FROM playlist_snapshots WHERE playlist_id = ? AND snapshot_id = ?",
+        )
+        .bind(playlist_id)
+        .bind(snapshot_id)
+        .fetch_optional(self.pool())
+        .await?;
+        let order: Vec<Id> = row
+            .and_then(|(json,)| serde_json::from_str(&json).ok())
+            .ok_or(super::DbError::NotFound)?;
+        let total = order.len() as i64;
+        let (offset, limit) = (offset.max(0), limit.clamp(1, super::library::MAX_PAGE));
+        let ids: Vec<Id> = order
+            .into_iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .collect();
+        let mut items = Vec::with_capacity(ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            items.push(self.playlist_item_row(*id, offset + i as i64).await?);
+        }
+        Ok(Page {
+            items,
+            total,
+            offset,
+        })
+    }
+
+    /// Entries that left a playlist, most recent first.
+    pub async fn playlist_removed_items(
+        &self,
+        playlist_id: Id,
+        limit: i64,
+    ) -> DbResult<Vec<PlaylistItem>> {
+        let rows: Vec<(Id, i64)> = sqlx::query_as(
+            "SELECT id, position FROM playlist_items WHERE playlist_id = ? AND removed_at IS NOT NULL
+             ORDER BY removed_at DESC, id DESC LIMIT ?",
+        )
+        .bind(playlist_id)
+        .bind(limit.clamp(1, super::library::MAX_PAGE))
+        .fetch_all(self.pool())
+        .await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for (id, position) in rows {
+            items.push(self.playlist_item_row(id, position).await?);
+        }
+        Ok(items)
+    }
+
+    async fn playlist_item_row(&self, item_id: Id, position: i64) -> DbResult<PlaylistItem> {
+        let (kind, label, track_id, added_at, removed_at): (
+            String,
+            Option<String>,
+            Option<Id>,
+            Option<String>,
+            Option<String>,
+        ) = sqlx::query_as(
+            "SELECT kind, label, track_id, added_at, removed_at FROM playlist_items WHERE id = ?",
+        )
+        .bind(item_id)
+        .fetch_one(self.pool())
+        .await?;
+        let track = match track_id {
+            Some(id) => Some(Track {
+                added_at,
+                ..self.track(id).await?
+            }),
+            None => None,
+        };
+        Ok(PlaylistItem {
+            position,
+            kind,
+            label,
+            track,
+            removed_at,
+        })
+    }
+
     // ----- saved albums and followed artists --------------------------------
 
     /// Marks an album as saved since `added_at`; saving a saved album changes nothing.
