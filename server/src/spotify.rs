@@ -100,6 +100,7 @@ pub async fn callback(State(state): State<AppState>, Query(query): Query<Callbac
         );
     }
     tracing::info!("Spotify account connected; starting the first sync");
+    syncer.announce();
     tokio::spawn(async move {
         match syncer.run("connect", hoard_sync::SyncMode::Full).await {
             Ok(report) => tracing::info!("sync done: {}", report.summary()),

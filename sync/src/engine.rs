@@ -189,6 +189,30 @@ impl Syncer {
     /// [`SyncError::Busy`] while another runs, in this process or another.
     pub async fn run(&self, trigger: &str, mode: SyncMode) -> Result<SyncReport, SyncError> {
         let _running = self.running.try_lock().map_err(|_| SyncError::Busy)?;
+        let result = self.run_locked(trigger, mode).await;
+        // Whatever happened, the UI must not show a sync that is not running.
+        self.progress
+            .send_if_modified(|p| std::mem::replace(&mut p.running, false));
+        result
+    }
+
+    /// Shows a sync as starting before its task runs, so a page rendered
+    /// right after "Connect" or "Sync now" already follows it.
+    pub fn announce(&self) {
+        self.progress.send_if_modified(|p| {
+            if p.running {
+                return false;
+            }
+            *p = SyncProgress {
+                running: true,
+                phase: "starting".into(),
+                ..SyncProgress::default()
+            };
+            true
+        });
+    }
+
+    async fn run_locked(&self, trigger: &str, mode: SyncMode) -> Result<SyncReport, SyncError> {
         let _file_lock = self.lock_file()?;
         let account = self
             .vault

@@ -56,6 +56,7 @@ pub async fn start_sync(full: bool) -> Result<(), AppError> {
         hoard_sync::SyncMode::Incremental
     };
     let syncer = state.syncer.clone();
+    syncer.announce();
     tokio::spawn(async move {
         match syncer.run("manual", mode).await {
             Ok(report) => tracing::info!("sync done: {}", report.summary()),
@@ -91,6 +92,8 @@ pub async fn disconnect_spotify() -> Result<(), AppError> {
 
 /// How often the panel asks for progress while a sync runs, in milliseconds.
 const POLL_MS: u64 = 1_000;
+/// Between syncs it asks every this many polls, so a scheduled sync shows up too.
+const IDLE_POLLS: u32 = 5;
 
 /// The Spotify panel.
 #[component]
@@ -100,12 +103,18 @@ pub fn SpotifyPanel() -> impl IntoView {
     let live = RwSignal::new(false);
     let overview = Resource::new(move || tick.get(), |_| sync_overview());
     let refresh = move || tick.update(|t| *t += 1);
+    // The buttons need the app running in the browser; until it hydrates they stay disabled.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
 
     #[cfg(feature = "hydrate")]
     {
+        let idle = std::cell::Cell::new(0);
         if let Ok(handle) = set_interval_with_handle(
             move || {
-                if live.get_untracked() {
+                idle.set(idle.get() + 1);
+                if live.get_untracked() || idle.get() >= IDLE_POLLS {
+                    idle.set(0);
                     tick.update(|t| *t += 1);
                 }
             },
@@ -115,7 +124,7 @@ pub fn SpotifyPanel() -> impl IntoView {
         }
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = POLL_MS;
+    let _ = (POLL_MS, IDLE_POLLS);
 
     let sync = Action::new(move |full: &bool| {
         let full = *full;
@@ -168,7 +177,7 @@ pub fn SpotifyPanel() -> impl IntoView {
                             if live.get_untracked() != o.progress.running {
                                 live.set(o.progress.running);
                             }
-                            view! { <PanelBody o sync toggle disconnect/> }.into_any()
+                            view! { <PanelBody o hydrated sync toggle disconnect/> }.into_any()
                         }
                     }
                 })}
@@ -180,6 +189,7 @@ pub fn SpotifyPanel() -> impl IntoView {
 #[component]
 fn PanelBody(
     o: SpotifyStatus,
+    hydrated: RwSignal<bool>,
     sync: Action<bool, Result<(), AppError>>,
     toggle: Action<bool, Result<(), AppError>>,
     disconnect: Action<(), Result<(), AppError>>,
@@ -195,6 +205,7 @@ fn PanelBody(
         return view! { <ConnectForm setup/> }.into_any();
     };
     let running = progress.running;
+    let disabled = move || running || !hydrated.get();
     let who = account
         .display_name
         .clone()
@@ -214,20 +225,21 @@ fn PanelBody(
             " since " {format::date(&account.connected_at).to_owned()} "."
         </p>
         <div class="actions">
-            <button type="button" disabled=running on:click=move |_| { sync.dispatch(false); }>
+            <button type="button" disabled=disabled on:click=move |_| { sync.dispatch(false); }>
                 "Sync now"
             </button>
-            <button type="button" disabled=running on:click=move |_| { sync.dispatch(true); }
+            <button type="button" disabled=disabled on:click=move |_| { sync.dispatch(true); }
                 title="Read every list from the start, which also notices removals">
                 "Full sync"
             </button>
-            <button type="button" class="secondary" disabled=running
+            <button type="button" class="secondary" disabled=disabled
                 on:click=move |_| { disconnect.dispatch(()); }>
                 "Disconnect"
             </button>
         </div>
         <label class="toggle">
-            <input type="checkbox" prop:checked=auto_sync disabled=setup.interval_minutes == 0
+            <input type="checkbox" prop:checked=auto_sync
+                disabled=move || setup.interval_minutes == 0 || !hydrated.get()
                 on:change=move |ev| { toggle.dispatch(event_target_checked(&ev)); }/>
             " " {schedule}
         </label>
