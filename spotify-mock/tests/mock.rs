@@ -160,36 +160,12 @@ async fn pkce_flow_end_to_end() {
 
     // Refresh gives a working token and a new refresh token; the old one still works.
     for _ in 0..2 {
-        let r: Value = c
-            .post(format!("{base}/api/token"))
-            .form(&[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", refresh.as_str()),
-                ("client_id", "hoard-test"),
-            ])
-            .send()
-            .await
-            .expect("refresh")
-            .json()
-            .await
-            .expect("json");
+        let r = refresh_grant(&c, &base, &refresh).await;
         assert!(r["refresh_token"].is_string());
         let t = r["access_token"].as_str().expect("access");
         assert_eq!(get(&base, t, "/v1/me").await.0, 200);
     }
-    let r: Value = c
-        .post(format!("{base}/api/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", "nope"),
-            ("client_id", "hoard-test"),
-        ])
-        .send()
-        .await
-        .expect("refresh")
-        .json()
-        .await
-        .expect("json");
+    let r = refresh_grant(&c, &base, "nope").await;
     assert_eq!(r["error_description"], "Invalid refresh token");
 
     // localhost is refused; so is a missing client id.
@@ -716,4 +692,20 @@ async fn big_library_generates_fast_and_deterministically() {
     assert!(page["next"].is_null());
     assert_eq!(page["total"], 10_000);
     assert!(t0.elapsed() < Duration::from_secs(1));
+}
+
+/// `POST /api/token` with `grant_type=refresh_token`, as a PKCE client sends it.
+async fn refresh_grant(c: &reqwest::Client, base: &str, refresh_token: &str) -> Value {
+    c.post(format!("{base}/api/token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", "hoard-test"),
+        ])
+        .send()
+        .await
+        .expect("refresh")
+        .json()
+        .await
+        .expect("json")
 }

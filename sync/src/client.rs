@@ -207,6 +207,16 @@ impl Api {
         guard.as_ref().and_then(|t| t.refresh_token.clone())
     }
 
+    /// The delays between retries of one call: capped, exponential, jittered.
+    fn backoff(&self) -> impl Iterator<Item = Duration> {
+        backon::ExponentialBuilder::default()
+            .with_min_delay(self.policy.min_delay)
+            .with_max_delay(self.policy.max_delay)
+            .with_max_times(self.policy.max_retries)
+            .with_jitter()
+            .build()
+    }
+
     /// `GET {api}/{path}?{query}`, parsed as `T`, with the retry policy.
     pub async fn get<T: DeserializeOwned>(
         &self,
@@ -214,12 +224,7 @@ impl Api {
         query: &[(&str, String)],
     ) -> Result<T, ApiError> {
         let query: HashMap<&str, &str> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let mut backoff = backon::ExponentialBuilder::default()
-            .with_min_delay(self.policy.min_delay)
-            .with_max_delay(self.policy.max_delay)
-            .with_max_times(self.policy.max_retries)
-            .with_jitter()
-            .build();
+        let mut backoff = self.backoff();
         let mut refreshed = false;
         let mut rate_limited = 0u32;
         loop {
@@ -328,12 +333,7 @@ impl Api {
             return Ok(());
         }
         let old_refresh = self.refresh_token().await;
-        let mut backoff = backon::ExponentialBuilder::default()
-            .with_min_delay(self.policy.min_delay)
-            .with_max_delay(self.policy.max_delay)
-            .with_max_times(self.policy.max_retries)
-            .with_jitter()
-            .build();
+        let mut backoff = self.backoff();
         let token = loop {
             match self.spotify.refetch_token().await {
                 Ok(Some(token)) => break token,

@@ -319,6 +319,18 @@ async fn a_later_write_without_a_cover_keeps_the_cover_and_local_files_stay_apar
     );
 }
 
+fn titles(items: &[vault::model::PlaylistItem]) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| {
+            i.track
+                .as_ref()
+                .map(|t| t.title.clone())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 fn entry(kind: &str, track_id: Option<i64>, added_at: &str) -> NewPlaylistItem {
     NewPlaylistItem {
         kind: kind.into(),
@@ -381,17 +393,7 @@ async fn playlist_diffs_keep_history_versions_and_greyed_out_tracks() {
     );
 
     let (_, page) = vault.playlist(playlist, 0, 50).await.expect("current");
-    let titles: Vec<String> = page
-        .items
-        .iter()
-        .map(|i| {
-            i.track
-                .as_ref()
-                .map(|t| t.title.clone())
-                .unwrap_or_default()
-        })
-        .collect();
-    assert_eq!(titles, ["Song 3", "Song 0", "Song 2"]);
+    assert_eq!(titles(&page.items), ["Song 3", "Song 0", "Song 2"]);
     let greyed = page.items[2].track.as_ref().expect("track kept");
     assert!(
         greyed.gone_from_spotify_at.is_some(),
@@ -416,17 +418,7 @@ async fn playlist_diffs_keep_history_versions_and_greyed_out_tracks() {
         .playlist_version_items(playlist, "s1", 0, 50)
         .await
         .expect("s1");
-    let old_titles: Vec<String> = old
-        .items
-        .iter()
-        .map(|i| {
-            i.track
-                .as_ref()
-                .map(|t| t.title.clone())
-                .unwrap_or_default()
-        })
-        .collect();
-    assert_eq!(old_titles, ["Song 0", "Song 1", "Song 2", "Song 3"]);
+    assert_eq!(titles(&old.items), ["Song 0", "Song 1", "Song 2", "Song 3"]);
     assert!(matches!(
         vault.playlist_version_items(playlist, "nope", 0, 50).await,
         Err(DbError::NotFound)
