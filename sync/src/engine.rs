@@ -438,27 +438,35 @@ impl Run<'_> {
         // The cache learns ids only once the transaction commits.
         let mut cache = std::mem::take(&mut written.cache);
         let mut tx = self.vault().begin().await?;
-        let mut ids = Vec::with_capacity(tracks.len());
-        let mut fresh = Vec::new();
-        for (track, album, local_uri) in tracks {
-            let id = match (&track.id, local_uri) {
+        let mut ids: Vec<Option<Id>> = vec![None; tracks.len()];
+        let mut batch = Vec::new();
+        let mut batch_at = Vec::new();
+        for (i, (track, album, local_uri)) in tracks.iter().enumerate() {
+            match (&track.id, local_uri) {
                 (Some(spotify_id), _) => match written.tracks.get(spotify_id) {
-                    Some(id) => Some(*id),
+                    Some(id) => ids[i] = Some(*id),
                     None => {
-                        let new = map::track(track, *album);
-                        let id = Vault::upsert_track_cached(&mut tx, &new, &mut cache).await?;
-                        fresh.push((spotify_id.clone(), id));
-                        Some(id)
+                        batch.push(map::track(track, *album));
+                        batch_at.push(i);
                     }
                 },
                 (None, Some(uri)) => {
                     let new = map::track(track, *album);
-                    Some(Vault::upsert_local_track(&mut tx, uri, &new, &mut cache).await?)
+                    ids[i] = Some(Vault::upsert_local_track(&mut tx, uri, &new, &mut cache).await?);
                 }
-                (None, None) => None,
-            };
-            ids.push(id);
+                (None, None) => {}
+            }
         }
+        let batch_ids = Vault::upsert_tracks_cached(&mut tx, &batch, &mut cache).await?;
+        let mut fresh = Vec::with_capacity(batch.len());
+        for ((i, id), new) in batch_at.into_iter().zip(batch_ids).zip(&batch) {
+            ids[i] = Some(id);
+            if let Some(spotify_id) = &new.spotify_id {
+                fresh.push((spotify_id.clone(), id));
+            }
+        }
+        fresh.sort_unstable();
+        fresh.dedup();
         extra(&mut tx, &ids).await?;
         tx.commit().await.map_err(DbError::from)?;
         self.tracks_written
@@ -532,25 +540,32 @@ impl Run<'_> {
         mut added: usize,
     ) -> Result<(), SyncError> {
         let offsets: Vec<usize> = (from..total as usize).step_by(PAGE).collect();
-        let api = self.api;
-        let mut pages = futures::stream::iter(offsets)
+        let run: &Run = self;
+        let known = &known;
+        // Each page is fetched and written by its own future, so fetches go
+        // on while another page is being written.
+        let pages: Vec<(usize, Vec<String>, bool)> = futures::stream::iter(offsets)
             .map(|offset| async move {
-                api.get::<wire::Paging<wire::SavedTrack>>(
-                    "me/tracks",
-                    &[("limit", PAGE.to_string()), ("offset", offset.to_string())],
-                )
-                .await
+                let page: wire::Paging<wire::SavedTrack> = run
+                    .api
+                    .get(
+                        "me/tracks",
+                        &[("limit", PAGE.to_string()), ("offset", offset.to_string())],
+                    )
+                    .await?;
+                let mut ids = HashSet::new();
+                let (_, new) = run.write_liked_page(&page, known, &mut ids).await?;
+                run.progress(|p| p.liked_seen += ids.len() as i64);
+                Ok::<_, SyncError>((new, ids.into_iter().collect(), page.items.is_empty()))
             })
-            .buffered(self.syncer.options.policy.concurrency.max(1));
+            .buffer_unordered(self.syncer.options.policy.concurrency.max(1))
+            .try_collect()
+            .await?;
         let mut complete = true;
-        while let Some(page) = pages.try_next().await? {
-            let (_, new) = self.write_liked_page(&page, &known, &mut seen).await?;
+        for (new, ids, empty) in pages {
             added += new;
-            let seen_count = seen.len() as i64;
-            self.progress(|p| p.liked_seen = seen_count);
-            if page.items.is_empty() {
-                complete = false;
-            }
+            seen.extend(ids);
+            complete &= !empty;
         }
         self.finish_liked(total, seen, added, complete).await
     }
@@ -572,7 +587,8 @@ impl Run<'_> {
     }
 
     /// Writes one page of liked songs. Returns whether the page reached a
-    /// like the vault already had, and how many likes were new.
+    /// like the vault already had, and how many songs were not liked in the
+    /// vault at all (a song liked again since has a new like, but is not new).
     async fn write_liked_page(
         &self,
         page: &wire::Paging<wire::SavedTrack>,
@@ -587,33 +603,38 @@ impl Run<'_> {
             .collect();
         let mut reached = false;
         let mut likes: Vec<(usize, String, bool)> = Vec::new();
+        let mut brand_new = 0;
         for (i, (track, added_at)) in saved.iter().enumerate() {
             let id = track.id.clone().unwrap_or_default();
             match known.get(&id) {
                 Some(at) if at == added_at => reached = true,
                 // Liked again since the vault saw it: a new like.
                 Some(_) => likes.push((i, added_at.to_string(), true)),
-                None => likes.push((i, added_at.to_string(), false)),
+                None => {
+                    brand_new += 1;
+                    likes.push((i, added_at.to_string(), false));
+                }
             }
             seen.insert(id);
         }
-        let new = likes.len();
         let tracks: Vec<_> = saved.iter().map(|(t, _)| (*t, None, None)).collect();
         self.write_page(&tracks, move |conn, ids| {
             Box::pin(async move {
+                let mut batch = Vec::with_capacity(likes.len());
                 for (i, added_at, relike) in &likes {
                     if let Some(id) = ids[*i] {
                         if *relike {
                             Vault::unlike_track(conn, id).await?;
                         }
-                        Vault::like_track(conn, id, added_at).await?;
+                        batch.push((id, added_at.clone()));
                     }
                 }
+                Vault::like_tracks(conn, &batch).await?;
                 Ok(())
             })
         })
         .await?;
-        Ok((reached, new))
+        Ok((reached, brand_new))
     }
 
     // ----- playlists -------------------------------------------------------

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 
-use super::{now_text, DbResult, Vault};
+use super::{now_text, DbError, DbResult, Vault};
 use crate::model::*;
 
 /// The most rows any list query returns at once.
@@ -189,7 +189,8 @@ impl Vault {
         .bind(&album.images)
         .fetch_one(&mut *conn)
         .await?;
-        replace_credits(conn, "album_artists", "album_id", id, &album.artists, cache).await?;
+        let artists = artist_ids(conn, &album.artists, cache).await?;
+        set_credits(conn, "album_artists", "album_id", &[(id, &artists)]).await?;
         if let Some(spotify_id) = &album.spotify_id {
             cache.albums.insert(spotify_id.clone(), id);
         }
@@ -210,43 +211,82 @@ impl Vault {
         track: &NewTrack,
         cache: &mut WriteCache,
     ) -> DbResult<Id> {
-        let album_id = match &track.album {
-            Some(album) => Some(Self::upsert_album_cached(conn, album, cache).await?),
-            None => None,
-        };
-        let (id,): (Id,) = sqlx::query_as(
-            "INSERT INTO tracks (spotify_id, isrc, title, album_id, disc_number, track_number,
-                 duration_ms, explicit, is_local, is_playable, preview_url, gone_from_spotify_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ?10 = 0 THEN ?12 END)
-             ON CONFLICT (spotify_id) DO UPDATE SET
-                 isrc = COALESCE(excluded.isrc, tracks.isrc), title = excluded.title,
-                 album_id = excluded.album_id, disc_number = excluded.disc_number,
-                 track_number = excluded.track_number, duration_ms = excluded.duration_ms,
-                 explicit = excluded.explicit, is_local = excluded.is_local,
-                 is_playable = excluded.is_playable, preview_url = excluded.preview_url,
-                 -- Unplayable: keep the first date it was seen so. Playable: Spotify serves it again.
-                 gone_from_spotify_at = CASE excluded.is_playable
-                     WHEN 0 THEN COALESCE(tracks.gone_from_spotify_at, ?12)
-                     WHEN 1 THEN NULL
-                     ELSE tracks.gone_from_spotify_at END
-             RETURNING id",
-        )
-        .bind(&track.spotify_id)
-        .bind(&track.isrc)
-        .bind(&track.title)
-        .bind(album_id)
-        .bind(track.disc_number)
-        .bind(track.track_number)
-        .bind(track.duration_ms)
-        .bind(track.explicit)
-        .bind(track.is_local)
-        .bind(track.is_playable)
-        .bind(&track.preview_url)
-        .bind(now_text())
-        .fetch_one(&mut *conn)
-        .await?;
-        replace_credits(conn, "track_artists", "track_id", id, &track.artists, cache).await?;
-        Ok(id)
+        let ids = Self::upsert_tracks_cached(conn, std::slice::from_ref(track), cache).await?;
+        ids.first().copied().ok_or(DbError::NotFound)
+    }
+
+    /// Writes many tracks (with their albums and artists) in few statements
+    /// and returns their vault ids in order. A sync writes a page at a time:
+    /// statements, not rows, are what SQLite writes cost here.
+    pub async fn upsert_tracks_cached(
+        conn: &mut SqliteConnection,
+        tracks: &[NewTrack],
+        cache: &mut WriteCache,
+    ) -> DbResult<Vec<Id>> {
+        // Albums and artists first, each once.
+        let mut album_ids = Vec::with_capacity(tracks.len());
+        for track in tracks {
+            album_ids.push(match &track.album {
+                Some(album) => Some(Self::upsert_album_cached(conn, album, cache).await?),
+                None => None,
+            });
+        }
+        let mut credits: Vec<Vec<Id>> = Vec::with_capacity(tracks.len());
+        for track in tracks {
+            credits.push(artist_ids(conn, &track.artists, cache).await?);
+        }
+        // Rows with a Spotify ID go in one statement per chunk, matched back
+        // by that ID (RETURNING's order is not defined); local files one by one.
+        let now = now_text();
+        let mut ids: Vec<Option<Id>> = vec![None; tracks.len()];
+        let keyed: Vec<usize> = (0..tracks.len())
+            .filter(|i| tracks[*i].spotify_id.is_some())
+            .collect();
+        for chunk in keyed.chunks(TRACK_CHUNK) {
+            let rows: Vec<(usize, &NewTrack)> = chunk.iter().map(|i| (*i, &tracks[*i])).collect();
+            let returned = insert_tracks(conn, &rows, &album_ids, &now).await?;
+            let by_spotify: HashMap<String, Id> = returned.into_iter().collect();
+            for (i, track) in rows {
+                ids[i] = track
+                    .spotify_id
+                    .as_ref()
+                    .and_then(|s| by_spotify.get(s))
+                    .copied();
+            }
+        }
+        for i in (0..tracks.len()).filter(|i| tracks[*i].spotify_id.is_none()) {
+            let (id,): (Id,) =
+                sqlx::query_as(&format!("{TRACK_INSERT} VALUES {TRACK_ROW} RETURNING id"))
+                    .bind(&tracks[i].spotify_id)
+                    .bind(&tracks[i].isrc)
+                    .bind(&tracks[i].title)
+                    .bind(album_ids[i])
+                    .bind(tracks[i].disc_number)
+                    .bind(tracks[i].track_number)
+                    .bind(tracks[i].duration_ms)
+                    .bind(tracks[i].explicit)
+                    .bind(tracks[i].is_local)
+                    .bind(tracks[i].is_playable)
+                    .bind(&tracks[i].preview_url)
+                    .bind((tracks[i].is_playable == Some(false)).then_some(&now))
+                    .fetch_one(&mut *conn)
+                    .await?;
+            ids[i] = Some(id);
+        }
+        let ids: Vec<Id> = ids
+            .into_iter()
+            .map(|id| id.ok_or_else(|| DbError::Other("a written track returned no id".into())))
+            .collect::<DbResult<_>>()?;
+        // A track twice in one batch (a playlist may hold it twice) is credited once.
+        let mut seen = std::collections::HashSet::new();
+        let pairs: Vec<(Id, &[Id])> = ids
+            .iter()
+            .zip(&credits)
+            .filter(|(id, _)| seen.insert(**id))
+            .map(|(id, artists)| (*id, artists.as_slice()))
+            .collect();
+        set_credits(conn, "track_artists", "track_id", &pairs).await?;
+        Ok(ids)
     }
 
     /// Marks a track as liked since `added_at`; liking a liked track changes nothing.
@@ -263,6 +303,23 @@ impl Vault {
         .bind(added_at)
         .execute(&mut *conn)
         .await?;
+        Ok(())
+    }
+
+    /// Marks many tracks as liked, each since its `added_at`, in one statement per chunk.
+    pub async fn like_tracks(conn: &mut SqliteConnection, likes: &[(Id, String)]) -> DbResult<()> {
+        for chunk in likes.chunks(200) {
+            let values = vec!["(?, ?)"; chunk.len()].join(", ");
+            let sql = format!(
+                "INSERT INTO liked_tracks (track_id, added_at) VALUES {values}
+                 ON CONFLICT (track_id) WHERE removed_at IS NULL DO NOTHING"
+            );
+            let mut insert = sqlx::query(&sql);
+            for (track_id, added_at) in chunk {
+                insert = insert.bind(*track_id).bind(added_at);
+            }
+            insert.execute(&mut *conn).await?;
+        }
         Ok(())
     }
 
@@ -669,46 +726,115 @@ pub struct WriteCache {
     artists: HashMap<String, Id>,
 }
 
-/// Writes the artists of an album or a track and replaces its ordered credits.
-async fn replace_credits(
+/// Tracks per multi-row statement (12 parameters each, well under SQLite's limit).
+const TRACK_CHUNK: usize = 50;
+
+const TRACK_INSERT: &str = "INSERT INTO tracks (spotify_id, isrc, title, album_id, disc_number,
+    track_number, duration_ms, explicit, is_local, is_playable, preview_url, gone_from_spotify_at)";
+const TRACK_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+/// Inserts or updates tracks that have Spotify IDs; returns (Spotify ID, vault id) pairs.
+async fn insert_tracks(
     conn: &mut SqliteConnection,
-    table: &str,
-    key: &str,
-    id: Id,
+    rows: &[(usize, &NewTrack)],
+    album_ids: &[Option<Id>],
+    now: &str,
+) -> DbResult<Vec<(String, Id)>> {
+    let values = vec![TRACK_ROW; rows.len()].join(", ");
+    let sql = format!(
+        "{TRACK_INSERT} VALUES {values}
+         ON CONFLICT (spotify_id) DO UPDATE SET
+             isrc = COALESCE(excluded.isrc, tracks.isrc), title = excluded.title,
+             album_id = excluded.album_id, disc_number = excluded.disc_number,
+             track_number = excluded.track_number, duration_ms = excluded.duration_ms,
+             explicit = excluded.explicit, is_local = excluded.is_local,
+             is_playable = excluded.is_playable, preview_url = excluded.preview_url,
+             -- Unplayable: keep the first date it was seen so. Playable: Spotify serves it again.
+             gone_from_spotify_at = CASE excluded.is_playable
+                 WHEN 0 THEN COALESCE(tracks.gone_from_spotify_at, excluded.gone_from_spotify_at)
+                 WHEN 1 THEN NULL
+                 ELSE tracks.gone_from_spotify_at END
+         RETURNING spotify_id, id"
+    );
+    let mut query = sqlx::query_as::<_, (String, Id)>(&sql);
+    for (i, t) in rows {
+        query = query
+            .bind(&t.spotify_id)
+            .bind(&t.isrc)
+            .bind(&t.title)
+            .bind(album_ids[*i])
+            .bind(t.disc_number)
+            .bind(t.track_number)
+            .bind(t.duration_ms)
+            .bind(t.explicit)
+            .bind(t.is_local)
+            .bind(t.is_playable)
+            .bind(&t.preview_url)
+            .bind((t.is_playable == Some(false)).then_some(now));
+    }
+    Ok(query.fetch_all(&mut *conn).await?)
+}
+
+/// The vault ids of `artists`, writing those the cache does not know.
+async fn artist_ids(
+    conn: &mut SqliteConnection,
     artists: &[NewArtist],
     cache: &mut WriteCache,
-) -> DbResult<()> {
-    let mut artist_ids = Vec::with_capacity(artists.len());
+) -> DbResult<Vec<Id>> {
+    let mut ids = Vec::with_capacity(artists.len());
     for artist in artists {
         let cached = artist
             .spotify_id
             .as_ref()
             .and_then(|s| cache.artists.get(s));
-        let artist_id = match cached {
+        let id = match cached {
             Some(id) => *id,
             None => {
-                let artist_id = Vault::upsert_artist(conn, artist).await?;
+                let id = Vault::upsert_artist(conn, artist).await?;
                 if let Some(spotify_id) = &artist.spotify_id {
-                    cache.artists.insert(spotify_id.clone(), artist_id);
+                    cache.artists.insert(spotify_id.clone(), id);
                 }
-                artist_id
+                id
             }
         };
-        artist_ids.push(artist_id);
+        ids.push(id);
     }
-    sqlx::query(&format!("DELETE FROM {table} WHERE {key} = ?"))
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    if artist_ids.is_empty() {
-        return Ok(());
+    Ok(ids)
+}
+
+/// Replaces the ordered credits of albums or tracks: `(owner id, artist ids in order)`.
+async fn set_credits(
+    conn: &mut SqliteConnection,
+    table: &str,
+    key: &str,
+    credits: &[(Id, &[Id])],
+) -> DbResult<()> {
+    for chunk in credits.chunks(200) {
+        let marks = vec!["?"; chunk.len()].join(", ");
+        let sql = format!("DELETE FROM {table} WHERE {key} IN ({marks})");
+        let mut query = sqlx::query(&sql);
+        for (owner, _) in chunk {
+            query = query.bind(*owner);
+        }
+        query.execute(&mut *conn).await?;
+        let rows: Vec<(Id, Id, i64)> = chunk
+            .iter()
+            .flat_map(|(owner, artists)| {
+                artists
+                    .iter()
+                    .enumerate()
+                    .map(move |(position, artist)| (*owner, *artist, position as i64))
+            })
+            .collect();
+        for part in rows.chunks(300) {
+            let values = vec!["(?, ?, ?)"; part.len()].join(", ");
+            let sql = format!("INSERT INTO {table} ({key}, artist_id, position) VALUES {values}");
+            let mut insert = sqlx::query(&sql);
+            for (owner, artist, position) in part {
+                insert = insert.bind(*owner).bind(*artist).bind(*position);
+            }
+            insert.execute(&mut *conn).await?;
+        }
     }
-    let values = vec!["(?, ?, ?)"; artist_ids.len()].join(", ");
-    let sql = format!("INSERT INTO {table} ({key}, artist_id, position) VALUES {values}");
-    let mut insert = sqlx::query(&sql);
-    for (position, artist_id) in artist_ids.iter().enumerate() {
-        insert = insert.bind(id).bind(*artist_id).bind(position as i64);
-    }
-    insert.execute(&mut *conn).await?;
     Ok(())
 }

@@ -353,12 +353,14 @@ impl Vault {
         }
 
         let mut diff = ItemsDiff::default();
-        let mut order = Vec::with_capacity(items.len());
+        // The vault id at each new position; new rows are filled in below.
+        let mut order: Vec<Id> = vec![0; items.len()];
+        let mut new_rows: Vec<usize> = Vec::new();
         // All of this runs in the caller's transaction, so a crash leaves
         // either the old order or the new one.
-        for (j, item) in items.iter().enumerate() {
+        for (j, slot) in matched.iter().enumerate() {
             let position = j as i64;
-            match matched[j] {
+            match *slot {
                 Some(i) => {
                     let row = &current[i];
                     if row.position != position {
@@ -369,26 +371,34 @@ impl Vault {
                             .await?;
                         diff.moved += 1;
                     }
-                    order.push(row.id);
+                    order[j] = row.id;
                 }
-                None => {
-                    let (id,): (Id,) = sqlx::query_as(
-                        "INSERT INTO playlist_items (playlist_id, position, track_id, kind, label,
-                             added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    )
+                None => new_rows.push(j),
+            }
+        }
+        // New entries in multi-row inserts, matched back by their position.
+        for chunk in new_rows.chunks(100) {
+            let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+            let sql = format!(
+                "INSERT INTO playlist_items (playlist_id, position, track_id, kind, label,
+                     added_at, added_by) VALUES {values} RETURNING position, id"
+            );
+            let mut insert = sqlx::query_as::<_, (i64, Id)>(&sql);
+            for j in chunk {
+                let item = &items[*j];
+                insert = insert
                     .bind(playlist_id)
-                    .bind(position)
+                    .bind(*j as i64)
                     .bind(item.track_id)
                     .bind(&item.kind)
                     .bind(&item.label)
                     .bind(&item.added_at)
-                    .bind(&item.added_by)
-                    .fetch_one(&mut *conn)
-                    .await?;
-                    diff.added += 1;
-                    order.push(id);
-                }
+                    .bind(&item.added_by);
             }
+            for (position, id) in insert.fetch_all(&mut *conn).await? {
+                order[position as usize] = id;
+            }
+            diff.added += chunk.len();
         }
         for (i, row) in current.iter().enumerate() {
             if !used.contains(&i) {
