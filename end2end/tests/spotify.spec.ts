@@ -49,6 +49,13 @@ test('connect from Settings, watch the first sync live, then sync a removal', as
     });
     await page.goto(`${hoard.url}/`);
     await expect(page.getByText('119 liked songs')).toBeVisible();
+
+    // Disconnect forgets the account; the library stays.
+    await page.goto(`${hoard.url}/settings`);
+    await page.getByRole('button', { name: 'Disconnect' }).click();
+    await expect(panel).toContainText('No Spotify account is connected');
+    await page.goto(`${hoard.url}/`);
+    await expect(page.getByText('119 liked songs')).toBeVisible();
     expect(errors).toEqual([]);
   } finally {
     await hoard.dispose();

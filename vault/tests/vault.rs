@@ -424,3 +424,40 @@ async fn playlist_diffs_keep_history_versions_and_greyed_out_tracks() {
         Err(DbError::NotFound)
     ));
 }
+
+#[tokio::test]
+async fn a_batch_of_tracks_with_repeats_and_local_files_writes_each_once() {
+    let (_dir, vault) = file_vault().await;
+    let a = track("ta", "A", &[("x", "X"), ("y", "Y")], ("al", "Album"));
+    let b = track("tb", "B", &[("y", "Y")], ("al", "Album"));
+    let local = NewTrack {
+        title: "Home recording".into(),
+        is_local: true,
+        duration_ms: 1000,
+        ..NewTrack::default()
+    };
+    let batch = [a.clone(), b, a, local.clone(), local];
+    let mut tx = vault.begin().await.expect("tx");
+    let ids = Vault::upsert_tracks_cached(&mut tx, &batch, &mut vault::WriteCache::default())
+        .await
+        .expect("batch");
+    tx.commit().await.expect("commit");
+    assert_eq!(ids.len(), 5);
+    assert_eq!(ids[0], ids[2], "the same Spotify track is one row");
+    assert_ne!(ids[0], ids[1]);
+    assert_ne!(
+        ids[3], ids[4],
+        "local files without a URI are separate rows"
+    );
+    let (tracks, credits, artists): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM tracks), (SELECT COUNT(*) FROM track_artists),
+                (SELECT COUNT(*) FROM artists)",
+    )
+    .fetch_one(vault.pool())
+    .await
+    .expect("counts");
+    assert_eq!((tracks, credits, artists), (4, 3, 2));
+    let track = vault.track(ids[0]).await.expect("track");
+    let names: Vec<&str> = track.artists.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["X", "Y"], "credits keep their order");
+}

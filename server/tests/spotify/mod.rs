@@ -262,6 +262,29 @@ async fn connect_in_the_browser_flow_then_a_killed_sync_is_completed_by_the_next
         .expect("runs");
     let outcomes: Vec<String> = outcomes.into_iter().map(|r| r.0).collect();
     assert_eq!(outcomes, ["ok", "interrupted", "ok"]);
+
+    // A connected server syncs by itself when it starts.
+    let mut serving = hoard(dir.path(), &mock, free_port())
+        .env("HOARD_SYNC_ON_START", "true")
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while scalar(
+        &vault,
+        "SELECT COUNT(*) FROM sync_runs WHERE trigger = 'start' AND outcome = 'ok'",
+    )
+    .await
+        == 0
+    {
+        assert!(Instant::now() < deadline, "no sync on start");
+        assert!(
+            serving.try_wait().expect("try_wait").is_none(),
+            "hoard exited"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = serving.kill();
+    let _ = serving.wait();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
