@@ -4,7 +4,6 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt};
@@ -429,7 +428,7 @@ impl Run<'_> {
     ) -> Result<Vec<Option<Id>>, SyncError>
     where
         F: for<'c> FnOnce(
-            &'c mut sqlx_conn::Conn,
+            &'c mut vault::SqliteConnection,
             &'c [Option<Id>],
         ) -> futures::future::BoxFuture<'c, Result<(), DbError>>,
     {
@@ -1030,11 +1029,3 @@ fn entry<'t>(e: &'t wire::PlaylistEntry, counts: &mut EntryCounts) -> Entry<'t> 
         },
     }
 }
-
-/// The connection type the page writers get.
-mod sqlx_conn {
-    pub type Conn = vault::SqliteConnection;
-}
-
-/// Shared handle, as the server keeps it.
-pub type SharedSyncer = Arc<Syncer>;
