@@ -613,3 +613,32 @@ async fn a_revoked_authorization_asks_to_connect_again() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_unreachable_spotify_is_retried_then_reported() {
+    let h = Harness::new(small()).await;
+    h.sync().await;
+    h.mock.shutdown();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let started = Instant::now();
+    let error = h
+        .syncer
+        .run("test", SyncMode::Incremental)
+        .await
+        .expect_err("offline");
+    assert!(matches!(
+        error,
+        SyncError::Api(hoard_sync::ApiError::Network(_))
+    ));
+    assert!(
+        error.to_string().contains("cannot reach Spotify"),
+        "{error}"
+    );
+    // Six retries with backoff (20 ms doubling, capped at 200 ms) were waited out.
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(h.liked().await.len(), 130, "the vault is as it was");
+}
