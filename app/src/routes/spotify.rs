@@ -95,6 +95,14 @@ const POLL_MS: u64 = 1_000;
 /// Between syncs it asks every this many polls, so a scheduled sync shows up too.
 const IDLE_POLLS: u32 = 5;
 
+/// What a button of the panel asks the server.
+#[derive(Clone, Copy, Debug)]
+enum Command {
+    Sync { full: bool },
+    AutoSync(bool),
+    Disconnect,
+}
+
 /// The Spotify panel.
 #[component]
 pub fn SpotifyPanel() -> impl IntoView {
@@ -126,38 +134,27 @@ pub fn SpotifyPanel() -> impl IntoView {
     #[cfg(not(feature = "hydrate"))]
     let _ = (POLL_MS, IDLE_POLLS);
 
-    let sync = Action::new(move |full: &bool| {
-        let full = *full;
-        async move {
-            let result = start_sync(full).await;
-            live.set(result.is_ok());
+    // One error line and one runner for every button: smaller in the
+    // browser bundle than an Action per button.
+    let error = RwSignal::new(None::<AppError>);
+    let run = Callback::new(move |command: Command| {
+        leptos::task::spawn_local(async move {
+            let result = match command {
+                Command::Sync { full } => start_sync(full).await,
+                Command::AutoSync(on) => set_auto_sync(on).await,
+                Command::Disconnect => disconnect_spotify().await,
+            };
+            if matches!(command, Command::Sync { .. }) {
+                live.set(result.is_ok());
+            }
+            error.set(result.err());
             refresh();
-            result
-        }
-    });
-    let toggle = Action::new(move |on: &bool| {
-        let on = *on;
-        async move {
-            let result = set_auto_sync(on).await;
-            refresh();
-            result
-        }
-    });
-    let disconnect = Action::new(move |_: &()| async move {
-        let result = disconnect_spotify().await;
-        refresh();
-        result
+        });
     });
     let action_error = move || {
-        [
-            sync.value().get().and_then(Result::err),
-            toggle.value().get().and_then(Result::err),
-            disconnect.value().get().and_then(Result::err),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-        .map(|e| view! { <p class="notice error" role="alert">{e.to_string()}</p> })
+        error
+            .get()
+            .map(|e| view! { <p class="notice error" role="alert">{e.to_string()}</p> })
     };
     let query = use_query_map();
     let callback_error = move || query.with(|q| q.get("spotify_error"));
@@ -177,7 +174,7 @@ pub fn SpotifyPanel() -> impl IntoView {
                             if live.get_untracked() != o.progress.running {
                                 live.set(o.progress.running);
                             }
-                            view! { <PanelBody o hydrated sync toggle disconnect/> }.into_any()
+                            view! { <PanelBody o hydrated run/> }.into_any()
                         }
                     }
                 })}
@@ -190,9 +187,7 @@ pub fn SpotifyPanel() -> impl IntoView {
 fn PanelBody(
     o: SpotifyStatus,
     hydrated: RwSignal<bool>,
-    sync: Action<bool, Result<(), AppError>>,
-    toggle: Action<bool, Result<(), AppError>>,
-    disconnect: Action<(), Result<(), AppError>>,
+    run: Callback<Command>,
 ) -> impl IntoView {
     let SpotifyStatus {
         account,
@@ -225,22 +220,22 @@ fn PanelBody(
             " since " {format::date(&account.connected_at).to_owned()} "."
         </p>
         <div class="actions">
-            <button type="button" disabled=disabled on:click=move |_| { sync.dispatch(false); }>
+            <button type="button" disabled=disabled on:click=move |_| run.run(Command::Sync { full: false })>
                 "Sync now"
             </button>
-            <button type="button" disabled=disabled on:click=move |_| { sync.dispatch(true); }
+            <button type="button" disabled=disabled on:click=move |_| run.run(Command::Sync { full: true })
                 title="Read every list from the start, which also notices removals">
                 "Full sync"
             </button>
             <button type="button" class="secondary" disabled=disabled
-                on:click=move |_| { disconnect.dispatch(()); }>
+                on:click=move |_| run.run(Command::Disconnect)>
                 "Disconnect"
             </button>
         </div>
         <label class="toggle">
             <input type="checkbox" prop:checked=auto_sync
                 disabled=move || setup.interval_minutes == 0 || !hydrated.get()
-                on:change=move |ev| { toggle.dispatch(event_target_checked(&ev)); }/>
+                on:change=move |ev| run.run(Command::AutoSync(event_target_checked(&ev)))/>
             " " {schedule}
         </label>
         <Progress progress/>
