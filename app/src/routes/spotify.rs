@@ -184,11 +184,7 @@ pub fn SpotifyPanel() -> impl IntoView {
 }
 
 #[component]
-fn PanelBody(
-    o: SpotifyStatus,
-    hydrated: RwSignal<bool>,
-    run: Callback<Command>,
-) -> impl IntoView {
+fn PanelBody(o: SpotifyStatus, hydrated: RwSignal<bool>, run: Callback<Command>) -> impl IntoView {
     let SpotifyStatus {
         account,
         progress,

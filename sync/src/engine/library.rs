@@ -1,0 +1,150 @@
+//! Phases 4 to 6: saved albums, followed artists and recently played.
+
+use std::collections::HashSet;
+
+use vault::Vault;
+
+use super::{Run, SyncError, PAGE, PLAYED_AFTER_MS};
+use crate::{map, wire};
+
+impl Run<'_> {
+    pub(super) async fn saved_albums(&mut self) -> Result<(), SyncError> {
+        self.progress(|p| p.phase = "saved albums".into());
+        let mut seen = HashSet::new();
+        let mut offset = 0usize;
+        loop {
+            let page: wire::Paging<wire::SavedAlbum> = self
+                .api
+                .get(
+                    "me/albums",
+                    &[("limit", PAGE.to_string()), ("offset", offset.to_string())],
+                )
+                .await?;
+            for saved in &page.items {
+                let album = &saved.album;
+                let mut tracks: Vec<wire::Track> = album
+                    .tracks
+                    .as_ref()
+                    .map(|t| t.items.clone())
+                    .unwrap_or_default();
+                if let (Some(id), Some(listed)) = (&album.album.id, &album.tracks) {
+                    let mut next = listed.next.clone();
+                    while next.is_some() {
+                        let more: wire::Paging<wire::Track> = self
+                            .api
+                            .get(
+                                &format!("albums/{id}/tracks"),
+                                &[
+                                    ("limit", PAGE.to_string()),
+                                    ("offset", tracks.len().to_string()),
+                                ],
+                            )
+                            .await?;
+                        next = more.next.clone().filter(|_| !more.items.is_empty());
+                        tracks.extend(more.items);
+                    }
+                    seen.insert(id.clone());
+                }
+                let album_new = map::album(&album.album);
+                let added_at = saved.added_at.clone();
+                let refs: Vec<_> = tracks
+                    .iter()
+                    .map(|t| (t, Some(&album.album), None))
+                    .collect();
+                self.write_page(&refs, move |conn, _| {
+                    Box::pin(async move {
+                        let id = Vault::upsert_album(conn, &album_new).await?;
+                        Vault::save_album(conn, id, &added_at).await
+                    })
+                })
+                .await?;
+            }
+            offset += page.items.len();
+            if page.next.is_none() || page.items.is_empty() {
+                break;
+            }
+        }
+        self.report.saved_albums = seen.len();
+        self.vault().unsave_albums_missing(&seen).await?;
+        Ok(())
+    }
+
+    pub(super) async fn followed_artists(&mut self) -> Result<(), SyncError> {
+        self.progress(|p| p.phase = "followed artists".into());
+        let mut seen = HashSet::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut query = vec![("type", "artist".to_owned()), ("limit", PAGE.to_string())];
+            if let Some(a) = &after {
+                query.push(("after", a.clone()));
+            }
+            let page: wire::FollowedArtists = self.api.get("me/following", &query).await?;
+            let artists: Vec<vault::model::NewArtist> = page
+                .artists
+                .items
+                .iter()
+                .map(|a| vault::model::NewArtist {
+                    spotify_id: Some(a.id.clone()),
+                    name: a.name.clone(),
+                    image_url: map::images(a.images.as_ref()).0,
+                })
+                .collect();
+            seen.extend(page.artists.items.iter().map(|a| a.id.clone()));
+            self.write_page(&[], move |conn, _| {
+                Box::pin(async move {
+                    for artist in &artists {
+                        let id = Vault::upsert_artist(conn, artist).await?;
+                        Vault::follow_artist(conn, id).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .await?;
+            after = page.artists.cursors.and_then(|c| c.after);
+            if page.artists.next.is_none() || after.is_none() || page.artists.items.is_empty() {
+                break;
+            }
+        }
+        self.report.followed_artists = seen.len();
+        self.vault().unfollow_artists_missing(&seen).await?;
+        Ok(())
+    }
+
+    /// Spotify keeps only the last 50 plays, so every sync takes what is new.
+    pub(super) async fn recently_played(&mut self) -> Result<(), SyncError> {
+        self.progress(|p| p.phase = "listening history".into());
+        let after = self.vault().setting(PLAYED_AFTER_MS).await?;
+        let mut query = vec![("limit", PAGE.to_string())];
+        if let Some(after) = after {
+            query.push(("after", after));
+        }
+        let page: wire::CursorPaging<wire::PlayHistory> =
+            self.api.get("me/player/recently-played", &query).await?;
+        let latest = page
+            .items
+            .iter()
+            .filter_map(|p| chrono::DateTime::parse_from_rfc3339(&p.played_at).ok())
+            .max();
+        let plays: Vec<String> = page.items.iter().map(|p| p.played_at.clone()).collect();
+        let tracks: Vec<_> = page.items.iter().map(|p| (&p.track, None, None)).collect();
+        self.report.plays = plays.len();
+        self.write_page(&tracks, move |conn, ids| {
+            Box::pin(async move {
+                for (id, played_at) in ids.iter().zip(&plays) {
+                    if let Some(id) = id {
+                        Vault::record_play(conn, *id, played_at, "spotify").await?;
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await?;
+        if let Some(latest) = latest {
+            let ms = latest.timestamp_millis();
+            self.vault()
+                .set_setting(PLAYED_AFTER_MS, &ms.to_string())
+                .await?;
+        }
+        Ok(())
+    }
+}
