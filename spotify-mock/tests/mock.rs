@@ -422,12 +422,7 @@ async fn faults_are_injected() {
         ..Faults::default()
     });
     for _ in 0..2 {
-        let r = client()
-            .get(format!("{base}/v1/me"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("get");
+        let r = raw_get(&base, &token, "/v1/me").await;
         assert_eq!(r.status().as_u16(), 429);
         assert_eq!(r.headers()["retry-after"], "7");
     }
@@ -446,12 +441,7 @@ async fn faults_are_injected() {
         quota_exceeded: true,
         ..Faults::default()
     });
-    let r = client()
-        .get(format!("{base}/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("get");
+    let r = raw_get(&base, &token, "/v1/me").await;
     assert_eq!(r.status().as_u16(), 429);
     assert_eq!(r.headers()["retry-after"], "86400");
     assert!(r.text().await.expect("text").contains("QUOTA_EXCEEDED"));
@@ -601,12 +591,7 @@ async fn other_endpoints() {
     let (_, rp2) = get(&base, &token, &next).await;
     assert_eq!(rp2["items"].as_array().map(Vec::len), Some(10));
     assert!(rp2["next"].is_null());
-    let r = client()
-        .get(format!("{base}/v1/me/player/currently-playing"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("get");
+    let r = raw_get(&base, &token, "/v1/me/player/currently-playing").await;
     assert_eq!(r.status().as_u16(), 204);
 
     // Search by name fragment and by ISRC.
@@ -708,4 +693,14 @@ async fn refresh_grant(c: &reqwest::Client, base: &str, refresh_token: &str) -> 
         .json()
         .await
         .expect("json")
+}
+
+/// `GET {base}{path}` with a bearer token, the response as it came.
+async fn raw_get(base: &str, token: &str, path: &str) -> reqwest::Response {
+    client()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get")
 }
