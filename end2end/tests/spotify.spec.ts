@@ -41,6 +41,10 @@ test('connect from Settings, watch the first sync live, then sync a removal', as
     const state = await spotify.control('state');
     const likedIds: string[] = state.liked;
     await spotify.control('liked/remove', { track_id: likedIds[0] });
+    // And every playlist loses its first entry.
+    for (const id of state.playlists as string[]) {
+      await spotify.control(`playlists/${id}/remove`, { position: 0 });
+    }
     await page.goto(`${hoard.url}/settings`);
     await page.getByRole('button', { name: 'Sync now', exact: true }).click();
     await expect(lastSync.locator('tbody tr').first()).toContainText('manual');
@@ -49,6 +53,17 @@ test('connect from Settings, watch the first sync live, then sync a removal', as
     });
     await page.goto(`${hoard.url}/`);
     await expect(page.getByText('119 liked songs')).toBeVisible();
+
+    // A playlist keeps what left it, and its earlier version can be shown.
+    await page.goto(`${hoard.url}/playlists`);
+    await page.locator('.card a').first().click();
+    const history = page.getByTestId('playlist-history');
+    await expect(history).toContainText('Removed from this playlist');
+    await expect(history.locator('.versions li')).toHaveCount(2);
+    await expect(page.getByTestId('version-note')).toHaveCount(0);
+    await history.locator('.versions li a').last().click();
+    await expect(page.getByTestId('version-note')).toContainText('as it was on');
+    await expect(page.locator('tbody tr')).toHaveCount(40);
 
     // Disconnect forgets the account; the library stays.
     await page.goto(`${hoard.url}/settings`);
