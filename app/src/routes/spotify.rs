@@ -38,55 +38,62 @@ pub async fn sync_overview() -> Result<SpotifyStatus, AppError> {
     })
 }
 
-/// Starts a sync in the background (`full` reads every list from the start).
+/// What a button of the panel asks the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PanelAction {
+    /// Start a sync in the background (`full` reads every list from the start).
+    Sync { full: bool },
+    /// Switch the scheduled sync on or off.
+    AutoSync(bool),
+    /// Forget the account and its token; the vault keeps the library.
+    Disconnect,
+}
+
+/// Carries out one [`PanelAction`]. One server function for every button
+/// keeps the browser bundle small.
 #[server(input = crate::codec::Json, output = crate::codec::Json)]
-pub async fn start_sync(full: bool) -> Result<(), AppError> {
+pub async fn spotify_command(command: PanelAction) -> Result<(), AppError> {
     let state = crate::state::server_state()?;
-    if state.vault.spotify_account().await?.is_none() {
-        return Err(AppError::Refused(
-            "No Spotify account is connected; connect one first.".into(),
-        ));
-    }
-    if state.syncer.progress().borrow().running {
-        return Err(AppError::Refused("A sync is already running.".into()));
-    }
-    let mode = if full {
-        hoard_sync::SyncMode::Full
-    } else {
-        hoard_sync::SyncMode::Incremental
-    };
-    let syncer = state.syncer.clone();
-    syncer.announce();
-    tokio::spawn(async move {
-        match syncer.run("manual", mode).await {
-            Ok(report) => tracing::info!("sync done: {}", report.summary()),
-            Err(e) => tracing::warn!("sync failed: {e}"),
+    let running = state.syncer.progress().borrow().running;
+    match command {
+        PanelAction::Sync { full } => {
+            if state.vault.spotify_account().await?.is_none() {
+                return Err(AppError::Refused(
+                    "No Spotify account is connected; connect one first.".into(),
+                ));
+            }
+            if running {
+                return Err(AppError::Refused("A sync is already running.".into()));
+            }
+            let mode = if full {
+                hoard_sync::SyncMode::Full
+            } else {
+                hoard_sync::SyncMode::Incremental
+            };
+            let syncer = state.syncer.clone();
+            syncer.announce();
+            tokio::spawn(async move {
+                match syncer.run("manual", mode).await {
+                    Ok(report) => tracing::info!("sync done: {}", report.summary()),
+                    Err(e) => tracing::warn!("sync failed: {e}"),
+                }
+            });
         }
-    });
-    Ok(())
-}
-
-/// Switches the scheduled sync on or off.
-#[server(input = crate::codec::Json, output = crate::codec::Json)]
-pub async fn set_auto_sync(on: bool) -> Result<(), AppError> {
-    let state = crate::state::server_state()?;
-    state
-        .vault
-        .set_setting(AUTO_SYNC, if on { "on" } else { "off" })
-        .await?;
-    Ok(())
-}
-
-/// Forgets the account and its token; the vault keeps the library.
-#[server(input = crate::codec::Json, output = crate::codec::Json)]
-pub async fn disconnect_spotify() -> Result<(), AppError> {
-    let state = crate::state::server_state()?;
-    if state.syncer.progress().borrow().running {
-        return Err(AppError::Refused(
-            "A sync is running; disconnect when it has finished.".into(),
-        ));
+        PanelAction::AutoSync(on) => {
+            state
+                .vault
+                .set_setting(AUTO_SYNC, if on { "on" } else { "off" })
+                .await?;
+        }
+        PanelAction::Disconnect => {
+            if running {
+                return Err(AppError::Refused(
+                    "A sync is running; disconnect when it has finished.".into(),
+                ));
+            }
+            state.vault.disconnect_spotify().await?;
+        }
     }
-    state.vault.disconnect_spotify().await?;
     Ok(())
 }
 
@@ -94,14 +101,6 @@ pub async fn disconnect_spotify() -> Result<(), AppError> {
 const POLL_MS: u64 = 1_000;
 /// Between syncs it asks every this many polls, so a scheduled sync shows up too.
 const IDLE_POLLS: u32 = 5;
-
-/// What a button of the panel asks the server.
-#[derive(Clone, Copy, Debug)]
-enum Command {
-    Sync { full: bool },
-    AutoSync(bool),
-    Disconnect,
-}
 
 /// The Spotify panel.
 #[component]
@@ -137,14 +136,10 @@ pub fn SpotifyPanel() -> impl IntoView {
     // One error line and one runner for every button: smaller in the
     // browser bundle than an Action per button.
     let error = RwSignal::new(None::<AppError>);
-    let run = Callback::new(move |command: Command| {
+    let run = Callback::new(move |command: PanelAction| {
         leptos::task::spawn_local(async move {
-            let result = match command {
-                Command::Sync { full } => start_sync(full).await,
-                Command::AutoSync(on) => set_auto_sync(on).await,
-                Command::Disconnect => disconnect_spotify().await,
-            };
-            if matches!(command, Command::Sync { .. }) {
+            let result = spotify_command(command).await;
+            if matches!(command, PanelAction::Sync { .. }) {
                 live.set(result.is_ok());
             }
             error.set(result.err());
@@ -184,7 +179,11 @@ pub fn SpotifyPanel() -> impl IntoView {
 }
 
 #[component]
-fn PanelBody(o: SpotifyStatus, hydrated: RwSignal<bool>, run: Callback<Command>) -> impl IntoView {
+fn PanelBody(
+    o: SpotifyStatus,
+    hydrated: RwSignal<bool>,
+    run: Callback<PanelAction>,
+) -> impl IntoView {
     let SpotifyStatus {
         account,
         progress,
@@ -216,22 +215,22 @@ fn PanelBody(o: SpotifyStatus, hydrated: RwSignal<bool>, run: Callback<Command>)
             " since " {format::date(&account.connected_at).to_owned()} "."
         </p>
         <div class="actions">
-            <button type="button" disabled=disabled on:click=move |_| run.run(Command::Sync { full: false })>
+            <button type="button" disabled=disabled on:click=move |_| run.run(PanelAction::Sync { full: false })>
                 "Sync now"
             </button>
-            <button type="button" disabled=disabled on:click=move |_| run.run(Command::Sync { full: true })
+            <button type="button" disabled=disabled on:click=move |_| run.run(PanelAction::Sync { full: true })
                 title="Read every list from the start, which also notices removals">
                 "Full sync"
             </button>
             <button type="button" class="secondary" disabled=disabled
-                on:click=move |_| run.run(Command::Disconnect)>
+                on:click=move |_| run.run(PanelAction::Disconnect)>
                 "Disconnect"
             </button>
         </div>
         <label class="toggle">
             <input type="checkbox" prop:checked=auto_sync
                 disabled=move || setup.interval_minutes == 0 || !hydrated.get()
-                on:change=move |ev| run.run(Command::AutoSync(event_target_checked(&ev)))/>
+                on:change=move |ev| run.run(PanelAction::AutoSync(event_target_checked(&ev)))/>
             " " {schedule}
         </label>
         <Progress progress/>
