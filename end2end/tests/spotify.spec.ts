@@ -30,6 +30,8 @@ test('connect from Settings, watch the first sync live, then sync a removal', as
     const lastSync = page.getByTestId('last-sync');
     await expect(lastSync).toContainText('ok', { timeout: 30_000 });
     await expect(lastSync).toContainText('120 liked songs');
+    // The vault's counts below follow without a reload too.
+    await expect(page.getByTestId('stats').locator('dt:has-text("Liked songs") + dd')).toHaveText('120');
     await expect(progress).not.toContainText('Syncing');
 
     await page.goto(`${hoard.url}/`);

@@ -19,12 +19,14 @@ pub async fn server_overview() -> Result<(ServerInfo, Stats), AppError> {
 /// The Settings view.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| server_overview());
+    // Bumped by the Spotify panel when a sync ends: the vault's counts reload.
+    let synced = RwSignal::new(0u32);
+    let overview = Resource::new(move || synced.get(), |_| server_overview());
     view! {
         <Title text="Settings"/>
         <h1>"Settings"</h1>
-        <SpotifyPanel/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
+        <SpotifyPanel synced/>
+        <Transition fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
@@ -58,6 +60,6 @@ pub fn SettingsPage() -> impl IntoView {
                     }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }

@@ -102,9 +102,9 @@ const POLL_MS: u64 = 1_000;
 /// Between syncs it asks every this many polls, so a scheduled sync shows up too.
 const IDLE_POLLS: u32 = 5;
 
-/// The Spotify panel.
+/// The Spotify panel; it bumps `synced` each time a sync it watched ends.
 #[component]
-pub fn SpotifyPanel() -> impl IntoView {
+pub fn SpotifyPanel(synced: RwSignal<u32>) -> impl IntoView {
     let tick = RwSignal::new(0u32);
     // True while a sync runs (or was just asked for): the panel then polls.
     let live = RwSignal::new(false);
@@ -167,6 +167,9 @@ pub fn SpotifyPanel() -> impl IntoView {
                         Err(e) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
                         Ok(o) => {
                             if live.get_untracked() != o.progress.running {
+                                if !o.progress.running {
+                                    synced.update(|n| *n += 1);
+                                }
                                 live.set(o.progress.running);
                             }
                             view! { <PanelBody o hydrated run/> }.into_any()
@@ -228,7 +231,7 @@ fn PanelBody(
             </button>
         </div>
         <label class="toggle">
-            <input type="checkbox" prop:checked=auto_sync
+            <input type="checkbox" checked=auto_sync
                 disabled=move || setup.interval_minutes == 0 || !hydrated.get()
                 on:change=move |ev| run.run(PanelAction::AutoSync(event_target_checked(&ev)))/>
             " " {schedule}
