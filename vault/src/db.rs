@@ -1,5 +1,6 @@
 //! The database side of the vault: opening, migrating and the repositories.
 
+pub mod downloads;
 pub mod error;
 pub mod library;
 pub mod sessions;

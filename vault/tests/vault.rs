@@ -461,3 +461,100 @@ async fn a_batch_of_tracks_with_repeats_and_local_files_writes_each_once() {
     let names: Vec<&str> = track.artists.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["X", "Y"], "credits keep their order");
 }
+
+#[tokio::test]
+async fn the_download_queue_claims_retries_fails_and_resumes() {
+    let (_dir, vault) = file_vault().await;
+    let mut tx = vault.begin().await.expect("tx");
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let t = track(
+            &format!("d{n}"),
+            &format!("Song {n}"),
+            &[("a", "A")],
+            ("al", "Al"),
+        );
+        let id = Vault::upsert_track(&mut tx, &t).await.expect("track");
+        Vault::queue_download(&mut tx, id).await.expect("queue");
+        ids.push(id);
+    }
+    tx.commit().await.expect("commit");
+
+    // Each claim takes a different job, oldest first; then the queue is empty.
+    let a = vault
+        .claim_next_download()
+        .await
+        .expect("claim")
+        .expect("a job");
+    let b = vault
+        .claim_next_download()
+        .await
+        .expect("claim")
+        .expect("a job");
+    let c = vault
+        .claim_next_download()
+        .await
+        .expect("claim")
+        .expect("a job");
+    assert_eq!(vec![a, b, c], ids);
+    assert_eq!(vault.claim_next_download().await.expect("claim"), None);
+
+    vault
+        .advance_download(a, "downloading")
+        .await
+        .expect("advance");
+    vault
+        .finish_download(a, "yt-dlp", "A/Al (2001)/1-01 Song 0.opus")
+        .await
+        .expect("finish");
+    // A retryable failure goes back to the queue until the attempts are used up.
+    assert_eq!(
+        vault
+            .fail_download(b, "HTTP 503", true, 2)
+            .await
+            .expect("fail"),
+        "queued"
+    );
+    assert_eq!(vault.claim_next_download().await.expect("claim"), Some(b));
+    assert_eq!(
+        vault
+            .fail_download(b, "HTTP 503", true, 2)
+            .await
+            .expect("fail"),
+        "failed"
+    );
+    // A failure not worth retrying fails at once.
+    assert_eq!(
+        vault
+            .fail_download(c, "no confident match", false, 3)
+            .await
+            .expect("fail"),
+        "failed"
+    );
+    vault.retry_download(c).await.expect("retry");
+    assert_eq!(vault.claim_next_download().await.expect("claim"), Some(c));
+    vault
+        .advance_download(c, "validating")
+        .await
+        .expect("advance");
+
+    // A restart puts the interrupted job back; finished and failed ones stay.
+    assert_eq!(
+        vault
+            .requeue_interrupted_downloads()
+            .await
+            .expect("requeue"),
+        1
+    );
+    let page = vault.downloads(0, 10).await.expect("downloads");
+    let state_of = |id| {
+        page.items
+            .iter()
+            .find(|j| j.track.id == id)
+            .map(|j| (j.state.clone(), j.reason.clone()))
+            .expect("job")
+    };
+    assert_eq!(state_of(a), ("downloaded".into(), None));
+    assert_eq!(state_of(b), ("failed".into(), Some("HTTP 503".into())));
+    assert_eq!(state_of(c).0, "queued");
+}
