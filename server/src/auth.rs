@@ -25,10 +25,15 @@ pub const COOKIE: &str = "hoard_session";
 /// How long a wrong password holds up all password checks.
 const FAILED_LOGIN_DELAY: Duration = Duration::from_millis(750);
 
-/// Paths that answer without a session.
+/// Paths that answer without a session. Spotify's redirect back to
+/// `/spotify/callback` is a cross-site navigation, which a `SameSite=Strict`
+/// cookie does not accompany; the callback is guarded by its one-time
+/// `state` instead, which only the session that pressed Connect knows.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/login" | "/health" | "/favicon.svg" | "/robots.txt")
-        || path.starts_with("/pkg/")
+    matches!(
+        path,
+        "/login" | "/health" | "/favicon.svg" | "/robots.txt" | "/spotify/callback"
+    ) || path.starts_with("/pkg/")
 }
 
 /// Lets a request through when no password is set, the path is public, or the session is valid.

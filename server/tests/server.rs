@@ -315,6 +315,35 @@ async fn with_a_password_every_page_needs_a_login_and_the_cookie_is_locked_down(
         page.headers()["location"],
         "/login?next=%2Fplaylists%3Fpage%3D2"
     );
+    // Spotify's redirect back arrives without the (SameSite=Strict) cookie;
+    // the callback answers it, and refuses a state it did not hand out.
+    let callback = c
+        .get(server.url("/spotify/callback?code=abc&state=forged"))
+        .send()
+        .await
+        .expect("callback");
+    assert_eq!(callback.status(), 303);
+    let to = callback.headers()["location"].to_str().expect("location");
+    assert!(to.starts_with("/settings?spotify_error="), "{to}");
+    assert!(to.contains("unknown"), "{to}");
+    // Starting a connection is not public.
+    let connect = c
+        .post(server.url("/spotify/connect"))
+        .form(&[("client_id", "0123456789abcdef0123456789abcdef")])
+        .send()
+        .await
+        .expect("connect");
+    assert!(
+        connect.status() == 303 || connect.status() == 401,
+        "{}",
+        connect.status()
+    );
+    if connect.status() == 303 {
+        assert!(connect.headers()["location"]
+            .to_str()
+            .expect("loc")
+            .starts_with("/login"));
+    }
     let api = c
         .post(server.url("/api/anything"))
         .send()
