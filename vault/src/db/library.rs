@@ -245,7 +245,10 @@ impl Vault {
         for chunk in keyed.chunks(TRACK_CHUNK) {
             let rows: Vec<(usize, &NewTrack)> = chunk.iter().map(|i| (*i, &tracks[*i])).collect();
             let returned = insert_tracks(conn, &rows, &album_ids, &now).await?;
-            let by_spotify: HashMap<String, Id> = returned.into_iter().collect();
+            let by_spotify: HashMap<String, Id> = returned
+                .into_iter()
+                .filter_map(|(spotify_id, id)| Some((spotify_id?, id)))
+                .collect();
             for (i, track) in rows {
                 ids[i] = track
                     .spotify_id
@@ -255,23 +258,9 @@ impl Vault {
             }
         }
         for i in (0..tracks.len()).filter(|i| tracks[*i].spotify_id.is_none()) {
-            let (id,): (Id,) =
-                sqlx::query_as(&format!("{TRACK_INSERT} VALUES {TRACK_ROW} RETURNING id"))
-                    .bind(&tracks[i].spotify_id)
-                    .bind(&tracks[i].isrc)
-                    .bind(&tracks[i].title)
-                    .bind(album_ids[i])
-                    .bind(tracks[i].disc_number)
-                    .bind(tracks[i].track_number)
-                    .bind(tracks[i].duration_ms)
-                    .bind(tracks[i].explicit)
-                    .bind(tracks[i].is_local)
-                    .bind(tracks[i].is_playable)
-                    .bind(&tracks[i].preview_url)
-                    .bind((tracks[i].is_playable == Some(false)).then_some(&now))
-                    .fetch_one(&mut *conn)
-                    .await?;
-            ids[i] = Some(id);
+            // A NULL Spotify ID never conflicts: always one new row.
+            let returned = insert_tracks(conn, &[(i, &tracks[i])], &album_ids, &now).await?;
+            ids[i] = returned.first().map(|(_, id)| *id);
         }
         let ids: Vec<Id> = ids
             .into_iter()
@@ -733,13 +722,14 @@ const TRACK_INSERT: &str = "INSERT INTO tracks (spotify_id, isrc, title, album_i
     track_number, duration_ms, explicit, is_local, is_playable, preview_url, gone_from_spotify_at)";
 const TRACK_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-/// Inserts or updates tracks that have Spotify IDs; returns (Spotify ID, vault id) pairs.
+/// Inserts or updates tracks by Spotify ID; returns (Spotify ID, vault id)
+/// pairs in no defined order.
 async fn insert_tracks(
     conn: &mut SqliteConnection,
     rows: &[(usize, &NewTrack)],
     album_ids: &[Option<Id>],
     now: &str,
-) -> DbResult<Vec<(String, Id)>> {
+) -> DbResult<Vec<(Option<String>, Id)>> {
     let values = vec![TRACK_ROW; rows.len()].join(", ");
     let sql = format!(
         "{TRACK_INSERT} VALUES {values}
@@ -756,7 +746,7 @@ async fn insert_tracks(
                  ELSE tracks.gone_from_spotify_at END
          RETURNING spotify_id, id"
     );
-    let mut query = sqlx::query_as::<_, (String, Id)>(&sql);
+    let mut query = sqlx::query_as::<_, (Option<String>, Id)>(&sql);
     for (i, t) in rows {
         query = query
             .bind(&t.spotify_id)
