@@ -183,7 +183,7 @@ impl Config {
             .unwrap_or_else(|| format!("http://127.0.0.1:{}/spotify/callback", self.listen.port()))
     }
 
-    /// Where the Spotify sync's lock file and default key file live.
+    /// The key file that seals the Spotify token when `secret_key` is not set.
     pub fn key_file(&self) -> PathBuf {
         self.data_dir.join("secret.key")
     }

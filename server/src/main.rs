@@ -136,16 +136,7 @@ async fn sync_once(config: Config, mode: SyncMode) -> anyhow::Result<()> {
 /// Syncs on start and then every `interval` while the Settings toggle is on.
 async fn schedule_syncs(syncer: Arc<Syncer>, vault: vault::Vault, on_start: bool, interval: u32) {
     let connected = || async { matches!(vault.spotify_account().await, Ok(Some(_))) };
-    let run = |trigger: &'static str| {
-        let syncer = syncer.clone();
-        async move {
-            match syncer.run(trigger, SyncMode::Incremental).await {
-                Ok(report) => tracing::info!("sync done: {}", report.summary()),
-                Err(hoard_sync::SyncError::Busy) => tracing::info!("sync skipped: one is running"),
-                Err(e) => tracing::warn!("sync failed: {e}"),
-            }
-        }
-    };
+    let run = |trigger: &'static str| syncer.run_logged(trigger, SyncMode::Incremental);
     if on_start && connected().await {
         run("start").await;
     }

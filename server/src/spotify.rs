@@ -100,12 +100,6 @@ pub async fn callback(State(state): State<AppState>, Query(query): Query<Callbac
         );
     }
     tracing::info!("Spotify account connected; starting the first sync");
-    syncer.announce();
-    tokio::spawn(async move {
-        match syncer.run("connect", hoard_sync::SyncMode::Full).await {
-            Ok(report) => tracing::info!("sync done: {}", report.summary()),
-            Err(e) => tracing::warn!("sync failed: {e}"),
-        }
-    });
+    syncer.spawn("connect", hoard_sync::SyncMode::Full);
     Redirect::to("/settings").into_response()
 }

@@ -200,6 +200,23 @@ impl Syncer {
         result
     }
 
+    /// Runs one sync for the server (not a person at a terminal): the
+    /// outcome goes to the log, and a sync already running is not an error.
+    pub async fn run_logged(&self, trigger: &str, mode: SyncMode) {
+        match self.run(trigger, mode).await {
+            Ok(report) => tracing::info!("sync done: {}", report.summary()),
+            Err(SyncError::Busy) => tracing::info!("sync skipped: one is running"),
+            Err(e) => tracing::warn!("sync failed: {e}"),
+        }
+    }
+
+    /// Starts a sync in the background, shown as starting at once.
+    pub fn spawn(self: &std::sync::Arc<Self>, trigger: &'static str, mode: SyncMode) {
+        self.announce();
+        let syncer = self.clone();
+        tokio::spawn(async move { syncer.run_logged(trigger, mode).await });
+    }
+
     /// Shows a sync as starting before its task runs, so a page rendered
     /// right after "Connect" or "Sync now" already follows it.
     pub fn announce(&self) {

@@ -70,14 +70,7 @@ pub async fn spotify_command(command: PanelAction) -> Result<(), AppError> {
             } else {
                 hoard_sync::SyncMode::Incremental
             };
-            let syncer = state.syncer.clone();
-            syncer.announce();
-            tokio::spawn(async move {
-                match syncer.run("manual", mode).await {
-                    Ok(report) => tracing::info!("sync done: {}", report.summary()),
-                    Err(e) => tracing::warn!("sync failed: {e}"),
-                }
-            });
+            state.syncer.spawn("manual", mode);
         }
         PanelAction::AutoSync(on) => {
             state

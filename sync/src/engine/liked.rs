@@ -29,7 +29,8 @@ impl Run<'_> {
                 )
                 .await?;
             total = page.total.unwrap_or(0);
-            let (reached, new) = self.write_liked_page(&page, &known, &mut seen).await?;
+            let (reached, new, ids) = self.write_liked_page(&page, &known).await?;
+            seen.extend(ids);
             added += new;
             offset += page.items.len();
             let seen_count = seen.len() as i64;
@@ -83,10 +84,9 @@ impl Run<'_> {
                         &[("limit", PAGE.to_string()), ("offset", offset.to_string())],
                     )
                     .await?;
-                let mut ids = HashSet::new();
-                let (_, new) = run.write_liked_page(&page, known, &mut ids).await?;
+                let (_, new, ids) = run.write_liked_page(&page, known).await?;
                 run.progress(|p| p.liked_seen += ids.len() as i64);
-                Ok::<_, SyncError>((new, ids.into_iter().collect(), page.items.is_empty()))
+                Ok::<_, SyncError>((new, ids, page.items.is_empty()))
             })
             .buffer_unordered(self.syncer.options.policy.concurrency.max(1))
             .try_collect()
@@ -117,14 +117,14 @@ impl Run<'_> {
     }
 
     /// Writes one page of liked songs. Returns whether the page reached a
-    /// like the vault already had, and how many songs were not liked in the
-    /// vault at all (a song liked again since has a new like, but is not new).
+    /// like the vault already had, how many songs were not liked in the
+    /// vault at all (a song liked again since has a new like, but is not
+    /// new), and the Spotify IDs on the page.
     async fn write_liked_page(
         &self,
         page: &wire::Paging<wire::SavedTrack>,
         known: &HashMap<String, String>,
-        seen: &mut HashSet<String>,
-    ) -> Result<(bool, usize), SyncError> {
+    ) -> Result<(bool, usize, Vec<String>), SyncError> {
         let saved: Vec<(&wire::Track, &str)> = page
             .items
             .iter()
@@ -134,6 +134,7 @@ impl Run<'_> {
         let mut reached = false;
         let mut likes: Vec<(usize, String, bool)> = Vec::new();
         let mut brand_new = 0;
+        let mut ids = Vec::with_capacity(saved.len());
         for (i, (track, added_at)) in saved.iter().enumerate() {
             let id = track.id.clone().unwrap_or_default();
             match known.get(&id) {
@@ -145,7 +146,7 @@ impl Run<'_> {
                     likes.push((i, added_at.to_string(), false));
                 }
             }
-            seen.insert(id);
+            ids.push(id);
         }
         let tracks: Vec<_> = saved.iter().map(|(t, _)| (*t, None, None)).collect();
         self.write_page(&tracks, move |conn, ids| {
@@ -164,6 +165,6 @@ impl Run<'_> {
             })
         })
         .await?;
-        Ok((reached, brand_new))
+        Ok((reached, brand_new, ids))
     }
 }
