@@ -257,24 +257,9 @@ impl Vault {
 
     /// Marks as removed every library playlist whose Spotify ID is not in `keep`.
     pub async fn remove_playlists_missing(&self, keep: &HashSet<String>) -> DbResult<usize> {
-        let current: Vec<(Id, String)> = sqlx::query_as(
-            "SELECT id, spotify_id FROM playlists WHERE removed_at IS NULL AND spotify_id IS NOT NULL",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        let now = now_text();
-        let mut removed = 0;
-        for (id, spotify_id) in current {
-            if !keep.contains(&spotify_id) {
-                sqlx::query("UPDATE playlists SET removed_at = ? WHERE id = ?")
-                    .bind(&now)
-                    .bind(id)
-                    .execute(self.pool())
-                    .await?;
-                removed += 1;
-            }
-        }
-        Ok(removed)
+        // A playlist is its own membership row: it joins to itself.
+        self.end_memberships_missing("playlists", "id", "playlists", keep)
+            .await
     }
 
     /// Makes the playlist's current entries `items`, in order, keeping history:
