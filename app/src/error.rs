@@ -35,6 +35,7 @@ impl From<vault::DbError> for AppError {
     fn from(e: vault::DbError) -> Self {
         match e {
             vault::DbError::NotFound => AppError::NotFound,
+            vault::DbError::Invalid(reason) => AppError::Refused(reason),
             other => {
                 tracing::error!(error = %other, "database error in a server function");
                 AppError::Database

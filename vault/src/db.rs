@@ -14,6 +14,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 pub use error::{DbError, DbResult};
+pub use downloads::{FinishedDownload, QueueScope};
 pub use library::WriteCache;
 /// The connection type repository writes take (a transaction derefs to it).
 pub use sqlx::SqliteConnection;

@@ -115,6 +115,81 @@ pub struct DownloadJob {
     pub reason: Option<String>,
     pub attempts: i64,
     pub updated_at: String,
+    /// `local`, `yt-dlp` or `url` once a file came from it.
+    pub source: Option<String>,
+    /// Why the file is this upload, or the URL the user gave.
+    pub chosen: Option<String>,
+    /// The URL the user pasted or picked, which overrides matching.
+    pub url: Option<String>,
+    /// The scored candidates of the last search, as JSON (`[{candidate, score, reasons}]`).
+    pub candidates: Option<String>,
+    pub bytes: Option<i64>,
+    pub format: Option<String>,
+}
+
+/// How many jobs are in each state.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DownloadCounts {
+    pub queued: i64,
+    pub working: i64,
+    pub downloaded: i64,
+    pub failed: i64,
+    pub skipped: i64,
+    /// Tracks in the library (liked, in a playlist, on a saved album) with no job.
+    pub not_queued: i64,
+    pub quarantined: i64,
+}
+
+/// A file that failed validation, kept in the quarantine folder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quarantined {
+    pub id: Id,
+    pub track_id: Option<Id>,
+    pub title: Option<String>,
+    /// Relative to the quarantine folder.
+    pub path: String,
+    pub reason: String,
+    pub source: Option<String>,
+    pub at: String,
+}
+
+/// Everything acquisition needs to know of a track: to search, to name the
+/// file and to tag it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcquireTrack {
+    pub id: Id,
+    pub spotify_id: Option<String>,
+    pub title: String,
+    pub artists: Vec<String>,
+    pub album_id: Option<Id>,
+    pub album: Option<String>,
+    pub album_artists: Vec<String>,
+    pub release_date: Option<String>,
+    pub disc_number: i64,
+    pub disc_total: Option<i64>,
+    pub track_number: Option<i64>,
+    pub track_total: Option<i64>,
+    pub duration_ms: i64,
+    pub isrc: Option<String>,
+    /// The album's cover (the largest Spotify offers).
+    pub cover_url: Option<String>,
+    pub is_local: bool,
+    /// A URL the user chose for this track.
+    pub url: Option<String>,
+    /// The file the track has now, relative to the library folder.
+    pub file_path: Option<String>,
+}
+
+/// A line of the "not downloaded" report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotDownloaded {
+    pub title: String,
+    pub artists: String,
+    pub album: Option<String>,
+    pub spotify_id: Option<String>,
+    /// `None` when the track has no job yet.
+    pub state: Option<String>,
+    pub reason: Option<String>,
 }
 
 /// One listen, from Spotify's history or Hoard's own player.

@@ -266,7 +266,7 @@ async fn history_and_downloads_show_their_tracks() {
     let history = vault.history(0, 50).await.expect("history");
     assert_eq!(history.total, 1, "a play seen twice is recorded once");
     assert_eq!(history.items[0].played_at, "2026-11-01T10:00:00Z");
-    let downloads = vault.downloads(0, 50).await.expect("downloads");
+    let downloads = vault.downloads(None, 0, 50).await.expect("downloads");
     assert_eq!(downloads.items[0].state, "queued");
     assert_eq!(downloads.items[0].track.title, "Unravel");
 }
@@ -504,21 +504,36 @@ async fn the_download_queue_claims_retries_fails_and_resumes() {
         .await
         .expect("advance");
     vault
-        .finish_download(a, "yt-dlp", "A/Al (2001)/1-01 Song 0.opus")
+        .finish_download(
+            a,
+            &vault::FinishedDownload {
+                source: "yt-dlp",
+                file_path: "A/Al (2001)/1-01 Song 0.opus",
+                chosen: "score 95%",
+                bytes: 1000,
+                format: "opus",
+            },
+        )
         .await
         .expect("finish");
-    // A retryable failure goes back to the queue until the attempts are used up.
+    // A retryable failure goes back to the queue until the attempts are
+    // used up, and waits for its time before it is claimed again.
     assert_eq!(
         vault
-            .fail_download(b, "HTTP 503", true, 2)
+            .fail_download(b, "HTTP 503", Some("2999-01-01T00:00:00Z"), 2)
             .await
             .expect("fail"),
         "queued"
     );
+    assert_eq!(vault.claim_next_download().await.expect("claim"), None);
+    vault
+        .fail_download(b, "HTTP 503", Some("2000-01-01T00:00:00Z"), 2)
+        .await
+        .expect("fail");
     assert_eq!(vault.claim_next_download().await.expect("claim"), Some(b));
     assert_eq!(
         vault
-            .fail_download(b, "HTTP 503", true, 2)
+            .fail_download(b, "HTTP 503", Some("2000-01-01T00:00:00Z"), 2)
             .await
             .expect("fail"),
         "failed"
@@ -526,7 +541,7 @@ async fn the_download_queue_claims_retries_fails_and_resumes() {
     // A failure not worth retrying fails at once.
     assert_eq!(
         vault
-            .fail_download(c, "no confident match", false, 3)
+            .fail_download(c, "no confident match", None, 3)
             .await
             .expect("fail"),
         "failed"
@@ -546,7 +561,7 @@ async fn the_download_queue_claims_retries_fails_and_resumes() {
             .expect("requeue"),
         1
     );
-    let page = vault.downloads(0, 10).await.expect("downloads");
+    let page = vault.downloads(None, 0, 10).await.expect("downloads");
     let state_of = |id| {
         page.items
             .iter()

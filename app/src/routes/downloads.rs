@@ -15,7 +15,7 @@ use crate::error::AppError;
 pub async fn download_jobs(page: i64) -> Result<Page<DownloadJob>, AppError> {
     use crate::components::pager::PAGE_SIZE;
     let state = crate::state::server_state()?;
-    Ok(state.vault.downloads(page * PAGE_SIZE, PAGE_SIZE).await?)
+    Ok(state.vault.downloads(None, page * PAGE_SIZE, PAGE_SIZE).await?)
 }
 
 /// The Downloads view.

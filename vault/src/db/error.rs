@@ -9,6 +9,9 @@ pub enum DbError {
     /// The schema could not be brought up to date.
     #[error("database migration failed: {0}")]
     Migration(String),
+    /// A request the vault refuses, with the reason.
+    #[error("{0}")]
+    Invalid(String),
     /// Anything else the database reported.
     #[error("database error: {0}")]
     Other(String),

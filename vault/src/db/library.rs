@@ -563,8 +563,14 @@ impl Vault {
         Ok((artist, albums, rows.into_iter().map(Track::from).collect()))
     }
 
-    /// The download queue, most recently changed first.
-    pub async fn downloads(&self, offset: i64, limit: i64) -> DbResult<Page<DownloadJob>> {
+    /// The download queue, most recently changed first; `state` keeps only
+    /// jobs in that state (`working` for the three working states).
+    pub async fn downloads(
+        &self,
+        state: Option<&str>,
+        offset: i64,
+        limit: i64,
+    ) -> DbResult<Page<DownloadJob>> {
         #[derive(sqlx::FromRow)]
         struct JobRow {
             #[sqlx(flatten)]
@@ -572,19 +578,48 @@ impl Vault {
             reason: Option<String>,
             attempts: i64,
             updated_at: String,
+            source: Option<String>,
+            chosen: Option<String>,
+            url: Option<String>,
+            candidates: Option<String>,
+            bytes: Option<i64>,
+            format: Option<String>,
         }
+        // The filter is one of a fixed set of clauses, never the caller's text.
+        let filter = match state {
+            None => "",
+            Some("working") => "AND d.state IN ('searching', 'downloading', 'validating')",
+            Some("queued") => "AND d.state = 'queued'",
+            Some("downloaded") => "AND d.state = 'downloaded'",
+            Some("failed") => "AND d.state = 'failed'",
+            Some("skipped") => "AND d.state = 'skipped'",
+            Some(other) => {
+                return Err(DbError::Invalid(format!("no download state {other:?}")));
+            }
+        };
         let sql = track_query(
             "d.queued_at",
-            ", d.reason, d.attempts, d.updated_at",
-            "WHERE d.track_id IS NOT NULL ORDER BY d.updated_at DESC, d.track_id LIMIT ? OFFSET ?",
+            ", d.reason, d.attempts, d.updated_at, d.source, d.chosen, d.url, d.candidates,
+               d.bytes, d.format",
+            &format!(
+                "WHERE d.track_id IS NOT NULL {filter}
+                 ORDER BY d.updated_at DESC, d.track_id LIMIT ? OFFSET ?"
+            ),
         );
-        let count = "SELECT COUNT(*) FROM downloads";
+        let count = format!("SELECT COUNT(*) FROM downloads d WHERE 1 {filter}");
+        let count = count.as_str();
         fetch_page(self, &sql, count, offset, limit, |r: JobRow| DownloadJob {
             state: r.track.download_state.clone().unwrap_or_default(),
             track: Track::from(r.track),
             reason: r.reason,
             attempts: r.attempts,
             updated_at: r.updated_at,
+            source: r.source,
+            chosen: r.chosen,
+            url: r.url,
+            candidates: r.candidates,
+            bytes: r.bytes,
+            format: r.format,
         })
         .await
     }
