@@ -1,10 +1,27 @@
-//! Acquisition: turning a track in the vault into an audio file on disk.
+//! Acquisition: turning each track in the vault into a tagged audio file in
+//! the library folder, through a persistent queue ([`queue`]).
 //!
-//! So far this crate holds two pure parts that the rest builds on (issue 4):
-//! the [`matcher`], which decides which upload is the Spotify track and would
-//! rather fail honestly than pick the wrong song, and the [`layout`] of the
-//! library on disk. The queue, the sources (yt-dlp, a local folder, a pasted
-//! URL), validation and tagging are still to come.
+//! - [`source`]: the small trait every source implements; [`ytdlp`] (search
+//!   and download with yt-dlp, also for URLs the user pastes) and [`folder`]
+//!   (music the user already has, indexed by [`local`]).
+//! - [`matcher`]: which upload is the Spotify track; it would rather fail
+//!   honestly than pick the wrong song.
+//! - [`validate`]: a file counts only if lofty reads it and it lasts as long
+//!   as Spotify says; [`tag`] writes the metadata and cover with lofty.
+//! - [`layout`]: `Album Artist/Album (Year)/Disc-Track Title.ext`, safe on
+//!   every file system.
 
+pub mod folder;
 pub mod layout;
+pub mod local;
 pub mod matcher;
+pub mod queue;
+pub mod source;
+pub mod tag;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+pub mod validate;
+pub mod ytdlp;
+
+pub use queue::{Acquirer, QueueSettings};
+pub use source::{Source, SourceError};

@@ -46,6 +46,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    components::live::provide_live_downloads();
     view! {
         <Stylesheet id="hoard" href="/pkg/hoard.css"/>
         <Meta name="description" content="Hoard: your music vault"/>

@@ -34,6 +34,9 @@ pub struct ServerState {
     pub info: ServerInfo,
     pub spotify: SpotifySetup,
     pub syncer: std::sync::Arc<hoard_sync::Syncer>,
+    pub acquirer: std::sync::Arc<hoard_acquire::Acquirer>,
+    /// Whether newly synced tracks are queued when Settings has no say yet.
+    pub auto_download_default: bool,
 }
 
 /// The server state from context, inside a server function.

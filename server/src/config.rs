@@ -52,6 +52,28 @@ pub struct Config {
     pub sync_on_start: bool,
     /// Hours between full passes, which notice removals that counts cannot.
     pub full_sync_hours: u32,
+    /// Download jobs worked on at once.
+    pub download_concurrency: u32,
+    /// Attempts per download before it fails.
+    pub download_attempts: u32,
+    /// Seconds before a failed download is tried again; doubles with each attempt.
+    pub download_retry_seconds: u32,
+    /// Queue newly synced tracks for download (Downloads has the same switch).
+    pub auto_download: bool,
+    /// A file may differ from Spotify's duration by this many seconds…
+    pub duration_tolerance_seconds: f64,
+    /// …or by this percentage of it, whichever is larger.
+    pub duration_tolerance_percent: f64,
+    /// The score (0 to 1) a search result needs to be downloaded without asking.
+    pub match_threshold: f64,
+    /// How to run yt-dlp: the program and any first arguments (`python3 -m yt_dlp`).
+    pub ytdlp_command: String,
+    /// The search yt-dlp runs, a URL or search prefix with `{query}` in it.
+    pub ytdlp_search: String,
+    /// The longest a yt-dlp search or download may take, in seconds.
+    pub ytdlp_timeout_seconds: u32,
+    /// A folder of music the user already has, searched before yt-dlp.
+    pub music_folder: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -72,6 +94,17 @@ impl Default for Config {
             sync_interval_minutes: 360,
             sync_on_start: true,
             full_sync_hours: 24,
+            download_concurrency: 2,
+            download_attempts: 3,
+            download_retry_seconds: 60,
+            auto_download: false,
+            duration_tolerance_seconds: 5.0,
+            duration_tolerance_percent: 5.0,
+            match_threshold: 0.75,
+            ytdlp_command: "yt-dlp".into(),
+            ytdlp_search: hoard_acquire::ytdlp::DEFAULT_SEARCH.into(),
+            ytdlp_timeout_seconds: 900,
+            music_folder: None,
         }
     }
 }
@@ -172,6 +205,44 @@ impl Config {
         }
         if self.full_sync_hours == 0 {
             return Err(invalid("full_sync_hours", "must be at least 1"));
+        }
+        if !(1..=16).contains(&self.download_concurrency) {
+            return Err(invalid("download_concurrency", "must be from 1 to 16"));
+        }
+        if !(1..=20).contains(&self.download_attempts) {
+            return Err(invalid("download_attempts", "must be from 1 to 20"));
+        }
+        if !(0.0..=600.0).contains(&self.duration_tolerance_seconds) {
+            return Err(invalid("duration_tolerance_seconds", "must be from 0 to 600"));
+        }
+        if !(0.0..=100.0).contains(&self.duration_tolerance_percent) {
+            return Err(invalid("duration_tolerance_percent", "must be from 0 to 100"));
+        }
+        if !(0.0..=1.0).contains(&self.match_threshold) {
+            return Err(invalid(
+                "match_threshold",
+                "must be from 0 to 1 (0.75 is the default)",
+            ));
+        }
+        if self.ytdlp_command.split_whitespace().next().is_none() {
+            return Err(invalid("ytdlp_command", "must name a program, such as `yt-dlp`"));
+        }
+        if !self.ytdlp_search.contains("{query}") {
+            return Err(invalid(
+                "ytdlp_search",
+                "must contain `{query}`, where the artist and title go",
+            ));
+        }
+        if self.ytdlp_timeout_seconds < 10 {
+            return Err(invalid("ytdlp_timeout_seconds", "must be at least 10"));
+        }
+        if let Some(folder) = &self.music_folder {
+            if !folder.is_dir() {
+                return Err(invalid(
+                    "music_folder",
+                    format!("{} is not a folder", folder.display()),
+                ));
+            }
         }
         Ok(())
     }

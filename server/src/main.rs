@@ -7,6 +7,7 @@
 
 mod auth;
 mod config;
+mod media;
 mod router;
 mod spotify;
 
@@ -183,19 +184,28 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         listen: config.listen.to_string(),
         password_protected: config.password_protected(),
     };
+    let acquirer = media::acquirer(&config, vault.clone());
+    let workers = acquirer
+        .start()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot start the download queue: {e}"))?;
+    let server = ServerState {
+        vault: vault.clone(),
+        info,
+        spotify: SpotifySetup {
+            redirect_uri: config.redirect_uri(),
+            client_id: config.spotify_client_id.clone(),
+            interval_minutes: config.sync_interval_minutes,
+            api_url: config.spotify_api_url.clone(),
+        },
+        syncer: syncer.clone(),
+        acquirer,
+        auto_download_default: config.auto_download,
+    };
+    let auto_queue = tokio::spawn(media::queue_after_syncs(syncer.clone(), server.clone()));
     let state = router::AppState {
         leptos_options,
-        server: ServerState {
-            vault: vault.clone(),
-            info,
-            spotify: SpotifySetup {
-                redirect_uri: config.redirect_uri(),
-                client_id: config.spotify_client_id.clone(),
-                interval_minutes: config.sync_interval_minutes,
-                api_url: config.spotify_api_url.clone(),
-            },
-            syncer: syncer.clone(),
-        },
+        server,
         pending: Default::default(),
         password_hash: config.password_hash.as_deref().map(Arc::from),
         session_days: config.session_days,
@@ -222,7 +232,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .context("the HTTP server failed")?;
     // A sync in progress stops here; each page it wrote is committed and the
     // next sync carries on from the vault's state.
+    // Downloads in progress stop here (yt-dlp is killed with its task); the
+    // next start queues them again and removes their partial files.
     scheduler.abort();
+    auto_queue.abort();
+    for worker in workers {
+        worker.abort();
+    }
     vault.close().await;
     tracing::info!("Hoard stopped cleanly");
     Ok(())

@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use axum::{middleware, Json, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::auth;
@@ -47,6 +48,13 @@ pub fn build(state: AppState) -> Router {
         .route("/logout", post(auth::logout))
         .route("/spotify/connect", post(crate::spotify::connect))
         .route("/spotify/callback", get(crate::spotify::callback))
+        .route("/audio/{track_id}", get(crate::media::audio))
+        .route("/covers/{album_id}", get(crate::media::cover))
+        .route("/downloads/events", get(crate::media::events))
+        .route(
+            "/downloads/not-downloaded.txt",
+            get(crate::media::not_downloaded),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })
@@ -77,7 +85,10 @@ pub fn build(state: AppState) -> Router {
             HeaderValue::from_static("no-cache"),
         ))
         // The WASM bundle is most of a first visit; brotli cuts it by two thirds.
-        .layer(tower_http::compression::CompressionLayer::new())
+        // Audio is compressed already, and a compressed Range answer would be wrong.
+        .layer(tower_http::compression::CompressionLayer::new().compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new("audio/")),
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

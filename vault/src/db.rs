@@ -82,8 +82,13 @@ impl Vault {
 
 /// The current time as ISO 8601 UTC text, the format every time column uses.
 pub fn now_text() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    now.format(&time::format_description::well_known::Rfc3339)
+    db_time(std::time::SystemTime::now())
+}
+
+/// A moment as ISO 8601 UTC text, the format every time column uses.
+pub fn db_time(at: std::time::SystemTime) -> String {
+    time::OffsetDateTime::from(at)
+        .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
 

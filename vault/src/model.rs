@@ -178,6 +178,19 @@ pub struct AcquireTrack {
     pub url: Option<String>,
     /// The file the track has now, relative to the library folder.
     pub file_path: Option<String>,
+    /// Attempts made so far, this one included.
+    pub attempts: i64,
+}
+
+/// A change to a download job, pushed to the UI while the queue runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DownloadEvent {
+    pub track_id: Id,
+    /// `queued`, `searching`, `downloading`, `validating`, `downloaded`, `failed` or `skipped`.
+    pub state: String,
+    /// How far the transfer is, from 0 to 1, while downloading.
+    pub progress: Option<f32>,
+    pub reason: Option<String>,
 }
 
 /// A line of the "not downloaded" report.

@@ -1,6 +1,7 @@
 //! Pieces of UI used by more than one view.
 
 pub mod format;
+pub mod live;
 pub mod pager;
 pub mod track_table;
 pub mod watchdog;

@@ -6,6 +6,7 @@ use leptos_router::components::A;
 use vault::model::{ArtistRef, Track};
 
 use super::format;
+use super::live::DownloadBadge;
 
 /// One row of a [`TrackTable`]: a track and its number in the list.
 #[derive(Clone, Debug, PartialEq)]
@@ -61,7 +62,7 @@ fn TrackRow(row: Row, show_date: bool) -> AnyView {
         (Some(id), Some(name)) => Some(view! { <A href=format!("/albums/{id}")>{name}</A> }),
         _ => None,
     };
-    let badges = badges(&t.gone_from_spotify_at, &t.download_state, t.explicit);
+    let badges = badges(t.id, &t.gone_from_spotify_at, t.download_state, t.explicit);
     view! {
         <tr>
             <td class="num">{row.number}</td>
@@ -107,7 +108,12 @@ pub fn Artists(artists: Vec<ArtistRef>) -> impl IntoView {
         .collect_view()
 }
 
-fn badges(gone: &Option<String>, state: &Option<String>, explicit: bool) -> impl IntoView {
+fn badges(
+    track_id: vault::model::Id,
+    gone: &Option<String>,
+    state: Option<String>,
+    explicit: bool,
+) -> impl IntoView {
     let gone = gone.as_ref().map(|when| {
         let title = format!(
             "Spotify stopped serving this track on {}",
@@ -115,17 +121,7 @@ fn badges(gone: &Option<String>, state: &Option<String>, explicit: bool) -> impl
         );
         view! { <span class="badge gone" title=title>"Gone from Spotify"</span> }
     });
-    let state = state.clone().map(|s| {
-        let label = match s.as_str() {
-            "downloaded" => "In vault",
-            "failed" => "Download failed",
-            "skipped" => "Skipped",
-            "queued" => "Queued",
-            _ => "Downloading",
-        };
-        view! { <span class=format!("badge dl-{s}")>{label}</span> }
-    });
     let explicit =
         explicit.then(|| view! { <span class="badge explicit" title="Explicit">"E"</span> });
-    view! { {explicit} {gone} {state} }
+    view! { {explicit} {gone} <DownloadBadge track_id state/> }
 }

@@ -1,70 +1,470 @@
-//! Downloads: the acquisition queue with each job's state and, for failures, the reason.
+//! Downloads: the acquisition queue. Counts and controls (download all,
+//! pause, retry, automatic downloads), the jobs with their live state and
+//! progress, the candidates of a job that found no confident match (pick one,
+//! or paste a URL), the quarantine and the "not downloaded" report.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use vault::model::{DownloadJob, Page};
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+use vault::model::{DownloadCounts, DownloadEvent, DownloadJob, Id, Page, Quarantined};
 
 use crate::components::format::{date_time, duration};
-use crate::components::pager::{use_page, Pager};
+use crate::components::live::{state_label, LiveDownloads};
+use crate::components::pager::{use_page, Pager, PAGE_SIZE};
 use crate::components::track_table::TitleCell;
 use crate::components::{Empty, ErrorNotice};
 use crate::error::AppError;
 
-/// A page of download jobs.
-#[server(input = crate::codec::Json, output = crate::codec::Json)]
-pub async fn download_jobs(page: i64) -> Result<Page<DownloadJob>, AppError> {
-    use crate::components::pager::PAGE_SIZE;
-    let state = crate::state::server_state()?;
-    Ok(state.vault.downloads(None, page * PAGE_SIZE, PAGE_SIZE).await?)
+/// The settings key of the automatic-download switch.
+#[cfg(feature = "ssr")]
+pub const AUTO_DOWNLOAD: &str = "downloads.auto";
+
+/// Whether newly synced tracks are queued: the switch, or the configuration's default.
+#[cfg(feature = "ssr")]
+pub async fn auto_download_on(state: &crate::state::ServerState) -> Result<bool, vault::DbError> {
+    Ok(match state.vault.setting(AUTO_DOWNLOAD).await?.as_deref() {
+        Some("on") => true,
+        Some("off") => false,
+        _ => state.auto_download_default,
+    })
 }
+
+/// Everything the Downloads view shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DownloadsOverview {
+    pub counts: DownloadCounts,
+    pub paused: bool,
+    pub auto: bool,
+    /// Jobs being worked on now, with progress.
+    pub active: Vec<DownloadEvent>,
+    pub jobs: Page<DownloadJob>,
+    pub quarantined: Vec<Quarantined>,
+}
+
+/// The queue's counts, its switches, and a page of jobs (only `state`'s, if given).
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
+pub async fn downloads_view(state: Option<String>, page: i64) -> Result<DownloadsOverview, AppError> {
+    let server = crate::state::server_state()?;
+    let vault = &server.vault;
+    Ok(DownloadsOverview {
+        counts: vault.download_counts().await?,
+        paused: server.acquirer.is_paused(),
+        auto: auto_download_on(&server).await?,
+        active: server.acquirer.active(),
+        jobs: vault
+            .downloads(state.as_deref(), page * PAGE_SIZE, PAGE_SIZE)
+            .await?,
+        quarantined: vault.quarantined().await?,
+    })
+}
+
+/// What a button of the Downloads view (or a list's "Download all") asks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DownloadAction {
+    /// Queue every library track with no file yet.
+    QueueLibrary,
+    QueueLiked,
+    QueuePlaylist(Id),
+    Pause,
+    Resume,
+    /// Switch automatic downloads of newly synced tracks on or off.
+    Auto(bool),
+    RetryFailed,
+    Retry(Id),
+    Cancel(Id),
+    /// Download this track from a URL (pasted, or a candidate picked).
+    UseUrl { track_id: Id, url: String },
+    ClearQuarantine,
+}
+
+/// Checks a URL the user gives for a track: http(s) only, or a file of the
+/// music folder offered as a candidate (the folder source checks it again).
+#[cfg(feature = "ssr")]
+fn check_url(url: &str) -> Result<String, AppError> {
+    let url = url.trim();
+    let scheme_ok = url.starts_with("https://") || url.starts_with("http://") || url.starts_with("file://");
+    if url.is_empty() || !scheme_ok || url.len() > 2048 || url.chars().any(char::is_whitespace) {
+        return Err(AppError::Refused(
+            "That is not a web address: paste a link that starts with https://".into(),
+        ));
+    }
+    Ok(url.to_owned())
+}
+
+/// Carries out one [`DownloadAction`]; returns what to tell the user.
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
+pub async fn download_command(command: DownloadAction) -> Result<String, AppError> {
+    use vault::QueueScope;
+    let server = crate::state::server_state()?;
+    let vault = &server.vault;
+    let acquirer = &server.acquirer;
+    let queued = |n: u64| {
+        if n == 0 {
+            "Nothing new to queue: every track already has a job.".to_owned()
+        } else {
+            format!("{n} tracks queued.")
+        }
+    };
+    let message = match command {
+        DownloadAction::QueueLibrary => queued(vault.queue_downloads(QueueScope::Library).await?),
+        DownloadAction::QueueLiked => queued(vault.queue_downloads(QueueScope::Liked).await?),
+        DownloadAction::QueuePlaylist(id) => {
+            queued(vault.queue_downloads(QueueScope::Playlist(id)).await?)
+        }
+        DownloadAction::Pause => {
+            acquirer.set_paused(true).await?;
+            "Paused: downloads running now finish, no new one starts.".into()
+        }
+        DownloadAction::Resume => {
+            acquirer.set_paused(false).await?;
+            "Resumed.".into()
+        }
+        DownloadAction::Auto(on) => {
+            vault
+                .set_setting(AUTO_DOWNLOAD, if on { "on" } else { "off" })
+                .await?;
+            if on {
+                "Newly synced tracks will be downloaded.".into()
+            } else {
+                "Newly synced tracks will not be queued.".into()
+            }
+        }
+        DownloadAction::RetryFailed => {
+            format!("{} failed downloads queued again.", vault.retry_failed_downloads().await?)
+        }
+        DownloadAction::Retry(id) => {
+            vault.retry_download(id).await?;
+            acquirer.announce(id, "queued");
+            "Queued again.".into()
+        }
+        DownloadAction::Cancel(id) => {
+            acquirer.cancel(id).await?;
+            "Cancelled.".into()
+        }
+        DownloadAction::UseUrl { track_id, url } => {
+            let url = check_url(&url)?;
+            vault.set_download_url(track_id, &url).await?;
+            acquirer.announce(track_id, "queued");
+            "Queued with that URL.".into()
+        }
+        DownloadAction::ClearQuarantine => {
+            let dir = acquirer.settings().quarantine_dir();
+            let paths = vault.clear_quarantine().await?;
+            let count = paths.len();
+            for path in paths {
+                // Names come from the vault and are plain file names.
+                if path.contains('/') || path.contains('\\') || path.contains("..") {
+                    continue;
+                }
+                if let Err(e) = std::fs::remove_file(dir.join(&path)) {
+                    tracing::warn!(file = %path, error = %e, "cannot remove a quarantined file");
+                }
+            }
+            format!("{count} quarantined files removed.")
+        }
+    };
+    acquirer.wake();
+    Ok(message)
+}
+
+/// The filters above the job list: (query value, label).
+const FILTERS: &[(&str, &str)] = &[
+    ("", "All"),
+    ("working", "Working"),
+    ("queued", "Queued"),
+    ("failed", "Failed"),
+    ("downloaded", "In vault"),
+    ("skipped", "Skipped"),
+];
 
 /// The Downloads view.
 #[component]
 pub fn DownloadsPage() -> impl IntoView {
     let page = use_page();
-    let jobs = Resource::new(move || page.get(), download_jobs);
+    let query = use_query_map();
+    let filter = Memo::new(move |_| query.with(|q| q.get("state")).filter(|s| !s.is_empty()));
+    let live = use_context::<LiveDownloads>();
+    let tick = RwSignal::new(0u32);
+    let view_data = Resource::new(
+        move || {
+            (
+                filter.get(),
+                page.get(),
+                tick.get(),
+                live.map(|l| l.changes.get()),
+            )
+        },
+        |(filter, page, _, _)| downloads_view(filter, page),
+    );
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let message = RwSignal::new(None::<Result<String, AppError>>);
+    let run = Callback::new(move |command: DownloadAction| {
+        leptos::task::spawn_local(async move {
+            message.set(Some(download_command(command).await));
+            tick.update(|t| *t += 1);
+        });
+    });
+
     view! {
         <Title text="Downloads"/>
         <h1>"Downloads"</h1>
-        <Suspense fallback=|| view! { <p class="loading">"Loading the download queue…"</p> }>
+        {move || message.get().map(|m| match m {
+            Ok(text) => view! { <p class="notice" role="status">{text}</p> }.into_any(),
+            Err(error) => view! { <p class="notice error" role="alert">{error.to_string()}</p> }.into_any(),
+        })}
+        <Transition fallback=|| view! { <p class="loading">"Loading the download queue…"</p> }>
             {move || Suspend::new(async move {
-                match jobs.await {
+                match view_data.await {
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(page) if page.total == 0 => view! {
-                        <Empty title="The download queue is empty">
-                            "Tracks waiting for an audio file, and the reason for any that failed, are listed here."
-                        </Empty>
+                    Ok(data) => view! {
+                        <Controls data=data.clone() run hydrated/>
+                        <nav class="filters" aria-label="Show jobs">
+                            {FILTERS.iter().map(|(value, label)| {
+                                let href = if value.is_empty() { "/downloads".to_string() } else { format!("/downloads?state={value}") };
+                                let current = move || filter.get().unwrap_or_default() == *value;
+                                view! {
+                                    <a href=href aria-current=move || current().then_some("page")>{*label}</a>
+                                }
+                            }).collect_view()}
+                        </nav>
+                        <Jobs jobs=data.jobs filter=filter.get_untracked() run hydrated/>
+                        <Quarantine files=data.quarantined run hydrated/>
                     }.into_any(),
-                    Ok(page) => {
-                        let (offset, total, shown) = (page.offset, page.total, page.items.len());
-                        view! {
-                            <table class="tracks">
-                                <caption class="visually-hidden">"Download queue"</caption>
-                                <thead><tr>
-                                    <th scope="col">"Track"</th>
-                                    <th scope="col">"State"</th>
-                                    <th scope="col" class="date">"Updated"</th>
-                                    <th scope="col" class="dur">"Time"</th>
-                                </tr></thead>
-                                <tbody>
-                                    {page.items.into_iter().map(|job| view! {
-                                        <tr>
-                                            <TitleCell title=job.track.title artists=job.track.artists/>
-                                            <td>
-                                                <span class=format!("badge dl-{}", job.state)>{job.state.clone()}</span>
-                                                {job.reason.map(|r| view! { <span class="reason">{r}</span> })}
-                                            </td>
-                                            <td class="date">{date_time(&job.updated_at)}</td>
-                                            <td class="dur">{duration(job.track.duration_ms)}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                            <Pager base="/downloads".to_string() offset shown total/>
-                        }.into_any()
-                    }
                 }
             })}
-        </Suspense>
+        </Transition>
     }
+}
+
+/// Counts, switches and the buttons that act on the whole queue.
+#[component]
+fn Controls(data: DownloadsOverview, run: Callback<DownloadAction>, hydrated: RwSignal<bool>) -> impl IntoView {
+    let c = data.counts;
+    let paused = data.paused;
+    let auto = data.auto;
+    let disabled = move || !hydrated.get();
+    view! {
+        <section class="queue-summary" aria-label="Queue">
+            <dl class="counts">
+                <div><dt>"In vault"</dt><dd data-count="downloaded">{c.downloaded}</dd></div>
+                <div><dt>"Working"</dt><dd data-count="working">{c.working}</dd></div>
+                <div><dt>"Queued"</dt><dd data-count="queued">{c.queued}</dd></div>
+                <div><dt>"Failed"</dt><dd data-count="failed">{c.failed}</dd></div>
+                <div><dt>"Not queued"</dt><dd data-count="not_queued">{c.not_queued}</dd></div>
+            </dl>
+            {paused.then(|| view! { <p class="notice" role="status">"The queue is paused."</p> })}
+            <div class="actions">
+                <button type="button" disabled=disabled on:click=move |_| run.run(DownloadAction::QueueLibrary)>
+                    "Download everything"
+                </button>
+                <button type="button" disabled=disabled on:click=move |_| run.run(DownloadAction::QueueLiked)>
+                    "Download liked songs"
+                </button>
+                {if paused {
+                    view! { <button type="button" disabled=disabled on:click=move |_| run.run(DownloadAction::Resume)>"Resume"</button> }.into_any()
+                } else {
+                    view! { <button type="button" disabled=disabled on:click=move |_| run.run(DownloadAction::Pause)>"Pause"</button> }.into_any()
+                }}
+                {(c.failed > 0).then(|| view! {
+                    <button type="button" disabled=disabled on:click=move |_| run.run(DownloadAction::RetryFailed)>
+                        "Retry failed"
+                    </button>
+                })}
+                <a class="button" href="/downloads/not-downloaded.txt" download="not_downloaded.txt" rel="external">
+                    "Not-downloaded report"
+                </a>
+            </div>
+            <label class="switch">
+                <input type="checkbox" checked=auto disabled=disabled
+                    on:change=move |_| run.run(DownloadAction::Auto(!auto))/>
+                " Download newly synced tracks automatically"
+            </label>
+        </section>
+    }
+}
+
+/// The job list.
+#[component]
+fn Jobs(
+    jobs: Page<DownloadJob>,
+    filter: Option<String>,
+    run: Callback<DownloadAction>,
+    hydrated: RwSignal<bool>,
+) -> impl IntoView {
+    if jobs.total == 0 {
+        return view! {
+            <Empty title="No download jobs here">
+                "Use “Download everything” or a playlist's “Download all” to fill the queue; each track's state and, for failures, the reason show here."
+            </Empty>
+        }
+        .into_any();
+    }
+    let (offset, total, shown) = (jobs.offset, jobs.total, jobs.items.len());
+    let base = match filter {
+        Some(state) => format!("/downloads?state={state}"),
+        None => "/downloads".to_string(),
+    };
+    view! {
+        <table class="tracks jobs">
+            <caption class="visually-hidden">"Download jobs"</caption>
+            <thead><tr>
+                <th scope="col">"Track"</th>
+                <th scope="col">"State"</th>
+                <th scope="col" class="date">"Updated"</th>
+                <th scope="col" class="dur">"Time"</th>
+            </tr></thead>
+            <tbody>
+                {jobs.items.into_iter().map(|job| view! { <JobRow job run hydrated/> }).collect_view()}
+            </tbody>
+        </table>
+        <Pager base offset shown total/>
+    }
+    .into_any()
+}
+
+/// A candidate of a search, as the vault keeps it.
+#[derive(Clone, Debug, Deserialize)]
+struct ScoredCandidate {
+    candidate: CandidateFields,
+    score: f64,
+    reasons: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct CandidateFields {
+    title: String,
+    uploader: String,
+    duration_ms: Option<i64>,
+    url: String,
+}
+
+#[component]
+fn JobRow(job: DownloadJob, run: Callback<DownloadAction>, hydrated: RwSignal<bool>) -> impl IntoView {
+    let live = use_context::<LiveDownloads>();
+    let id = job.track.id;
+    let served_state = job.state.clone();
+    let served_reason = job.reason.clone();
+    // The live event wins over what the page was rendered with.
+    let current = move || {
+        let event = live.and_then(|l| l.state(id));
+        match event {
+            Some(e) => (e.state, e.progress, e.reason),
+            None => (served_state.clone(), None, served_reason.clone()),
+        }
+    };
+    let candidates: Vec<ScoredCandidate> = job
+        .candidates
+        .as_deref()
+        .and_then(|json| serde_json::from_str(json).ok())
+        .unwrap_or_default();
+    let disabled = move || !hydrated.get();
+    let url = RwSignal::new(String::new());
+    let details = (job.chosen.clone(), job.format.clone(), job.bytes);
+    view! {
+        <tr data-track=id>
+            <TitleCell title=job.track.title artists=job.track.artists/>
+            <td class="state">
+                {move || {
+                    let (state, progress, reason) = current();
+                    let label = match progress {
+                        Some(p) if state == "downloading" => format!("Downloading {:.0}%", p * 100.0),
+                        _ => state_label(&state).to_owned(),
+                    };
+                    view! {
+                        <span class=format!("badge dl-{state}")>{label}</span>
+                        {progress.filter(|_| state == "downloading").map(|p| view! {
+                            <progress max="100" value=format!("{:.0}", p * 100.0)></progress>
+                        })}
+                        {reason.map(|r| view! { <span class="reason">{r}</span> })}
+                        <span class="job-actions">
+                            {matches!(state.as_str(), "failed" | "skipped").then(|| view! {
+                                <button type="button" class="small" disabled=disabled
+                                    on:click=move |_| run.run(DownloadAction::Retry(id))>"Retry"</button>
+                            })}
+                            {matches!(state.as_str(), "queued" | "searching" | "downloading" | "validating").then(|| view! {
+                                <button type="button" class="small" disabled=disabled
+                                    on:click=move |_| run.run(DownloadAction::Cancel(id))>"Cancel"</button>
+                            })}
+                            {(state == "downloaded").then(|| view! {
+                                <a class="small" href=format!("/audio/{id}") rel="external">"Open file"</a>
+                            })}
+                        </span>
+                    }
+                }}
+                {(details.0.is_some()).then(|| {
+                    let (chosen, format, bytes) = details.clone();
+                    view! {
+                        <span class="chosen">
+                            {chosen}
+                            {format.map(|f| format!(" · {f}"))}
+                            {bytes.map(|b| format!(" · {:.1} MB", b as f64 / 1_000_000.0))}
+                        </span>
+                    }
+                })}
+                <details class="fix">
+                    <summary>{if candidates.is_empty() { "Paste a URL" } else { "Candidates, or paste a URL" }}</summary>
+                    {(!candidates.is_empty()).then(|| view! {
+                        <ol class="candidates">
+                            {candidates.into_iter().map(|c| {
+                                let pick = c.candidate.url.clone();
+                                view! {
+                                    <li>
+                                        <span class="name">{c.candidate.title}</span>
+                                        " · " {c.candidate.uploader}
+                                        " · " {c.candidate.duration_ms.map(duration).unwrap_or_default()}
+                                        <span class="score">{format!(" · {:.0}%", c.score * 100.0)}</span>
+                                        <span class="reason">{c.reasons.join(", ")}</span>
+                                        <button type="button" class="small" disabled=disabled
+                                            on:click=move |_| run.run(DownloadAction::UseUrl { track_id: id, url: pick.clone() })>
+                                            "Use this"
+                                        </button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ol>
+                    })}
+                    <form class="paste-url" on:submit=move |ev| {
+                        ev.prevent_default();
+                        run.run(DownloadAction::UseUrl { track_id: id, url: url.get_untracked() });
+                    }>
+                        <label>
+                            <span class="visually-hidden">"URL to download this track from"</span>
+                            <input type="url" placeholder="https://…" required
+                                bind:value=url/>
+                        </label>
+                        <button type="submit" class="small" disabled=disabled>"Download from URL"</button>
+                    </form>
+                </details>
+            </td>
+            <td class="date">{date_time(&job.updated_at)}</td>
+            <td class="dur">{duration(job.track.duration_ms)}</td>
+        </tr>
+    }
+}
+
+/// Files that failed validation, and the button that removes them.
+#[component]
+fn Quarantine(files: Vec<Quarantined>, run: Callback<DownloadAction>, hydrated: RwSignal<bool>) -> impl IntoView {
+    (!files.is_empty()).then(|| {
+        let count = files.len();
+        view! {
+            <section class="quarantine" aria-labelledby="quarantine-title">
+                <h2 id="quarantine-title">{format!("Quarantine ({count})")}</h2>
+                <p>"Files that failed validation are kept here for you to look at; they are not in the library."</p>
+                <ul>
+                    {files.into_iter().map(|f| view! {
+                        <li>
+                            <span class="name">{f.title.unwrap_or_else(|| f.path.clone())}</span>
+                            <span class="reason">{f.reason}</span>
+                            <span class="date">{date_time(&f.at)}</span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+                <button type="button" disabled=move || !hydrated.get()
+                    on:click=move |_| run.run(DownloadAction::ClearQuarantine)>"Clear quarantine"</button>
+            </section>
+        }
+    })
 }

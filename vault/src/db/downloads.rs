@@ -283,6 +283,7 @@ impl Vault {
             is_local: bool,
             url: Option<String>,
             file_path: Option<String>,
+            attempts: Option<i64>,
         }
         let row: Row = sqlx::query_as(
             "SELECT t.id, t.spotify_id, t.title,
@@ -296,7 +297,7 @@ impl Vault {
                 al.release_date, t.disc_number,
                 (SELECT MAX(disc_number) FROM tracks WHERE album_id = t.album_id) AS disc_total,
                 t.track_number, al.total_tracks AS track_total, t.duration_ms, t.isrc,
-                al.image_url, al.images, t.is_local, d.url, d.file_path
+                al.image_url, al.images, t.is_local, d.url, d.file_path, d.attempts
              FROM tracks t LEFT JOIN albums al ON al.id = t.album_id
                   LEFT JOIN downloads d ON d.track_id = t.id
              WHERE t.id = ?",
@@ -324,6 +325,7 @@ impl Vault {
             is_local: row.is_local,
             url: row.url,
             file_path: row.file_path,
+            attempts: row.attempts.unwrap_or(0),
         })
     }
 

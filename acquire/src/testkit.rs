@@ -1,0 +1,299 @@
+//! For tests and benchmarks only (feature `testkit`): real audio files made
+//! with ffmpeg, and a loopback server that yt-dlp searches and downloads from.
+//!
+//! The server's search answers with a podcast feed, which yt-dlp's generic
+//! extractor reads as a playlist (title and duration per entry), exactly as
+//! it reads YouTube Music's results. Files are served whole (`/files/`),
+//! slowly (`/slow/`), cut off half way (`/drop/`) or replaced by random bytes
+//! (`/garbage/`).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use rand::RngCore;
+
+/// Makes a `seconds` long sine tone in `format` (`mp3`, `m4a`, `opus`,
+/// `ogg`, `flac`, `webm`, `wav`) with ffmpeg. Panics if ffmpeg fails: the
+/// fixture is broken, not the code under test.
+pub fn generate(dir: &Path, name: &str, seconds: f64, format: &str) -> PathBuf {
+    let codec: &[&str] = match format {
+        "mp3" => &["-c:a", "libmp3lame", "-b:a", "128k"],
+        "m4a" => &["-c:a", "aac", "-b:a", "128k"],
+        "opus" | "webm" => &["-c:a", "libopus", "-b:a", "96k"],
+        "ogg" => &["-c:a", "libvorbis"],
+        "flac" => &["-c:a", "flac"],
+        "wav" => &["-c:a", "pcm_s16le"],
+        other => panic!("no fixture format {other}"),
+    };
+    let path = dir.join(format!("{name}.{format}"));
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("sine=frequency=440:duration={seconds}"))
+        .args(["-ac", "2", "-ar", "48000"])
+        .args(codec)
+        .arg(&path)
+        .status()
+        .expect("ffmpeg runs (scripts/setup installs it)");
+    assert!(status.success(), "ffmpeg made {}", path.display());
+    path
+}
+
+/// Makes a small JPEG cover with ffmpeg.
+pub fn generate_cover(dir: &Path) -> PathBuf {
+    let path = dir.join("cover.jpg");
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i", "color=c=teal:s=300x300"])
+        .args(["-frames:v", "1"])
+        .arg(&path)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(status.success(), "ffmpeg made a cover");
+    path
+}
+
+/// One upload the server's search offers.
+#[derive(Clone, Debug)]
+pub struct Upload {
+    pub title: String,
+    /// What the search result says (it may lie, as uploads do).
+    pub duration_s: f64,
+    /// `/files/name.mp3`, `/slow/…`, `/drop/…` or `/garbage/…`.
+    pub path: String,
+}
+
+#[derive(Clone)]
+struct Shared {
+    dir: PathBuf,
+    uploads: Arc<Mutex<Vec<Upload>>>,
+    /// Bytes per second of `/slow/`.
+    slow_rate: usize,
+}
+
+/// The loopback server.
+pub struct AudioServer {
+    pub addr: SocketAddr,
+    shared: Shared,
+}
+
+impl AudioServer {
+    /// Serves the files of `dir` on a free loopback port.
+    pub async fn start(dir: &Path) -> Self {
+        Self::start_with_rate(dir, 64 * 1024).await
+    }
+
+    /// As [`AudioServer::start`], with `/slow/` sending `bytes_per_second`.
+    pub async fn start_with_rate(dir: &Path, bytes_per_second: usize) -> Self {
+        let shared = Shared {
+            dir: dir.to_owned(),
+            uploads: Arc::default(),
+            slow_rate: bytes_per_second.max(1),
+        };
+        let app = Router::new()
+            .route("/search", get(search))
+            .route("/files/{name}", get(file))
+            .route("/slow/{name}", get(slow))
+            .route("/drop/{name}", get(drop_half))
+            .route("/garbage/{name}", get(garbage))
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port");
+        let addr = listener.local_addr().expect("local address");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { addr, shared }
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The search template for [`crate::ytdlp::YtDlp::search`].
+    pub fn search_template(&self) -> String {
+        format!("{}/search?q={{query}}", self.url())
+    }
+
+    /// Offers an upload in search results.
+    pub fn add(&self, title: &str, duration_s: f64, path: &str) {
+        self.shared
+            .uploads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Upload {
+                title: title.into(),
+                duration_s,
+                path: path.into(),
+            });
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct SearchQuery {
+    q: String,
+}
+
+/// Words of three letters or more, lower case.
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3)
+        .map(str::to_lowercase)
+        .collect()
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A podcast feed of the uploads sharing the most words with the query.
+async fn search(State(shared): State<Shared>, Query(query): Query<SearchQuery>) -> Response {
+    let wanted = words(&query.q);
+    let uploads = shared
+        .uploads
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let mut hits: Vec<(usize, Upload)> = uploads
+        .into_iter()
+        .map(|u| {
+            let have = words(&u.title);
+            (wanted.iter().filter(|w| have.contains(w)).count(), u)
+        })
+        .filter(|(n, _)| *n > 0)
+        .collect();
+    hits.sort_by(|a, b| b.0.cmp(&a.0));
+    let items: String = hits
+        .iter()
+        .take(8)
+        .enumerate()
+        .map(|(i, (_, u))| {
+            format!(
+                "<item><title>{}</title><guid>u{i}-{}</guid><itunes:duration>{}</itunes:duration>\
+                 <enclosure url=\"{}\" type=\"audio/mpeg\" length=\"1\"/></item>",
+                escape(&u.title),
+                escape(&u.path),
+                u.duration_s.round() as i64,
+                escape(&u.path),
+            )
+        })
+        .collect();
+    let feed = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+         <rss version=\"2.0\" xmlns:itunes=\"http://www.itunes.com/dtds/podcast-1.0.dtd\">\
+         <channel><title>search</title>{items}</channel></rss>"
+    );
+    ([(header::CONTENT_TYPE, "application/rss+xml")], feed).into_response()
+}
+
+fn content_type(name: &str) -> &'static str {
+    match name.rsplit('.').next() {
+        Some("mp3") => "audio/mpeg",
+        Some("m4a") => "audio/mp4",
+        Some("opus" | "ogg") => "audio/ogg",
+        Some("webm") => "audio/webm",
+        Some("flac") => "audio/flac",
+        Some("wav") => "audio/wav",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Reads a fixture file; names are plain file names, never paths.
+async fn read(shared: &Shared, name: &str) -> Result<Vec<u8>, StatusCode> {
+    if name.contains('/') || name.contains("..") {
+        return Err(StatusCode::BAD_REQUEST);
+    }
+    tokio::fs::read(shared.dir.join(name))
+        .await
+        .map_err(|_| StatusCode::NOT_FOUND)
+}
+
+async fn file(State(shared): State<Shared>, UrlPath(name): UrlPath<String>) -> Response {
+    match read(&shared, &name).await {
+        Ok(data) => ([(header::CONTENT_TYPE, content_type(&name))], data).into_response(),
+        Err(status) => status.into_response(),
+    }
+}
+
+/// The file in chunks, at the server's slow rate.
+async fn slow(State(shared): State<Shared>, UrlPath(name): UrlPath<String>) -> Response {
+    let data = match read(&shared, &name).await {
+        Ok(data) => data,
+        Err(status) => return status.into_response(),
+    };
+    let chunk = (shared.slow_rate / 10).max(1);
+    let length = data.len();
+    let chunks: Vec<Bytes> = data.chunks(chunk).map(Bytes::copy_from_slice).collect();
+    let stream = chunk_stream(chunks, Duration::from_millis(100), None);
+    Response::builder()
+        .header(header::CONTENT_TYPE, content_type(&name))
+        .header(header::CONTENT_LENGTH, length)
+        .body(Body::from_stream(stream))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// Promises the whole file, sends half and drops the connection.
+async fn drop_half(State(shared): State<Shared>, UrlPath(name): UrlPath<String>) -> Response {
+    let data = match read(&shared, &name).await {
+        Ok(data) => data,
+        Err(status) => return status.into_response(),
+    };
+    let length = data.len();
+    let half = Bytes::copy_from_slice(&data[..length / 2]);
+    let stream = chunk_stream(vec![half], Duration::ZERO, Some("connection dropped"));
+    Response::builder()
+        .header(header::CONTENT_TYPE, content_type(&name))
+        .header(header::CONTENT_LENGTH, length)
+        .body(Body::from_stream(stream))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// Random bytes dressed as audio.
+async fn garbage(UrlPath(name): UrlPath<String>) -> Response {
+    let mut data = vec![0u8; 256 * 1024];
+    rand::thread_rng().fill_bytes(&mut data);
+    ([(header::CONTENT_TYPE, content_type(&name))], data).into_response()
+}
+
+/// A stream of `chunks` with `pause` before each, ending with an error
+/// (which makes hyper cut the connection) when `fail` is given.
+fn chunk_stream(
+    chunks: Vec<Bytes>,
+    pause: Duration,
+    fail: Option<&'static str>,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
+    tokio::spawn(async move {
+        for chunk in chunks {
+            if !pause.is_zero() {
+                tokio::time::sleep(pause).await;
+            }
+            if tx.send(Ok(chunk)).await.is_err() {
+                return;
+            }
+        }
+        if let Some(reason) = fail {
+            let _ = tx.send(Err(std::io::Error::other(reason))).await;
+        }
+    });
+    tokio_stream_from(rx)
+}
+
+/// An mpsc receiver as a stream.
+fn tokio_stream_from(
+    mut rx: tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}

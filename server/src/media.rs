@@ -1,0 +1,288 @@
+//! Acquisition in the server: the download queue built from the settings,
+//! the audio and cover files it serves (with Range requests), the live feed
+//! of job changes and the "not downloaded" report.
+//!
+//! No request names a path: files are found by a track or album id through
+//! the vault, and the path the vault holds is checked to stay inside its
+//! folder before it is opened.
+
+use std::convert::Infallible;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path as UrlPath, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::stream::{self, Stream, StreamExt};
+use hoard_acquire::folder::LocalFolder;
+use hoard_acquire::matcher::MatchOptions;
+use hoard_acquire::validate::Tolerance;
+use hoard_acquire::ytdlp::YtDlp;
+use hoard_acquire::{Acquirer, QueueSettings, Source};
+use hoard_sync::Syncer;
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
+use vault::model::Id;
+use vault::QueueScope;
+
+use crate::config::Config;
+use crate::router::AppState;
+
+/// The download queue as the settings describe it: the music folder first
+/// (if there is one), then yt-dlp, which also fetches pasted URLs.
+pub fn acquirer(config: &Config, vault: vault::Vault) -> Arc<Acquirer> {
+    let ytdlp: Arc<dyn Source> = Arc::new(YtDlp {
+        command: config
+            .ytdlp_command
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+        search: config.ytdlp_search.clone(),
+        results: 5,
+        timeout: Duration::from_secs(u64::from(config.ytdlp_timeout_seconds)),
+    });
+    let mut sources: Vec<Arc<dyn Source>> = Vec::new();
+    if let Some(folder) = &config.music_folder {
+        sources.push(Arc::new(LocalFolder::new(folder.clone())));
+    }
+    sources.push(ytdlp.clone());
+    let settings = QueueSettings {
+        data_dir: config.data_dir.clone(),
+        concurrency: config.download_concurrency as usize,
+        max_attempts: i64::from(config.download_attempts),
+        retry_after: Duration::from_secs(u64::from(config.download_retry_seconds)),
+        tolerance: Tolerance {
+            seconds: config.duration_tolerance_seconds,
+            percent: config.duration_tolerance_percent,
+        },
+        matching: MatchOptions {
+            threshold: config.match_threshold,
+            ..MatchOptions::default()
+        },
+    };
+    Arc::new(Acquirer::new(vault, settings, sources, Some(ytdlp)))
+}
+
+/// When a sync ends and automatic downloads are on, queues the library's
+/// tracks that have no job yet.
+pub async fn queue_after_syncs(syncer: Arc<Syncer>, state: app::state::ServerState) {
+    let mut progress = syncer.progress();
+    let mut was_running = progress.borrow().running;
+    while progress.changed().await.is_ok() {
+        let running = progress.borrow_and_update().running;
+        if was_running && !running {
+            match app::routes::downloads::auto_download_on(&state).await {
+                Ok(true) => match state.vault.queue_downloads(QueueScope::Library).await {
+                    Ok(0) => {}
+                    Ok(queued) => {
+                        tracing::info!(tracks = queued, "newly synced tracks queued for download");
+                        state.acquirer.wake();
+                    }
+                    Err(e) => tracing::error!(error = %e, "cannot queue newly synced tracks"),
+                },
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = %e, "cannot read the auto-download setting"),
+            }
+        }
+        was_running = running;
+    }
+}
+
+/// `path` (relative, from the vault) under `root`, or `None` if it would
+/// leave it: no absolute paths, no `..`.
+fn inside(root: &Path, path: &str) -> Option<PathBuf> {
+    let relative = Path::new(path);
+    relative
+        .components()
+        .all(|c| matches!(c, Component::Normal(_)))
+        .then(|| root.join(relative))
+}
+
+/// The content type of an audio format (a file extension).
+fn audio_type(format: &str) -> &'static str {
+    match format {
+        "mp3" => "audio/mpeg",
+        "m4a" | "mp4" | "aac" => "audio/mp4",
+        "opus" | "ogg" | "oga" => "audio/ogg",
+        "flac" => "audio/flac",
+        "wav" => "audio/wav",
+        "aiff" | "aif" => "audio/aiff",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Serves a file with Range support and the given type and caching.
+async fn serve_file(path: PathBuf, content_type: &'static str, request: Request) -> Response {
+    let mut response = match ServeFile::new(&path).oneshot(request).await {
+        Ok(response) => response.into_response(),
+        Err(never) => match never {},
+    };
+    let headers = response.headers_mut();
+    if headers.contains_key(header::CONTENT_TYPE) {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    // A file changes only when it is downloaded again; the browser may keep
+    // it for a day and revalidate with Last-Modified after that.
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=86400"),
+    );
+    response
+}
+
+/// `GET /audio/{track_id}`: the track's file, with Range requests for
+/// seeking. A track with no file answers 404 with what Spotify offers
+/// instead: an open-in-Spotify link and, where the API still gives one, a
+/// 30-second preview.
+pub async fn audio(
+    State(state): State<AppState>,
+    UrlPath(track_id): UrlPath<Id>,
+    request: Request,
+) -> Response {
+    let vault = &state.server.vault;
+    let library = state.server.acquirer.settings().library_dir();
+    match vault.track_file(track_id).await {
+        Ok(Some((path, format))) => {
+            let Some(full) = inside(&library, &path) else {
+                tracing::error!(track_id, path, "a file path in the vault leaves the library folder");
+                return StatusCode::NOT_FOUND.into_response();
+            };
+            if !full.is_file() {
+                tracing::warn!(track_id, file = %full.display(), "a downloaded file is missing from disk");
+                return fallback(vault, track_id, "the file is missing from the library folder").await;
+            }
+            let kind = audio_type(format.as_deref().unwrap_or(""));
+            serve_file(full, kind, request).await
+        }
+        Ok(None) => fallback(vault, track_id, "not in the vault yet").await,
+        Err(vault::DbError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "audio: database error");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// The 404 of a track with no file: what Spotify offers instead, labelled.
+async fn fallback(vault: &vault::Vault, track_id: Id, why: &str) -> Response {
+    match vault.track_fallback(track_id).await {
+        Ok((spotify_id, preview_url)) => (
+            StatusCode::NOT_FOUND,
+            [(header::CACHE_CONTROL, "no-store")],
+            Json(serde_json::json!({
+                "in_vault": false,
+                "reason": why,
+                "spotify_url": spotify_id.map(|id| format!("https://open.spotify.com/track/{id}")),
+                "preview_url": preview_url,
+            })),
+        )
+            .into_response(),
+        Err(vault::DbError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
+/// `GET /covers/{album_id}`: the album cover kept when its tracks were tagged.
+pub async fn cover(
+    State(state): State<AppState>,
+    UrlPath(album_id): UrlPath<Id>,
+    request: Request,
+) -> Response {
+    let dir = state.server.acquirer.settings().covers_dir();
+    for (extension, kind) in [("jpg", "image/jpeg"), ("png", "image/png")] {
+        let path = dir.join(format!("{album_id}.{extension}"));
+        if path.is_file() {
+            return serve_file(path, kind, request).await;
+        }
+    }
+    StatusCode::NOT_FOUND.into_response()
+}
+
+/// `GET /downloads/events`: server-sent events, one per job change, starting
+/// with the jobs running now.
+pub async fn events(
+    State(state): State<AppState>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let acquirer = &state.server.acquirer;
+    let receiver = acquirer.subscribe();
+    let now = stream::iter(acquirer.active());
+    let later = stream::unfold(receiver, |mut receiver| async move {
+        loop {
+            match receiver.recv().await {
+                Ok(event) => return Some((event, receiver)),
+                // A slow reader skips what it missed; the next events carry on.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    let events = now.chain(later).map(|event| {
+        Ok(Event::default()
+            .event("job")
+            .json_data(&event)
+            .unwrap_or_else(|_| Event::default().comment("unencodable event")))
+    });
+    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+/// `GET /downloads/not-downloaded.txt`: every library track with no file,
+/// one per line with the reason, as a file to keep.
+pub async fn not_downloaded(State(state): State<AppState>) -> Response {
+    match state.server.vault.not_downloaded().await {
+        Ok(rows) => {
+            let mut text = format!(
+                "# Hoard: {} tracks not downloaded ({})\n",
+                rows.len(),
+                vault::now_text()
+            );
+            for row in rows {
+                let link = row
+                    .spotify_id
+                    .map(|id| format!(" https://open.spotify.com/track/{id}"))
+                    .unwrap_or_default();
+                let status = match (row.state.as_deref(), row.reason) {
+                    (None, _) => "not queued".to_owned(),
+                    (Some(state), Some(reason)) => format!("{state}: {reason}"),
+                    (Some(state), None) => state.to_owned(),
+                };
+                text.push_str(&format!("{} - {}{link} ({status})\n", row.artists, row.title));
+            }
+            (
+                [
+                    (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"not_downloaded.txt\"",
+                    ),
+                    (header::CACHE_CONTROL, "no-store"),
+                ],
+                text,
+            )
+                .into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "not-downloaded report: database error");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_from_the_vault_stay_inside_their_folder() {
+        let root = Path::new("/data/library");
+        assert_eq!(
+            inside(root, "A/B (2001)/1-01 C.mp3"),
+            Some(PathBuf::from("/data/library/A/B (2001)/1-01 C.mp3"))
+        );
+        assert_eq!(inside(root, "../secret.key"), None);
+        assert_eq!(inside(root, "/etc/passwd"), None);
+        assert_eq!(inside(root, "A/../../x"), None);
+    }
+}
