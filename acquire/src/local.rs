@@ -287,7 +287,12 @@ fn read_file(path: &Path) -> Result<LocalFile, String> {
 pub fn scan(dir: &Path) -> LocalIndex {
     let root = match dir.canonicalize() {
         Ok(root) => root,
-        Err(e) => return LocalIndex::new(Vec::new(), vec![(dir.to_owned(), format!("cannot open the folder ({e})"))]),
+        Err(e) => {
+            return LocalIndex::new(
+                Vec::new(),
+                vec![(dir.to_owned(), format!("cannot open the folder ({e})"))],
+            )
+        }
     };
     let inside = |path: &Path| path.canonicalize().is_ok_and(|p| p.starts_with(&root));
     let mut files = Vec::new();
@@ -344,7 +349,10 @@ mod tests {
         );
         assert_eq!(from_stem("01. Intro"), ("Intro".to_owned(), Vec::new()));
         assert_eq!(from_stem("1979"), ("1979".to_owned(), Vec::new()));
-        assert_eq!(normalise_isrc("us-rc1-76-07839").as_deref(), Some("USRC17607839"));
+        assert_eq!(
+            normalise_isrc("us-rc1-76-07839").as_deref(),
+            Some("USRC17607839")
+        );
     }
 
     #[test]
@@ -375,7 +383,10 @@ mod tests {
         let found = index.candidates(&wanted);
         assert_eq!(found.len(), 2, "{found:?}");
         assert_eq!(found[0].title, "Get Lucky");
-        assert_eq!(index.path_of(&found[0]), Some(Path::new("/music/Get Lucky.mp3")));
+        assert_eq!(
+            index.path_of(&found[0]),
+            Some(Path::new("/music/Get Lucky.mp3"))
+        );
 
         let by_isrc = Wanted {
             isrc: Some("usqx9-1300105".into()),

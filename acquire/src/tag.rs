@@ -268,7 +268,10 @@ fn id3v2(tags: &TrackTags) -> Id3v2Tag {
     if let Some(artist) = joined(&tags.artists) {
         tag.set_artist(artist);
         // ID3v2.4 separates the values of one frame with NUL.
-        let _ = tag.insert_user_text("ARTISTS".into(), names(&tags.artists).collect::<Vec<_>>().join("\0"));
+        let _ = tag.insert_user_text(
+            "ARTISTS".into(),
+            names(&tags.artists).collect::<Vec<_>>().join("\0"),
+        );
     }
     if let Some(album) = some_text(&tags.album) {
         tag.set_album(album.to_owned());
@@ -347,10 +350,7 @@ fn ilst(tags: &TrackTags) -> Ilst {
         ));
     }
     if let Some(isrc) = some_text(&tags.isrc) {
-        tag.replace_atom(Atom::new(
-            freeform("ISRC"),
-            AtomData::UTF8(isrc.to_owned()),
-        ));
+        tag.replace_atom(Atom::new(freeform("ISRC"), AtomData::UTF8(isrc.to_owned())));
     }
     if let Some(id) = some_text(&tags.spotify_id) {
         tag.replace_atom(Atom::new(

@@ -76,6 +76,8 @@ struct Shared {
     uploads: Arc<Mutex<Vec<Upload>>>,
     /// Bytes per second of `/slow/`.
     slow_rate: usize,
+    /// `http://127.0.0.1:PORT`, for the absolute URLs of search results.
+    base: String,
 }
 
 /// The loopback server.
@@ -92,10 +94,15 @@ impl AudioServer {
 
     /// As [`AudioServer::start`], with `/slow/` sending `bytes_per_second`.
     pub async fn start_with_rate(dir: &Path, bytes_per_second: usize) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port");
+        let addr = listener.local_addr().expect("local address");
         let shared = Shared {
             dir: dir.to_owned(),
             uploads: Arc::default(),
             slow_rate: bytes_per_second.max(1),
+            base: format!("http://{addr}"),
         };
         let app = Router::new()
             .route("/search", get(search))
@@ -104,10 +111,6 @@ impl AudioServer {
             .route("/drop/{name}", get(drop_half))
             .route("/garbage/{name}", get(garbage))
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind a loopback port");
-        let addr = listener.local_addr().expect("local address");
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -182,10 +185,11 @@ async fn search(State(shared): State<Shared>, Query(query): Query<SearchQuery>) 
         .map(|(i, (_, u))| {
             format!(
                 "<item><title>{}</title><guid>u{i}-{}</guid><itunes:duration>{}</itunes:duration>\
-                 <enclosure url=\"{}\" type=\"audio/mpeg\" length=\"1\"/></item>",
+                 <enclosure url=\"{}{}\" type=\"audio/mpeg\" length=\"1\"/></item>",
                 escape(&u.title),
                 escape(&u.path),
                 u.duration_s.round() as i64,
+                shared.base,
                 escape(&u.path),
             )
         })
@@ -296,4 +300,62 @@ fn tokio_stream_from(
     mut rx: tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send {
     futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+/// A track to put in a test vault, as a liked song.
+#[derive(Clone, Debug)]
+pub struct TestTrack<'a> {
+    /// Unique per test: it makes the Spotify IDs.
+    pub n: i64,
+    pub title: &'a str,
+    pub artists: &'a [&'a str],
+    pub album: &'a str,
+    pub seconds: f64,
+    pub isrc: Option<&'a str>,
+    pub cover_url: Option<String>,
+}
+
+/// Writes `track` to the vault as a liked song, with an album of its own
+/// artist, and returns its id.
+pub async fn add_liked_track(vault: &vault::Vault, track: &TestTrack<'_>) -> vault::model::Id {
+    use vault::model::{NewAlbum, NewArtist, NewTrack};
+    let artists: Vec<NewArtist> = track
+        .artists
+        .iter()
+        .map(|name| NewArtist {
+            spotify_id: Some(format!("ar{}", name.to_lowercase().replace(' ', ""))),
+            name: (*name).to_owned(),
+            image_url: None,
+        })
+        .collect();
+    let new = NewTrack {
+        spotify_id: Some(format!("{:0>22}", format!("tr{}", track.n))),
+        isrc: track.isrc.map(str::to_owned),
+        title: track.title.to_owned(),
+        album: Some(NewAlbum {
+            spotify_id: Some(format!("al{}", track.album.to_lowercase().replace(' ', ""))),
+            name: track.album.to_owned(),
+            album_type: "album".into(),
+            release_date: Some("2001-05-04".into()),
+            release_date_precision: Some("day".into()),
+            total_tracks: Some(12),
+            image_url: track.cover_url.clone(),
+            images: None,
+            artists: artists.iter().take(1).cloned().collect(),
+        }),
+        artists,
+        disc_number: 1,
+        track_number: Some(track.n),
+        duration_ms: (track.seconds * 1000.0) as i64,
+        ..NewTrack::default()
+    };
+    let mut tx = vault.begin().await.expect("begin");
+    let id = vault::Vault::upsert_track(&mut tx, &new)
+        .await
+        .expect("write a track");
+    vault::Vault::like_track(&mut tx, id, "2026-01-01T00:00:00Z")
+        .await
+        .expect("like it");
+    tx.commit().await.expect("commit");
+    id
 }

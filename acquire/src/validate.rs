@@ -10,9 +10,10 @@
 //!    `.webm` that holds Ogg Opus is Opus, and a text file named `.mp3` is
 //!    refused);
 //! 3. it has an audio stream and lasts more than zero seconds;
-//! 4. it is not truncated: the file holds at least half the bytes its
-//!    bitrate and duration call for, and an Ogg stream ends with its
-//!    end-of-stream page;
+//! 4. it is not truncated: an Ogg stream ends with its end-of-stream page,
+//!    an MP4 file's atoms fit in the file, and any file holds at least half
+//!    the bytes its declared bitrate and duration call for (which catches
+//!    MP3 files whose Xing header still counts the frames that are gone);
 //! 5. when the expected duration is known (Spotify's), it lasts that long,
 //!    within a [`Tolerance`].
 
@@ -176,18 +177,21 @@ pub fn validate(
     if is_ogg(probed.format) {
         check_ogg_end(path)?;
     }
-    // A cut-off download can still claim its full length: an MP4 whose
-    // `moov` atom comes first, an MP3 whose Xing/Info header counts every
-    // frame, a WAV whose `data` chunk gives the full size. Their bitrate is
-    // the declared one too (from the Xing header, the `esds` descriptor, the
-    // format chunk), so bitrate × duration is what the file should hold.
-    // Half of that is a wide margin (tags only add bytes; variable bitrates
-    // are averages) that a cut at 40% still falls under. Ogg is left out:
-    // its bitrate is only the encoder's nominal one, which a quiet track
-    // stays far below.
-    if let Some(kbps) = info.bitrate_kbps.filter(|_| !is_ogg(probed.format)) {
+    // MP4 atoms give their sizes: a cut-off file ends inside one (`mdat`,
+    // the audio, when the index comes first).
+    if probed.format == FileType::Mp4 {
+        check_mp4_atoms(path)?;
+    }
+    // A cut-off download can still claim its full length: an MP3 whose
+    // Xing/Info header counts every frame, an MP4 whose `moov` atom comes
+    // first. Their bitrate is the declared one too (from the Xing header's
+    // byte count, the `esds` descriptor), so bitrate × duration is what the
+    // file should hold. Tags only add bytes, so a file holding less than
+    // that is missing audio; the margin allows for rounding and, in MP4,
+    // for an average bitrate that is the encoder's estimate.
+    if let (Some(kbps), Some(share)) = (info.bitrate_kbps, declared_share(probed.format)) {
         let claimed = u64::from(kbps) * 1000 / 8 * info.duration_ms.max(0) as u64 / 1000;
-        if probed.size * 2 < claimed {
+        if (probed.size as f64) < share * claimed as f64 {
             return Err(Invalid(format!(
                 "truncated: the file holds {} of the {} that {} at {kbps} kbps need",
                 format_size(probed.size),
@@ -212,6 +216,70 @@ pub fn validate(
         }
     }
     Ok(probed.info)
+}
+
+/// Checks that the MP4 file's top-level atoms fit in the file.
+fn check_mp4_atoms(path: &Path) -> Result<(), Invalid> {
+    let cannot = |e: std::io::Error| Invalid(format!("cannot read the file ({e})"));
+    let mut file = File::open(path).map_err(cannot)?;
+    let len = file.seek(SeekFrom::End(0)).map_err(cannot)?;
+    let mut offset = 0;
+    // A few stray bytes after the last atom are harmless.
+    while len - offset >= 8 {
+        file.seek(SeekFrom::Start(offset)).map_err(cannot)?;
+        let mut header = [0; 16];
+        let available = usize::try_from((len - offset).min(16)).unwrap_or(16);
+        file.read_exact(&mut header[..available]).map_err(cannot)?;
+        let name = String::from_utf8_lossy(&header[4..8]).into_owned();
+        let [a, b, c, d, ..] = header;
+        let size = match u32::from_be_bytes([a, b, c, d]) {
+            // The last atom, to the end of the file.
+            0 => len - offset,
+            // A 64-bit size follows the name.
+            1 if available == 16 => {
+                let mut large = [0; 8];
+                large.copy_from_slice(&header[8..16]);
+                u64::from_be_bytes(large)
+            }
+            1 => {
+                return Err(Invalid(format!(
+                    "truncated: the file ends inside the header of its '{name}' atom"
+                )))
+            }
+            size => u64::from(size),
+        };
+        if size < 8 {
+            return Err(Invalid(format!(
+                "not a valid MP4 file (its '{name}' atom is {size} bytes long)"
+            )));
+        }
+        if offset + size > len {
+            return Err(Invalid(format!(
+                "truncated: the file ends {} into its '{name}' atom of {}",
+                format_size(len - offset),
+                format_size(size),
+            )));
+        }
+        offset += size;
+    }
+    Ok(())
+}
+
+/// For formats whose bitrate lofty takes from what the file declares
+/// rather than from its size, the share of bitrate × duration the file
+/// must hold. Ogg is left out (its bitrate is only the encoder's nominal
+/// one, which a quiet track stays far below), and so are FLAC and the
+/// others whose bitrate lofty computes from the file size, which no cut
+/// changes the ratio of.
+fn declared_share(format: FileType) -> Option<f64> {
+    match format {
+        // Byte counts (Xing/Info header, `data` chunk): exact but for
+        // rounding to whole kbps.
+        FileType::Mpeg | FileType::Wav | FileType::Aiff => Some(0.9),
+        // An average bitrate, which may be an estimate.
+        FileType::Mp4 => Some(0.5),
+        _ => None,
+    }
 }
 
 /// Whether the format is an Ogg stream.
@@ -259,9 +327,7 @@ fn check_ogg_end(path: &Path) -> Result<(), Invalid> {
             };
         }
     }
-    Err(Invalid(
-        "truncated: the last Ogg page is cut off".into(),
-    ))
+    Err(Invalid("truncated: the last Ogg page is cut off".into()))
 }
 
 #[cfg(test)]

@@ -85,7 +85,11 @@ fn ffprobe_tags(path: &Path) -> Vec<(String, String)> {
         .arg(path)
         .output()
         .expect("ffprobe runs");
-    assert!(output.status.success(), "ffprobe failed on {}", path.display());
+    assert!(
+        output.status.success(),
+        "ffprobe failed on {}",
+        path.display()
+    );
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| line.strip_prefix("TAG:"))
@@ -174,7 +178,11 @@ fn tags_round_trip_in_every_format_and_replace_the_uploads() {
 
         // An independent reader sees the same.
         let seen = ffprobe_tags(&path);
-        assert_eq!(ffprobe_value(&seen, "title"), "Get Lucky", "{format}: {seen:?}");
+        assert_eq!(
+            ffprobe_value(&seen, "title"),
+            "Get Lucky",
+            "{format}: {seen:?}"
+        );
         let artist = ffprobe_value(&seen, "artist");
         assert!(
             artist.contains("Daft Punk") && artist.contains("Pharrell Williams"),
@@ -236,7 +244,10 @@ fn tagging_refuses_what_is_not_audio_with_a_readable_reason() {
     assert!(message.starts_with("cannot write tags to "), "{message}");
     assert!(message.contains("page.mp3"), "{message}");
     let error = read_tags(&path).expect_err("refused");
-    assert!(error.to_string().starts_with("cannot read tags of "), "{error}");
+    assert!(
+        error.to_string().starts_with("cannot read tags of "),
+        "{error}"
+    );
 }
 
 /// Bytes that look like nothing, the same in every run.
@@ -267,32 +278,48 @@ fn truncated(path: &Path, percent: usize) -> PathBuf {
 #[test]
 fn good_files_pass_with_their_real_format() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let cases = [
-        ("a.mp3", "mp3", "mp3", "audio/mpeg"),
-        ("a.m4a", "m4a", "m4a", "audio/mp4"),
-        ("a.opus", "opus", "opus", "audio/ogg"),
-        ("a.ogg", "ogg", "ogg", "audio/ogg"),
-        ("a.flac", "flac", "flac", "audio/flac"),
-        ("a.wav", "wav", "wav", "audio/wav"),
+    let cases: [(&str, &str, &[&str], &str, &str); 10] = [
+        ("a.mp3", "mp3", &[], "mp3", "audio/mpeg"),
+        ("vbr.mp3", "mp3", &["-q:a", "4"], "mp3", "audio/mpeg"),
+        (
+            "no-xing.mp3",
+            "mp3",
+            &["-write_xing", "0"],
+            "mp3",
+            "audio/mpeg",
+        ),
+        ("a.m4a", "m4a", &[], "m4a", "audio/mp4"),
+        ("a.opus", "opus", &[], "opus", "audio/ogg"),
+        ("a.ogg", "ogg", &[], "ogg", "audio/ogg"),
+        ("a.flac", "flac", &[], "flac", "audio/flac"),
+        ("a.wav", "wav", &[], "wav", "audio/wav"),
         // yt-dlp names what it fetched by the site's label, not the content.
-        ("b.webm", "opus", "opus", "audio/ogg"),
-        ("c.mp3", "m4a", "m4a", "audio/mp4"),
+        ("b.webm", "opus", &[], "opus", "audio/ogg"),
+        ("c.mp3", "m4a", &[], "m4a", "audio/mp4"),
     ];
-    for (name, format, extension, mime) in cases {
-        let path = tone(dir.path(), name, format, 12, &[]);
+    let tags = full_tags(jpeg(dir.path()));
+    for (name, format, extra, extension, mime) in cases {
+        let path = tone(dir.path(), name, format, 12, extra);
         let info = validate(&path, Some(12_000), Tolerance::default())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(info.extension, extension, "{name}");
         assert_eq!(info.mime, mime, "{name}");
         assert!((info.duration_ms - 12_000).abs() < 500, "{name}: {info:?}");
         if format != "flac" && format != "wav" {
-            assert!(info.bitrate_kbps.is_some_and(|b| b > 30), "{name}: {info:?}");
+            assert!(
+                info.bitrate_kbps.is_some_and(|b| b > 30),
+                "{name}: {info:?}"
+            );
         }
         assert_eq!(probe(&path).expect("probed"), info, "{name}");
+        // Tags (and a cover) do not make a file look otherwise; tagging
+        // goes by the content too.
+        write_tags(&path, &tags).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let tagged = validate(&path, Some(12_000), Tolerance::default())
+            .unwrap_or_else(|e| panic!("{name} once tagged: {e}"));
+        assert_eq!(tagged.extension, extension, "{name}");
     }
-    // Tagging goes by the content too.
     let webm = dir.path().join("b.webm");
-    write_tags(&webm, &full_tags(jpeg(dir.path()))).expect("tagged");
     assert_eq!(
         read_tags(&webm).expect("read").spotify_id.as_deref(),
         Some("69kOkLUCkxIZYexIgSG8rq")
@@ -317,16 +344,25 @@ fn what_is_not_audio_fails_with_a_reason() {
     assert_eq!(reason(&dir.path().join("missing.mp3")), "file not found");
 
     let text = dir.path().join("page.mp3");
-    std::fs::write(&text, "<!DOCTYPE html><html><body>Sign in to confirm you're not a bot</body></html>\n".repeat(50))
-        .expect("written");
+    std::fs::write(
+        &text,
+        "<!DOCTYPE html><html><body>Sign in to confirm you're not a bot</body></html>\n".repeat(50),
+    )
+    .expect("written");
     let why = reason(&text);
-    assert!(why.starts_with("not an audio file lofty can read ("), "{why}");
+    assert!(
+        why.starts_with("not an audio file lofty can read ("),
+        "{why}"
+    );
 
     for name in ["noise.mp3", "noise.m4a", "noise.opus", "noise.bin"] {
         let path = dir.path().join(name);
         std::fs::write(&path, noise(300_000)).expect("written");
         let why = reason(&path);
-        assert!(why.starts_with("not an audio file lofty can read ("), "{name}: {why}");
+        assert!(
+            why.starts_with("not an audio file lofty can read ("),
+            "{name}: {why}"
+        );
     }
 
     // A video with no sound.
@@ -350,19 +386,49 @@ fn what_is_not_audio_fails_with_a_reason() {
 #[test]
 fn cut_off_downloads_fail() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    for format in ["mp3", "m4a", "opus", "ogg", "wav"] {
-        let whole = tone(dir.path(), &format!("whole.{format}"), format, 12, &[]);
+    // (name, encoder options): CBR and VBR MP3 (both with a Xing/Info
+    // header that counts every frame), M4A with its index first, Ogg.
+    let cases: [(&str, &str, &[&str]); 5] = [
+        ("cbr.mp3", "mp3", &[]),
+        ("vbr.mp3", "mp3", &["-q:a", "4"]),
+        ("whole.m4a", "m4a", &[]),
+        ("whole.opus", "opus", &[]),
+        ("whole.ogg", "ogg", &[]),
+    ];
+    for (name, format, extra) in cases {
+        let whole = tone(dir.path(), name, format, 12, extra);
         let cut = truncated(&whole, 40);
         let why = reason(&cut);
-        assert!(why.contains("truncated"), "{format}: {why}");
+        assert!(why.starts_with("truncated: "), "{name}: {why}");
         // With Spotify's duration it fails as well.
         assert!(
             validate(&cut, Some(12_000), Tolerance::default()).is_err(),
-            "{format}"
+            "{name}"
         );
     }
+    // Ogg pages and MP4 atoms give away even a small cut; an MP3 Xing
+    // header's byte count one of more than a tenth.
+    for (name, format, percent) in [
+        ("small-cut.m4a", "m4a", 95),
+        ("small-cut.opus", "opus", 95),
+        ("small-cut.mp3", "mp3", 85),
+    ] {
+        let whole = tone(dir.path(), name, format, 12, &[]);
+        let why = reason(&truncated(&whole, percent));
+        assert!(why.starts_with("truncated: "), "{name}: {why}");
+    }
+    // lofty itself refuses a WAV cut short of its `data` chunk.
+    let wav = tone(dir.path(), "whole.wav", "wav", 12, &[]);
+    let why = reason(&truncated(&wav, 40));
+    assert!(why.starts_with("not an audio file lofty can read"), "{why}");
     // An M4A whose index (`moov`) comes last loses it when cut.
-    let late_index = tone(dir.path(), "late.m4a", "m4a", 12, &["-movflags", "-faststart"]);
+    let late_index = tone(
+        dir.path(),
+        "late.m4a",
+        "m4a",
+        12,
+        &["-movflags", "-faststart"],
+    );
     let why = reason(&truncated(&late_index, 40));
     assert!(why.starts_with("not an audio file lofty can read"), "{why}");
 }
@@ -394,7 +460,14 @@ fn the_duration_must_match_spotify_within_the_tolerance() {
     assert!(check(13_300, percent).is_ok(), "1.3 s is 10 % of 13.3 s");
     let why = check(13_400, percent).expect_err("1.4 s is more than 10 % of 13.4 s");
     assert!(why.to_string().contains("more than 1 s off"), "{why}");
-    assert!(check(d, Tolerance { seconds: 0.0, percent: 0.0 }).is_ok());
+    assert!(check(
+        d,
+        Tolerance {
+            seconds: 0.0,
+            percent: 0.0
+        }
+    )
+    .is_ok());
 }
 
 #[test]
@@ -414,11 +487,29 @@ fn a_local_folder_is_indexed_and_matched() {
         write_tags(&path, &tags).expect("tagged");
         path
     };
-    let lucky = tagged("01.mp3", "mp3", "Get Lucky", &["Daft Punk", "Pharrell Williams"], Some("USQX91300108"));
+    let lucky = tagged(
+        "01.mp3",
+        "mp3",
+        "Get Lucky",
+        &["Daft Punk", "Pharrell Williams"],
+        Some("USQX91300108"),
+    );
     let deja = tagged("02.m4a", "m4a", "Déjà Vu", &["Beyoncé", "JAY-Z"], None);
-    let intro = tagged("Disc 2/01.opus", "opus", "Intro", &["The xx"], Some("GB-BKS-09-00131"));
+    let intro = tagged(
+        "Disc 2/01.opus",
+        "opus",
+        "Intro",
+        &["The xx"],
+        Some("GB-BKS-09-00131"),
+    );
     // No tags at all: the name says who and what.
-    let adele = tone(&music, "Adele - Someone Like You.mp3", "mp3", 12, &["-map_metadata", "-1"]);
+    let adele = tone(
+        &music,
+        "Adele - Someone Like You.mp3",
+        "mp3",
+        12,
+        &["-map_metadata", "-1"],
+    );
     // A cut-off file and things that are not audio.
     std::fs::write(music.join("broken.flac"), b"fLaC but not really").expect("written");
     std::fs::write(music.join("notes.txt"), b"not music").expect("written");
@@ -457,16 +548,18 @@ fn a_local_folder_is_indexed_and_matched() {
     assert_eq!(from_name.title, "Someone Like You");
     assert_eq!(from_name.artists, ["Adele"]);
     assert_eq!(from_name.isrc, None);
-    assert!(from_name.duration_ms.is_some_and(|d| (d - 12_000).abs() < 500));
+    assert!(from_name
+        .duration_ms
+        .is_some_and(|d| (d - 12_000).abs() < 500));
 
     let pick = |wanted: &Wanted| {
         let candidates = index.candidates(wanted);
         assert!(candidates.len() <= 10);
         let (scored, verdict) = choose(wanted, &candidates, &MatchOptions::default());
         match verdict {
-            Verdict::Match { index: i, .. } => index
-                .path_of(&scored[i].candidate)
-                .map(Path::to_owned),
+            Verdict::Match { index: i, .. } => {
+                index.path_of(&scored[i].candidate).map(Path::to_owned)
+            }
             Verdict::NoConfidentMatch { .. } => None,
         }
     };
@@ -486,9 +579,16 @@ fn a_local_folder_is_indexed_and_matched() {
     assert_eq!(pick(&by_isrc), Some(canonical(&intro)));
 
     // By normalised title and artist: accents and case do not matter.
-    assert_eq!(pick(&wanted("deja vu", &["BEYONCE", "Jay Z"], None)), Some(canonical(&deja)));
     assert_eq!(
-        pick(&wanted("Get Lucky (feat. Pharrell Williams)", &["Daft Punk"], Some("XX0000000000"))),
+        pick(&wanted("deja vu", &["BEYONCE", "Jay Z"], None)),
+        Some(canonical(&deja))
+    );
+    assert_eq!(
+        pick(&wanted(
+            "Get Lucky (feat. Pharrell Williams)",
+            &["Daft Punk"],
+            Some("XX0000000000")
+        )),
         Some(canonical(&lucky)),
         "an unknown ISRC falls back to title and artist"
     );
@@ -500,7 +600,9 @@ fn a_local_folder_is_indexed_and_matched() {
     assert_eq!(get_lucky[0].uploader, "Daft Punk");
 
     // Not in the folder.
-    assert!(index.candidates(&wanted("Blinding Lights", &["The Weeknd"], None)).is_empty());
+    assert!(index
+        .candidates(&wanted("Blinding Lights", &["The Weeknd"], None))
+        .is_empty());
     assert_eq!(pick(&wanted("Intro", &["Kanye West"], None)), None);
     assert_eq!(
         pick(&wanted("secret", &[], None)),
