@@ -11,7 +11,7 @@ use vault::model::{DownloadCounts, DownloadEvent, DownloadJob, Id, Page, Quarant
 
 use crate::components::format::{date_time, duration};
 use crate::components::live::{state_label, LiveDownloads};
-use crate::components::pager::{use_page, Pager, PAGE_SIZE};
+use crate::components::pager::{use_page, Pager};
 use crate::components::track_table::TitleCell;
 use crate::components::{Empty, ErrorNotice};
 use crate::error::AppError;
@@ -53,7 +53,7 @@ pub async fn downloads_view(state: Option<String>, page: i64) -> Result<Download
         auto: auto_download_on(&server).await?,
         active: server.acquirer.active(),
         jobs: vault
-            .downloads(state.as_deref(), page * PAGE_SIZE, PAGE_SIZE)
+            .downloads(state.as_deref(), page * crate::components::pager::PAGE_SIZE, crate::components::pager::PAGE_SIZE)
             .await?,
         quarantined: vault.quarantined().await?,
     })
@@ -467,4 +467,31 @@ fn Quarantine(files: Vec<Quarantined>, run: Callback<DownloadAction>, hydrated: 
             </section>
         }
     })
+}
+
+/// "Download all" for a list (liked songs, a playlist): queues its tracks
+/// that have no file yet and says how many.
+#[component]
+pub fn DownloadAll(action: DownloadAction, label: &'static str) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let message = RwSignal::new(None::<Result<String, AppError>>);
+    let busy = RwSignal::new(false);
+    let click = move |_| {
+        let action = action.clone();
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            message.set(Some(download_command(action).await));
+            busy.set(false);
+        });
+    };
+    view! {
+        <div class="download-all">
+            <button type="button" disabled=move || !hydrated.get() || busy.get() on:click=click>{label}</button>
+            {move || message.get().map(|m| match m {
+                Ok(text) => view! { <span class="note" role="status">{text} " " <a href="/downloads">"See the queue"</a></span> }.into_any(),
+                Err(error) => view! { <span class="note error" role="alert">{error.to_string()}</span> }.into_any(),
+            })}
+        </div>
+    }
 }

@@ -33,6 +33,9 @@ pub fn LibraryPage() -> impl IntoView {
         <Title text="Library"/>
         <div class="page-head">
             <h1>"Liked songs"</h1>
+            <super::downloads::DownloadAll
+                action=super::downloads::DownloadAction::QueueLiked
+                label="Download all"/>
             <Show when=move || live.get()>
                 <label class="filter">
                     <span class="visually-hidden">"Filter liked songs on this page"</span>

@@ -191,6 +191,9 @@ fn PlaylistView(detail: PlaylistDetail) -> impl IntoView {
                     {p.collaborative.then_some(" · collaborative")}
                 </p>
             </div>
+            <super::downloads::DownloadAll
+                action=super::downloads::DownloadAction::QueuePlaylist(p.id)
+                label="Download all"/>
         </header>
         {version.map(|v| view! {
             <p class="notice" role="note" data-testid="version-note">
