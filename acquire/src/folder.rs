@@ -78,7 +78,9 @@ impl Source for LocalFolder {
         let index = self.index().await?;
         let from = index
             .path_of(candidate)
-            .ok_or_else(|| SourceError::Permanent(format!("{} is not in the music folder", candidate.url)))?
+            .ok_or_else(|| {
+                SourceError::Permanent(format!("{} is not in the music folder", candidate.url))
+            })?
             .to_owned();
         let extension = from
             .extension()

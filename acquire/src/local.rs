@@ -43,7 +43,9 @@ pub struct LocalFile {
     pub duration_ms: Option<i64>,
 }
 
-/// The audio files of a folder, indexed for lookups.
+/// The audio files of a folder, indexed for lookups. Built by [`scan`] or
+/// [`LocalIndex::new`]; the maps are not updated if `files` is changed
+/// afterwards.
 #[derive(Clone, Debug, Default)]
 pub struct LocalIndex {
     pub files: Vec<LocalFile>,
@@ -57,6 +59,8 @@ pub struct LocalIndex {
     by_word: HashMap<String, Vec<usize>>,
     /// Candidate URL → file.
     by_url: HashMap<String, usize>,
+    /// Each file's normalised title and artists, in `files` order.
+    normalised: Vec<(String, Vec<String>)>,
 }
 
 /// An ISRC as compared: `us-rc1-76-07839` → `USRC17607839`.
@@ -104,8 +108,15 @@ impl LocalIndex {
             for word in words {
                 index.by_word.entry(word.to_owned()).or_default().push(i);
             }
-            index.by_title.entry(title).or_default().push(i);
+            index.by_title.entry(title.clone()).or_default().push(i);
             index.by_url.insert(url_of(&file.path), i);
+            let artists = file
+                .artists
+                .iter()
+                .map(|a| normalise(a))
+                .filter(|a| !a.is_empty())
+                .collect();
+            index.normalised.push((title, artists));
         }
         index
     }
@@ -154,11 +165,9 @@ impl LocalIndex {
         let mut close: Vec<(f64, usize)> = pool
             .into_iter()
             .filter_map(|i| {
-                let file = &self.files[i];
-                let file_title = normalise(&file.title);
-                let padded = format!(" {file_title} ");
-                let mut title_score = similarity(&title, &file_title);
-                if padded.contains(&format!(" {title} ")) {
+                let (file_title, file_artists) = &self.normalised[i];
+                let mut title_score = similarity(&title, file_title);
+                if format!(" {file_title} ").contains(&format!(" {title} ")) {
                     title_score = title_score.max(0.9);
                 }
                 if title_score < MIN_TITLE_SIMILARITY {
@@ -166,15 +175,13 @@ impl LocalIndex {
                 }
                 // A file without an artist may still be it (the matcher will
                 // weigh that); one by someone else is not.
-                let artist_score = if file.artists.is_empty() || artists.is_empty() {
+                let artist_score = if file_artists.is_empty() || artists.is_empty() {
                     0.5
                 } else {
-                    let mut best: f64 = 0.0;
-                    for theirs in file.artists.iter().map(|a| normalise(a)) {
-                        for ours in &artists {
-                            best = best.max(similarity(&theirs, ours));
-                        }
-                    }
+                    let best = file_artists
+                        .iter()
+                        .flat_map(|theirs| artists.iter().map(|ours| similarity(theirs, ours)))
+                        .fold(0.0, f64::max);
                     if best < MIN_ARTIST_SIMILARITY {
                         return None;
                     }
@@ -252,7 +259,11 @@ fn from_stem(stem: &str) -> (String, Vec<String>) {
 fn read_file(path: &Path) -> Result<LocalFile, String> {
     let tags = tag::read_tags_without_cover(path).map_err(|e| match e {
         tag::TagError::Read { reason, .. } | tag::TagError::Write { reason, .. } => {
-            format!("not an audio file lofty can read ({reason})")
+            if reason.starts_with("not an audio file") {
+                reason
+            } else {
+                format!("not an audio file lofty can read ({reason})")
+            }
         }
     })?;
     let stem = path

@@ -119,7 +119,10 @@ impl std::fmt::Debug for Acquirer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Acquirer")
             .field("settings", &self.settings)
-            .field("sources", &self.sources.iter().map(|s| s.name()).collect::<Vec<_>>())
+            .field(
+                "sources",
+                &self.sources.iter().map(|s| s.name()).collect::<Vec<_>>(),
+            )
             .field("paused", &self.is_paused())
             .finish_non_exhaustive()
     }
@@ -179,7 +182,10 @@ impl Acquirer {
             .await
             .map_err(|e| e.to_string())?;
         if requeued > 0 {
-            tracing::info!(jobs = requeued, "downloads interrupted by a stop are queued again");
+            tracing::info!(
+                jobs = requeued,
+                "downloads interrupted by a stop are queued again"
+            );
         }
         let paused = self
             .vault
@@ -219,7 +225,9 @@ impl Acquirer {
         match running {
             Some(token) => token.cancel(),
             None => {
-                self.vault.skip_download(track_id, "cancelled by you").await?;
+                self.vault
+                    .skip_download(track_id, "cancelled by you")
+                    .await?;
                 self.emit(track_id, "skipped", None, Some("cancelled by you".into()));
             }
         }
@@ -233,8 +241,11 @@ impl Acquirer {
 
     /// The jobs being worked on now, with their progress.
     pub fn active(&self) -> Vec<DownloadEvent> {
-        let mut jobs: Vec<DownloadEvent> =
-            self.lock_active().values().map(|a| a.event.clone()).collect();
+        let mut jobs: Vec<DownloadEvent> = self
+            .lock_active()
+            .values()
+            .map(|a| a.event.clone())
+            .collect();
         jobs.sort_by_key(|e| e.track_id);
         jobs
     }
@@ -344,14 +355,20 @@ impl Acquirer {
                 .await
                 .map(|t| t.attempts)
                 .unwrap_or(1);
-            let wait = self.settings.retry_after * 2u32.saturating_pow((attempts - 1).clamp(0, 10) as u32);
+            let wait =
+                self.settings.retry_after * 2u32.saturating_pow((attempts - 1).clamp(0, 10) as u32);
             Some(vault::db_time(std::time::SystemTime::now() + wait))
         } else {
             None
         };
         let state = self
             .vault
-            .fail_download(track_id, reason, retry_at.as_deref(), self.settings.max_attempts)
+            .fail_download(
+                track_id,
+                reason,
+                retry_at.as_deref(),
+                self.settings.max_attempts,
+            )
             .await?;
         tracing::info!(track_id, state = %state, reason, "download attempt failed");
         self.emit(track_id, &state, None, Some(reason.to_owned()));
@@ -391,7 +408,10 @@ impl Acquirer {
 
         if let Err(e) = tokio::fs::remove_dir_all(job_dir).await {
             if e.kind() != std::io::ErrorKind::NotFound {
-                return Err(Outcome::Retry(format!("cannot clear {}: {e}", job_dir.display())));
+                return Err(Outcome::Retry(format!(
+                    "cannot clear {}: {e}",
+                    job_dir.display()
+                )));
             }
         }
         tokio::fs::create_dir_all(job_dir)
@@ -519,7 +539,11 @@ impl Acquirer {
                     if let Verdict::Match { index, reason } = verdict {
                         let candidate = scored[index].candidate.clone();
                         self.keep_candidates(track_id, &scored).await;
-                        return Ok((Arc::clone(source), candidate, format!("{}: {reason}", source.name())));
+                        return Ok((
+                            Arc::clone(source),
+                            candidate,
+                            format!("{}: {reason}", source.name()),
+                        ));
                     }
                     seen.extend(scored);
                 }
@@ -561,7 +585,10 @@ impl Acquirer {
             .first()
             .or(track.artists.first())
             .map(String::as_str);
-        let key = track.spotify_id.clone().unwrap_or_else(|| track.id.to_string());
+        let key = track
+            .spotify_id
+            .clone()
+            .unwrap_or_else(|| track.id.to_string());
         let place = TrackPlace {
             album_artist,
             album: track.album.as_deref(),
@@ -595,7 +622,11 @@ impl Acquirer {
         let to = self.settings.quarantine_dir().join(&name);
         match tokio::fs::rename(file, &to).await {
             Ok(()) => {
-                if let Err(e) = self.vault.quarantine_file(track.id, &name, reason, source).await {
+                if let Err(e) = self
+                    .vault
+                    .quarantine_file(track.id, &name, reason, source)
+                    .await
+                {
                     tracing::warn!(error = %e, "cannot record a quarantined file");
                 }
             }
@@ -635,7 +666,10 @@ impl Acquirer {
         } else if data.starts_with(b"\x89PNG") {
             ("png", "image/png")
         } else {
-            tracing::warn!(album_id, "an album cover is neither JPEG nor PNG; the file gets none");
+            tracing::warn!(
+                album_id,
+                "an album cover is neither JPEG nor PNG; the file gets none"
+            );
             return None;
         };
         let path = dir.join(format!("{album_id}.{extension}"));

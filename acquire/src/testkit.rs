@@ -51,7 +51,15 @@ pub fn generate(dir: &Path, name: &str, seconds: f64, format: &str) -> PathBuf {
 pub fn generate_cover(dir: &Path) -> PathBuf {
     let path = dir.join("cover.jpg");
     let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i", "color=c=teal:s=300x300"])
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=teal:s=300x300",
+        ])
         .args(["-frames:v", "1"])
         .arg(&path)
         .status()
@@ -177,7 +185,7 @@ async fn search(State(shared): State<Shared>, Query(query): Query<SearchQuery>) 
         })
         .filter(|(n, _)| *n > 0)
         .collect();
-    hits.sort_by(|a, b| b.0.cmp(&a.0));
+    hits.sort_by_key(|h| std::cmp::Reverse(h.0));
     let items: String = hits
         .iter()
         .take(8)

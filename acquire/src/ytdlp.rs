@@ -195,8 +195,9 @@ struct Listing {
 
 /// Candidates from yt-dlp's `-J` output of a search.
 fn parse_search(json: &str) -> Result<Vec<Candidate>, SourceError> {
-    let listing: Listing = serde_json::from_str(json)
-        .map_err(|e| SourceError::Transient(format!("yt-dlp gave search results Hoard cannot read: {e}")))?;
+    let listing: Listing = serde_json::from_str(json).map_err(|e| {
+        SourceError::Transient(format!("yt-dlp gave search results Hoard cannot read: {e}"))
+    })?;
     Ok(listing
         .entries
         .into_iter()
@@ -256,13 +257,39 @@ impl Source for YtDlp {
                 }
             })
             .await?;
-        let path = lines
+        // yt-dlp prints the final path; the file is the one in the job's
+        // folder by that name (the folder is the job's own, so a name is enough).
+        let printed = lines
             .iter()
             .rev()
-            .map(|l| PathBuf::from(l.trim()))
-            .find(|p| p.starts_with(dir) && p.is_file())
-            .ok_or_else(|| SourceError::Transient("yt-dlp finished but left no file".into()))?;
-        Ok(path)
+            .filter_map(|l| Path::new(l.trim()).file_name().map(|n| dir.join(n)))
+            .find(|p| p.is_file());
+        match printed.or_else(|| only_file(dir)) {
+            Some(path) => Ok(path),
+            None => Err(SourceError::Transient(
+                "yt-dlp finished but left no file".into(),
+            )),
+        }
+    }
+}
+
+/// The one finished file in `dir` (not a `.part` or `.ytdl` leftover).
+fn only_file(dir: &Path) -> Option<PathBuf> {
+    let files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .filter(|p| {
+            !matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("part" | "ytdl" | "temp")
+            )
+        })
+        .collect();
+    match files.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
     }
 }
 
@@ -318,7 +345,10 @@ mod tests {
         assert_eq!(parse_progress("HOARD-PROGRESS 50 NA 200"), Some(0.25));
         assert_eq!(parse_progress("HOARD-PROGRESS 50 NA NA"), None);
         assert!(!classify("ERROR: [youtube] x: Video unavailable").is_transient());
-        assert!(classify("WARNING: a\nERROR: Unable to download webpage: HTTP Error 503").is_transient());
+        assert!(
+            classify("WARNING: a\nERROR: Unable to download webpage: HTTP Error 503")
+                .is_transient()
+        );
         assert_eq!(
             classify("ERROR: Unsupported URL: http://x").to_string(),
             "yt-dlp: Unsupported URL: http://x"

@@ -156,7 +156,12 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_format_is_downloaded_tagged_and_filed_without_re_encoding() {
     let rig = Rig::new().await;
-    let formats = [("mp3", "mp3"), ("m4a", "m4a"), ("webm", "opus"), ("flac", "flac")];
+    let formats = [
+        ("mp3", "mp3"),
+        ("m4a", "m4a"),
+        ("webm", "opus"),
+        ("flac", "flac"),
+    ];
     let mut tracks = Vec::new();
     for (i, (format, _)) in formats.iter().enumerate() {
         let n = i as i64 + 1;
@@ -196,7 +201,11 @@ async fn every_format_is_downloaded_tagged_and_filed_without_re_encoding() {
             job.chosen
         );
         let relative = file_path(&rig.vault, *track_id).await.expect("a file");
-        let n = tracks.iter().position(|(id, _)| id == track_id).expect("known") + 1;
+        let n = tracks
+            .iter()
+            .position(|(id, _)| id == track_id)
+            .expect("known")
+            + 1;
         assert_eq!(
             relative,
             PathBuf::from(format!(
@@ -228,7 +237,10 @@ async fn every_format_is_downloaded_tagged_and_filed_without_re_encoding() {
     assert!(saw_progress, "download progress was pushed");
     let covers = files_under(&rig.data.join("covers"));
     assert_eq!(covers.len(), 1, "one cover for the album: {covers:?}");
-    assert!(files_under(&rig.data.join("tmp")).is_empty(), "no temporary file is left");
+    assert!(
+        files_under(&rig.data.join("tmp")).is_empty(),
+        "no temporary file is left"
+    );
     assert_eq!(files_under(&rig.library()).len(), 4);
 }
 
@@ -236,8 +248,10 @@ async fn every_format_is_downloaded_tagged_and_filed_without_re_encoding() {
 async fn a_dropped_connection_and_garbage_fail_with_a_reason_and_leave_nothing() {
     let rig = Rig::new().await;
     generate(&rig.fixtures, "cut", 12.0, "mp3");
-    rig.server.add("Cut Band - Cut Short", 12.0, "/drop/cut.mp3");
-    rig.server.add("Noise Band - Pure Noise", 12.0, "/garbage/noise.mp3");
+    rig.server
+        .add("Cut Band - Cut Short", 12.0, "/drop/cut.mp3");
+    rig.server
+        .add("Noise Band - Pure Noise", 12.0, "/garbage/noise.mp3");
     let cut = rig.track(1, "Cut Short", "Cut Band", 12.0).await;
     let noise = rig.track(2, "Pure Noise", "Noise Band", 12.0).await;
     rig.vault
@@ -262,10 +276,20 @@ async fn a_dropped_connection_and_garbage_fail_with_a_reason_and_leave_nothing()
         reason.contains("validation") && reason.contains("not an audio file"),
         "garbage is refused with a reason: {reason}"
     );
-    assert_eq!(files_under(&rig.data.join("quarantine")).len(), 1, "garbage is quarantined");
+    assert_eq!(
+        files_under(&rig.data.join("quarantine")).len(),
+        1,
+        "garbage is quarantined"
+    );
 
-    assert!(files_under(&rig.library()).is_empty(), "nothing entered the library");
-    assert!(files_under(&rig.data.join("tmp")).is_empty(), "no partial file is left");
+    assert!(
+        files_under(&rig.library()).is_empty(),
+        "nothing entered the library"
+    );
+    assert!(
+        files_under(&rig.data.join("tmp")).is_empty(),
+        "no partial file is left"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -273,7 +297,8 @@ async fn a_file_shorter_than_its_listing_is_quarantined_with_the_reason() {
     let rig = Rig::new().await;
     // The listing says 30 s, as Spotify does; the file holds 8 s.
     generate(&rig.fixtures, "short", 8.0, "mp3");
-    rig.server.add("Short Band - Short Changed", 30.0, "/files/short.mp3");
+    rig.server
+        .add("Short Band - Short Changed", 30.0, "/files/short.mp3");
     let track = rig.track(1, "Short Changed", "Short Band", 30.0).await;
     rig.vault
         .queue_downloads(QueueScope::Liked)
@@ -285,7 +310,10 @@ async fn a_file_shorter_than_its_listing_is_quarantined_with_the_reason() {
     assert_eq!(job.state, "failed");
     let reason = job.reason.expect("a reason");
     assert!(reason.contains("validation"), "{reason}");
-    assert!(reason.contains("0:08") && reason.contains("0:30"), "{reason}");
+    assert!(
+        reason.contains("0:08") && reason.contains("0:30"),
+        "{reason}"
+    );
     let kept = rig.vault.quarantined().await.expect("quarantine");
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].track_id, Some(track));
@@ -299,8 +327,10 @@ async fn no_confident_match_keeps_the_candidates_until_the_user_picks_one() {
     let rig = Rig::new().await;
     generate(&rig.fixtures, "live", 125.0, "mp3");
     generate(&rig.fixtures, "karaoke", 125.0, "mp3");
-    rig.server.add("Yesterday (Live in Tokyo 1966)", 125.0, "/files/live.mp3");
-    rig.server.add("Yesterday - Karaoke Version", 125.0, "/files/karaoke.mp3");
+    rig.server
+        .add("Yesterday (Live in Tokyo 1966)", 125.0, "/files/live.mp3");
+    rig.server
+        .add("Yesterday - Karaoke Version", 125.0, "/files/karaoke.mp3");
     let track = rig.track(1, "Yesterday", "The Beatles", 125.0).await;
     rig.vault
         .queue_downloads(QueueScope::Liked)
@@ -309,9 +339,14 @@ async fn no_confident_match_keeps_the_candidates_until_the_user_picks_one() {
     let acquirer = rig.start(vec![rig.ytdlp()]).await;
 
     let job = rig.wait_for(track, &["failed", "downloaded"]).await;
-    assert_eq!(job.state, "failed", "a low-confidence guess is never downloaded");
+    assert_eq!(
+        job.state, "failed",
+        "a low-confidence guess is never downloaded"
+    );
     assert!(
-        job.reason.as_deref().is_some_and(|r| r.contains("no confident match")),
+        job.reason
+            .as_deref()
+            .is_some_and(|r| r.contains("no confident match")),
         "{:?}",
         job.reason
     );
@@ -320,12 +355,18 @@ async fn no_confident_match_keeps_the_candidates_until_the_user_picks_one() {
         serde_json::from_str(job.candidates.as_deref().expect("candidates kept")).expect("JSON");
     let candidates = candidates.as_array().expect("a list");
     assert_eq!(candidates.len(), 2);
-    assert!(candidates.iter().all(|c| c["reasons"].as_array().is_some_and(|r| !r.is_empty())));
+    assert!(candidates
+        .iter()
+        .all(|c| c["reasons"].as_array().is_some_and(|r| !r.is_empty())));
 
     // The user picks the karaoke version anyway.
     let pick = candidates
         .iter()
-        .find(|c| c["candidate"]["title"].as_str().is_some_and(|t| t.contains("Karaoke")))
+        .find(|c| {
+            c["candidate"]["title"]
+                .as_str()
+                .is_some_and(|t| t.contains("Karaoke"))
+        })
         .and_then(|c| c["candidate"]["url"].as_str())
         .expect("the karaoke candidate");
     rig.vault
@@ -343,7 +384,9 @@ async fn no_confident_match_keeps_the_candidates_until_the_user_picks_one() {
 async fn a_pasted_url_overrides_matching_and_replaces_nothing_else() {
     let rig = Rig::new().await;
     generate(&rig.fixtures, "pasted", 20.0, "m4a");
-    let track = rig.track(1, "Nowhere Online", "Obscure Artist", 200.0).await;
+    let track = rig
+        .track(1, "Nowhere Online", "Obscure Artist", 200.0)
+        .await;
     rig.vault
         .queue_downloads(QueueScope::Liked)
         .await
@@ -351,10 +394,19 @@ async fn a_pasted_url_overrides_matching_and_replaces_nothing_else() {
     let acquirer = rig.start(vec![rig.ytdlp()]).await;
     let job = rig.wait_for(track, &["failed", "downloaded"]).await;
     assert_eq!(job.state, "failed");
-    assert!(job.reason.as_deref().is_some_and(|r| r.contains("nothing found")), "{:?}", job.reason);
+    assert!(
+        job.reason
+            .as_deref()
+            .is_some_and(|r| r.contains("nothing found")),
+        "{:?}",
+        job.reason
+    );
 
     let url = format!("{}/files/pasted.m4a", rig.server.url());
-    rig.vault.set_download_url(track, &url).await.expect("set URL");
+    rig.vault
+        .set_download_url(track, &url)
+        .await
+        .expect("set URL");
     acquirer.wake();
     let job = rig.wait_for(track, &["downloaded", "failed"]).await;
     assert_eq!(job.state, "downloaded", "{:?}", job.reason);
@@ -425,7 +477,11 @@ async fn a_music_folder_with_good_and_broken_files_is_imported() {
         .library()
         .join(file_path(&rig.vault, by_isrc).await.expect("file"));
     let tags = read_tags(&file).expect("tags");
-    assert_eq!(tags.title.as_deref(), Some("The Real Title"), "Spotify's metadata wins");
+    assert_eq!(
+        tags.title.as_deref(),
+        Some("The Real Title"),
+        "Spotify's metadata wins"
+    );
     assert_eq!(tags.isrc.as_deref(), Some("GBAYE0000001"));
     assert_eq!(
         std::fs::read(&isrc_file).expect("read"),
@@ -441,8 +497,10 @@ async fn cancel_stops_a_running_download_and_pause_holds_the_queue() {
     let rig = Rig::with_rate(20 * 1024).await;
     generate(&rig.fixtures, "slow", 12.0, "mp3");
     generate(&rig.fixtures, "fast", 12.0, "mp3");
-    rig.server.add("Slow Band - Slow Song", 12.0, "/slow/slow.mp3");
-    rig.server.add("Fast Band - Fast Song", 12.0, "/files/fast.mp3");
+    rig.server
+        .add("Slow Band - Slow Song", 12.0, "/slow/slow.mp3");
+    rig.server
+        .add("Fast Band - Fast Song", 12.0, "/files/fast.mp3");
     let slow = rig.track(1, "Slow Song", "Slow Band", 12.0).await;
     rig.vault
         .queue_downloads(QueueScope::Track(slow))
@@ -453,10 +511,15 @@ async fn cancel_stops_a_running_download_and_pause_holds_the_queue() {
     rig.wait_for(slow, &["downloading"]).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     acquirer.cancel(slow).await.expect("cancel");
-    let job = rig.wait_for(slow, &["skipped", "downloaded", "failed"]).await;
+    let job = rig
+        .wait_for(slow, &["skipped", "downloaded", "failed"])
+        .await;
     assert_eq!(job.state, "skipped");
     assert_eq!(job.reason.as_deref(), Some("cancelled by you"));
-    assert!(files_under(&rig.data.join("tmp")).is_empty(), "the partial file is gone");
+    assert!(
+        files_under(&rig.data.join("tmp")).is_empty(),
+        "the partial file is gone"
+    );
     assert!(files_under(&rig.library()).is_empty());
 
     // Paused, a queued job waits; resumed, it runs.
@@ -468,7 +531,11 @@ async fn cancel_stops_a_running_download_and_pause_holds_the_queue() {
         .expect("queue");
     acquirer.wake();
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(rig.job(fast).await.state, "queued", "a paused queue starts nothing");
+    assert_eq!(
+        rig.job(fast).await.state,
+        "queued",
+        "a paused queue starts nothing"
+    );
     acquirer.set_paused(false).await.expect("resume");
     let job = rig.wait_for(fast, &["downloaded", "failed"]).await;
     assert_eq!(job.state, "downloaded", "{:?}", job.reason);

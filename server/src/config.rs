@@ -213,10 +213,16 @@ impl Config {
             return Err(invalid("download_attempts", "must be from 1 to 20"));
         }
         if !(0.0..=600.0).contains(&self.duration_tolerance_seconds) {
-            return Err(invalid("duration_tolerance_seconds", "must be from 0 to 600"));
+            return Err(invalid(
+                "duration_tolerance_seconds",
+                "must be from 0 to 600",
+            ));
         }
         if !(0.0..=100.0).contains(&self.duration_tolerance_percent) {
-            return Err(invalid("duration_tolerance_percent", "must be from 0 to 100"));
+            return Err(invalid(
+                "duration_tolerance_percent",
+                "must be from 0 to 100",
+            ));
         }
         if !(0.0..=1.0).contains(&self.match_threshold) {
             return Err(invalid(
@@ -225,7 +231,10 @@ impl Config {
             ));
         }
         if self.ytdlp_command.split_whitespace().next().is_none() {
-            return Err(invalid("ytdlp_command", "must name a program, such as `yt-dlp`"));
+            return Err(invalid(
+                "ytdlp_command",
+                "must name a program, such as `yt-dlp`",
+            ));
         }
         if !self.ytdlp_search.contains("{query}") {
             return Err(invalid(

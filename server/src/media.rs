@@ -50,7 +50,8 @@ pub fn acquirer(config: &Config, vault: vault::Vault) -> Arc<Acquirer> {
     }
     sources.push(ytdlp.clone());
     let settings = QueueSettings {
-        data_dir: config.data_dir.clone(),
+        // Absolute, so a child process's paths mean the same as Hoard's.
+        data_dir: std::path::absolute(&config.data_dir).unwrap_or_else(|_| config.data_dir.clone()),
         concurrency: config.download_concurrency as usize,
         max_attempts: i64::from(config.download_attempts),
         retry_after: Duration::from_secs(u64::from(config.download_retry_seconds)),
@@ -147,12 +148,21 @@ pub async fn audio(
     match vault.track_file(track_id).await {
         Ok(Some((path, format))) => {
             let Some(full) = inside(&library, &path) else {
-                tracing::error!(track_id, path, "a file path in the vault leaves the library folder");
+                tracing::error!(
+                    track_id,
+                    path,
+                    "a file path in the vault leaves the library folder"
+                );
                 return StatusCode::NOT_FOUND.into_response();
             };
             if !full.is_file() {
                 tracing::warn!(track_id, file = %full.display(), "a downloaded file is missing from disk");
-                return fallback(vault, track_id, "the file is missing from the library folder").await;
+                return fallback(
+                    vault,
+                    track_id,
+                    "the file is missing from the library folder",
+                )
+                .await;
             }
             let kind = audio_type(format.as_deref().unwrap_or(""));
             serve_file(full, kind, request).await
@@ -233,9 +243,10 @@ pub async fn events(
 pub async fn not_downloaded(State(state): State<AppState>) -> Response {
     match state.server.vault.not_downloaded().await {
         Ok(rows) => {
+            let count = rows.len();
+            let noun = if count == 1 { "track" } else { "tracks" };
             let mut text = format!(
-                "# Hoard: {} tracks not downloaded ({})\n",
-                rows.len(),
+                "# Hoard: {count} {noun} not downloaded ({})\n",
                 vault::now_text()
             );
             for row in rows {
@@ -248,7 +259,10 @@ pub async fn not_downloaded(State(state): State<AppState>) -> Response {
                     (Some(state), Some(reason)) => format!("{state}: {reason}"),
                     (Some(state), None) => state.to_owned(),
                 };
-                text.push_str(&format!("{} - {}{link} ({status})\n", row.artists, row.title));
+                text.push_str(&format!(
+                    "{} - {}{link} ({status})\n",
+                    row.artists, row.title
+                ));
             }
             (
                 [

@@ -86,9 +86,10 @@ pub fn build(state: AppState) -> Router {
         ))
         // The WASM bundle is most of a first visit; brotli cuts it by two thirds.
         // Audio is compressed already, and a compressed Range answer would be wrong.
-        .layer(tower_http::compression::CompressionLayer::new().compress_when(
-            DefaultPredicate::new().and(NotForContentType::const_new("audio/")),
-        ))
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("audio/"))),
+        )
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

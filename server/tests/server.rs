@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod downloads;
 mod spotify;
 
 const BIN: &str = env!("CARGO_BIN_EXE_hoard");

@@ -13,8 +13,8 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
-pub use error::{DbError, DbResult};
 pub use downloads::{FinishedDownload, QueueScope};
+pub use error::{DbError, DbResult};
 pub use library::WriteCache;
 /// The connection type repository writes take (a transaction derefs to it).
 pub use sqlx::SqliteConnection;

@@ -41,24 +41,25 @@ fn listen(live: LiveDownloads) {
     let Ok(source) = web_sys::EventSource::new("/downloads/events") else {
         return;
     };
-    let on_job = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-        let Some(text) = e.data().as_string() else {
-            return;
-        };
-        let Ok(event) = serde_json::from_str::<DownloadEvent>(&text) else {
-            return;
-        };
-        let settled = matches!(
-            event.state.as_str(),
-            "queued" | "downloaded" | "failed" | "skipped"
-        );
-        live.jobs.update(|jobs| {
-            jobs.insert(event.track_id, event);
+    let on_job =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+            let Some(text) = e.data().as_string() else {
+                return;
+            };
+            let Ok(event) = serde_json::from_str::<DownloadEvent>(&text) else {
+                return;
+            };
+            let settled = matches!(
+                event.state.as_str(),
+                "queued" | "downloaded" | "failed" | "skipped"
+            );
+            live.jobs.update(|jobs| {
+                jobs.insert(event.track_id, event);
+            });
+            if settled {
+                live.changes.update(|n| *n += 1);
+            }
         });
-        if settled {
-            live.changes.update(|n| *n += 1);
-        }
-    });
     // The browser reconnects by itself after a network drop or a restart.
     let _ = source.add_event_listener_with_callback("job", on_job.as_ref().unchecked_ref());
     // Both live as long as the page: the app provides this once, at its root.

@@ -42,9 +42,13 @@ pub struct DownloadsOverview {
     pub quarantined: Vec<Quarantined>,
 }
 
-/// The queue's counts, its switches, and a page of jobs (only `state`'s, if given).
-#[server(input = crate::codec::Json, output = crate::codec::Json)]
-pub async fn downloads_view(state: Option<String>, page: i64) -> Result<DownloadsOverview, AppError> {
+/// The queue's counts, its switches, and a page of jobs (only `state`'s, if
+/// given). At a fixed address (`/api/downloads_view`) for scripts too.
+#[server(endpoint = "downloads_view", input = crate::codec::Json, output = crate::codec::Json)]
+pub async fn downloads_view(
+    state: Option<String>,
+    page: i64,
+) -> Result<DownloadsOverview, AppError> {
     let server = crate::state::server_state()?;
     let vault = &server.vault;
     Ok(DownloadsOverview {
@@ -53,7 +57,11 @@ pub async fn downloads_view(state: Option<String>, page: i64) -> Result<Download
         auto: auto_download_on(&server).await?,
         active: server.acquirer.active(),
         jobs: vault
-            .downloads(state.as_deref(), page * crate::components::pager::PAGE_SIZE, crate::components::pager::PAGE_SIZE)
+            .downloads(
+                state.as_deref(),
+                page * crate::components::pager::PAGE_SIZE,
+                crate::components::pager::PAGE_SIZE,
+            )
             .await?,
         quarantined: vault.quarantined().await?,
     })
@@ -74,7 +82,10 @@ pub enum DownloadAction {
     Retry(Id),
     Cancel(Id),
     /// Download this track from a URL (pasted, or a candidate picked).
-    UseUrl { track_id: Id, url: String },
+    UseUrl {
+        track_id: Id,
+        url: String,
+    },
     ClearQuarantine,
 }
 
@@ -83,7 +94,8 @@ pub enum DownloadAction {
 #[cfg(feature = "ssr")]
 fn check_url(url: &str) -> Result<String, AppError> {
     let url = url.trim();
-    let scheme_ok = url.starts_with("https://") || url.starts_with("http://") || url.starts_with("file://");
+    let scheme_ok =
+        url.starts_with("https://") || url.starts_with("http://") || url.starts_with("file://");
     if url.is_empty() || !scheme_ok || url.len() > 2048 || url.chars().any(char::is_whitespace) {
         return Err(AppError::Refused(
             "That is not a web address: paste a link that starts with https://".into(),
@@ -92,8 +104,10 @@ fn check_url(url: &str) -> Result<String, AppError> {
     Ok(url.to_owned())
 }
 
-/// Carries out one [`DownloadAction`]; returns what to tell the user.
-#[server(input = crate::codec::Json, output = crate::codec::Json)]
+/// Carries out one [`DownloadAction`]; returns what to tell the user. At a
+/// fixed address (`/api/download_command`) for scripts too:
+/// `{"command": "QueueLibrary"}`.
+#[server(endpoint = "download_command", input = crate::codec::Json, output = crate::codec::Json)]
 pub async fn download_command(command: DownloadAction) -> Result<String, AppError> {
     use vault::QueueScope;
     let server = crate::state::server_state()?;
@@ -102,6 +116,8 @@ pub async fn download_command(command: DownloadAction) -> Result<String, AppErro
     let queued = |n: u64| {
         if n == 0 {
             "Nothing new to queue: every track already has a job.".to_owned()
+        } else if n == 1 {
+            "1 track queued.".to_owned()
         } else {
             format!("{n} tracks queued.")
         }
@@ -131,7 +147,10 @@ pub async fn download_command(command: DownloadAction) -> Result<String, AppErro
             }
         }
         DownloadAction::RetryFailed => {
-            format!("{} failed downloads queued again.", vault.retry_failed_downloads().await?)
+            format!(
+                "{} failed downloads queued again.",
+                vault.retry_failed_downloads().await?
+            )
         }
         DownloadAction::Retry(id) => {
             vault.retry_download(id).await?;
@@ -240,7 +259,11 @@ pub fn DownloadsPage() -> impl IntoView {
 
 /// Counts, switches and the buttons that act on the whole queue.
 #[component]
-fn Controls(data: DownloadsOverview, run: Callback<DownloadAction>, hydrated: RwSignal<bool>) -> impl IntoView {
+fn Controls(
+    data: DownloadsOverview,
+    run: Callback<DownloadAction>,
+    hydrated: RwSignal<bool>,
+) -> impl IntoView {
     let c = data.counts;
     let paused = data.paused;
     let auto = data.auto;
@@ -341,7 +364,11 @@ struct CandidateFields {
 }
 
 #[component]
-fn JobRow(job: DownloadJob, run: Callback<DownloadAction>, hydrated: RwSignal<bool>) -> impl IntoView {
+fn JobRow(
+    job: DownloadJob,
+    run: Callback<DownloadAction>,
+    hydrated: RwSignal<bool>,
+) -> impl IntoView {
     let live = use_context::<LiveDownloads>();
     let id = job.track.id;
     let served_state = job.state.clone();
@@ -446,7 +473,11 @@ fn JobRow(job: DownloadJob, run: Callback<DownloadAction>, hydrated: RwSignal<bo
 
 /// Files that failed validation, and the button that removes them.
 #[component]
-fn Quarantine(files: Vec<Quarantined>, run: Callback<DownloadAction>, hydrated: RwSignal<bool>) -> impl IntoView {
+fn Quarantine(
+    files: Vec<Quarantined>,
+    run: Callback<DownloadAction>,
+    hydrated: RwSignal<bool>,
+) -> impl IntoView {
     (!files.is_empty()).then(|| {
         let count = files.len();
         view! {

@@ -331,10 +331,11 @@ impl Vault {
 
     /// The track that has the file at `path` (relative to the library folder), if any.
     pub async fn file_owner(&self, path: &str) -> DbResult<Option<Id>> {
-        let row: Option<(Id,)> = sqlx::query_as("SELECT track_id FROM downloads WHERE file_path = ?")
-            .bind(path)
-            .fetch_optional(self.pool())
-            .await?;
+        let row: Option<(Id,)> =
+            sqlx::query_as("SELECT track_id FROM downloads WHERE file_path = ?")
+                .bind(path)
+                .fetch_optional(self.pool())
+                .await?;
         Ok(row.map(|r| r.0))
     }
 
