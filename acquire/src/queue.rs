@@ -113,6 +113,9 @@ pub struct Acquirer {
     http: reqwest::Client,
     /// One cover download at a time, so an album's cover is fetched once.
     covers: tokio::sync::Mutex<()>,
+    /// Hoard's own time for each finished job: all but the sources' search
+    /// and transfer (matching, validation, tagging, the move, the database).
+    overheads: Mutex<Vec<Duration>>,
 }
 
 impl std::fmt::Debug for Acquirer {
@@ -152,6 +155,7 @@ impl Acquirer {
             active: Mutex::new(HashMap::new()),
             http,
             covers: tokio::sync::Mutex::new(()),
+            overheads: Mutex::new(Vec::new()),
         }
     }
 
@@ -250,6 +254,14 @@ impl Acquirer {
         jobs
     }
 
+    /// Hoard's own time for each job finished so far (see `overheads`).
+    pub fn overheads(&self) -> Vec<Duration> {
+        self.overheads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// Tells listeners a job changed outside the workers (queued, retried).
     pub fn announce(&self, track_id: Id, state: &str) {
         self.emit(track_id, state, None, None);
@@ -316,7 +328,23 @@ impl Acquirer {
         );
         self.emit(track_id, "searching", None, None);
         let job_dir = self.settings.tmp_dir().join(track_id.to_string());
-        let outcome = self.attempt(track_id, &job_dir, &cancel).await;
+        let started = std::time::Instant::now();
+        let mut in_sources = Duration::ZERO;
+        let outcome = self
+            .attempt(track_id, &job_dir, &cancel, &mut in_sources)
+            .await;
+        if outcome.is_ok() {
+            let overhead = started.elapsed().saturating_sub(in_sources);
+            tracing::debug!(
+                track_id,
+                overhead_ms = overhead.as_millis() as u64,
+                "job overhead"
+            );
+            self.overheads
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(overhead);
+        }
         if let Err(e) = tokio::fs::remove_dir_all(&job_dir).await {
             if e.kind() != std::io::ErrorKind::NotFound {
                 tracing::warn!(dir = %job_dir.display(), error = %e, "cannot remove a job's temporary folder");
@@ -387,6 +415,7 @@ impl Acquirer {
         track_id: Id,
         job_dir: &Path,
         cancel: &CancellationToken,
+        in_sources: &mut Duration,
     ) -> Result<(), Outcome> {
         let track = self.vault.acquire_track(track_id).await?;
         let wanted = Wanted {
@@ -401,7 +430,8 @@ impl Acquirer {
                 (source, candidate, format!("the URL you chose: {url}"), true)
             }
             None => {
-                let (source, candidate, why) = self.find(track_id, &wanted, cancel).await?;
+                let (source, candidate, why) =
+                    self.find(track_id, &wanted, cancel, in_sources).await?;
                 (source, candidate, why, false)
             }
         };
@@ -429,7 +459,10 @@ impl Acquirer {
                 self.emit(track_id, "downloading", Some(fraction), None);
             }
         };
-        let file = source.fetch(&candidate, job_dir, &progress, cancel).await?;
+        let fetching = std::time::Instant::now();
+        let fetched = source.fetch(&candidate, job_dir, &progress, cancel).await;
+        *in_sources += fetching.elapsed();
+        let file = fetched?;
 
         self.advance(track_id, "validating").await?;
         // A URL the user chose may be another edit of the song: only the
@@ -525,14 +558,17 @@ impl Acquirer {
         track_id: Id,
         wanted: &Wanted,
         cancel: &CancellationToken,
+        in_sources: &mut Duration,
     ) -> Result<(Arc<dyn Source>, Candidate, String), Outcome> {
         let mut seen: Vec<Scored> = Vec::new();
         let mut errors: Vec<SourceError> = Vec::new();
         for source in &self.sources {
+            let searching = std::time::Instant::now();
             let found = tokio::select! {
                 found = source.search(wanted) => found,
                 () = cancel.cancelled() => return Err(Outcome::Cancelled),
             };
+            *in_sources += searching.elapsed();
             match found {
                 Ok(candidates) => {
                     let (scored, verdict) = choose(wanted, &candidates, &self.settings.matching);
