@@ -75,9 +75,12 @@ export class Hoard {
 
   /**
    * A new server on a fresh vault; `seed` writes the demo library first;
-   * `spotify` points it at a local Spotify API (schedule off, no sync on start).
+   * `spotify` points it at a local Spotify API (schedule off, no sync on start);
+   * `env` adds settings.
    */
-  static async start(opts: { seed?: boolean; spotify?: SpotifyMock } = {}): Promise<Hoard> {
+  static async start(
+    opts: { seed?: boolean; spotify?: SpotifyMock; env?: Record<string, string> } = {},
+  ): Promise<Hoard> {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'hoard-e2e-'));
     if (opts.seed) {
       execFileSync(bin(path.join('examples', 'seed')), [path.join(dataDir, 'hoard.db')]);
@@ -92,6 +95,7 @@ export class Hoard {
         HOARD_SYNC_ON_START: 'false',
       };
     }
+    hoard.extraEnv = { ...hoard.extraEnv, ...(opts.env ?? {}) };
     await hoard.resume();
     return hoard;
   }
