@@ -184,6 +184,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         listen: config.listen.to_string(),
         password_protected: config.password_protected(),
     };
+    let (stop, shutting_down) = tokio::sync::watch::channel(false);
     let acquirer = media::acquirer(&config, vault.clone());
     let workers = acquirer
         .start()
@@ -207,6 +208,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         leptos_options,
         server,
         pending: Default::default(),
+        shutting_down,
         password_hash: config.password_hash.as_deref().map(Arc::from),
         session_days: config.session_days,
         login_gate: Arc::default(),
@@ -227,7 +229,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         config.sync_interval_minutes,
     ));
     axum::serve(listener, router::build(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            stop.send_replace(true);
+        })
         .await
         .context("the HTTP server failed")?;
     // A sync in progress stops here; each page it wrote is committed and the

@@ -235,7 +235,14 @@ pub async fn events(
             .json_data(&event)
             .unwrap_or_else(|_| Event::default().comment("unencodable event")))
     });
-    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    // The stream ends when the server shuts down (the browser reconnects to
+    // the next one by itself).
+    let mut stopping = state.shutting_down.clone();
+    let stopped = async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
+    };
+    Sse::new(events.take_until(stopped))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
 /// `GET /downloads/not-downloaded.txt`: every library track with no file,

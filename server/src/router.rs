@@ -28,6 +28,10 @@ pub struct AppState {
     pub login_gate: Arc<tokio::sync::Mutex<()>>,
     /// Spotify connections waiting for their callback.
     pub pending: crate::spotify::Pending,
+    /// Becomes true when the server starts shutting down: long-lived
+    /// responses (the live event stream) end then, so shutdown does not wait
+    /// for the browser to close them.
+    pub shutting_down: tokio::sync::watch::Receiver<bool>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

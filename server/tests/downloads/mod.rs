@@ -374,3 +374,28 @@ async fn a_kill_mid_queue_loses_nothing_and_duplicates_nothing() {
     );
     drop(server);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_ends_the_live_event_stream_instead_of_waiting_for_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path(), &[]).await;
+    let mut events = server
+        .client
+        .get(server.url("/downloads/events"))
+        .send()
+        .await
+        .expect("events");
+    assert_eq!(events.status(), 200);
+    let stopping = tokio::task::spawn_blocking(move || server.terminate());
+    let (status, log) = tokio::time::timeout(Duration::from_secs(10), stopping)
+        .await
+        .expect("hoard stops within 10 s with a browser listening")
+        .expect("join");
+    assert!(status.success(), "{log}");
+    assert!(log.contains("Hoard stopped cleanly"), "{log}");
+    // The stream ended rather than being cut.
+    let rest = tokio::time::timeout(Duration::from_secs(5), events.chunk())
+        .await
+        .expect("the stream ends");
+    assert!(matches!(rest, Ok(None) | Err(_)));
+}

@@ -302,3 +302,87 @@ async fn hoard_sync_without_an_account_says_what_to_do() {
     assert_eq!(status.code(), Some(1), "{out}");
     assert!(out.contains("no Spotify account is connected"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_auto_download_on_a_sync_queues_the_library_it_brought() {
+    let mock = MockServer::start(LibrarySpec {
+        liked: 30,
+        playlists: 3,
+        playlist_len: 10,
+        ..LibrarySpec::default()
+    })
+    .await
+    .expect("mock");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    // The queue is paused, so jobs stay as queued for the count.
+    std::fs::create_dir_all(dir.path().join("hoard-data")).expect("data dir");
+    let vault = Vault::open(&dir.path().join("hoard-data/hoard.db"))
+        .await
+        .expect("vault");
+    vault
+        .set_setting("downloads_paused", "true")
+        .await
+        .expect("pause");
+    let mut server = hoard(dir.path(), &mock, port)
+        .env("HOARD_AUTO_DOWNLOAD", "true")
+        .spawn()
+        .expect("spawn");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while client.get(format!("{base}/health")).send().await.is_err() {
+        assert!(Instant::now() < deadline, "hoard did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let to_spotify = client
+        .post(format!("{base}/spotify/connect"))
+        .form(&[("client_id", CLIENT_ID)])
+        .send()
+        .await
+        .expect("connect");
+    let approved = client
+        .get(location(&to_spotify))
+        .send()
+        .await
+        .expect("authorize");
+    client
+        .get(location(&approved))
+        .send()
+        .await
+        .expect("callback");
+
+    // When the first sync ends, every library track has a queued job.
+    let library = "SELECT COUNT(*) FROM (SELECT track_id FROM liked_tracks WHERE removed_at IS NULL
+        UNION SELECT track_id FROM playlist_items WHERE removed_at IS NULL AND track_id IS NOT NULL
+        UNION SELECT t.id FROM tracks t JOIN saved_albums s ON s.album_id = t.album_id
+              WHERE s.removed_at IS NULL)";
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let synced = scalar(
+            &vault,
+            "SELECT COUNT(*) FROM sync_runs WHERE outcome = 'ok'",
+        )
+        .await;
+        let queued = scalar(
+            &vault,
+            "SELECT COUNT(*) FROM downloads WHERE state = 'queued'",
+        )
+        .await;
+        if synced == 1 && queued > 0 && queued == scalar(&vault, library).await {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "synced {synced}, queued {queued} of {}",
+            scalar(&vault, library).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(scalar(&vault, library).await >= 30);
+    let _ = server.kill();
+    let _ = server.wait();
+}
