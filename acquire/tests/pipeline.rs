@@ -1,14 +1,16 @@
 //! The whole acquisition pipeline with real yt-dlp, real ffmpeg-made audio
 //! served over loopback HTTP, real SQLite and real files on disk.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hoard_acquire::folder::LocalFolder;
 use hoard_acquire::matcher::MatchOptions;
 use hoard_acquire::tag::{read_tags, write_tags, TrackTags};
-use hoard_acquire::testkit::{add_liked_track, generate, generate_cover, AudioServer, TestTrack};
+use hoard_acquire::testkit::{
+    add_liked_track, files_under, generate, generate_cover, AudioServer, TestTrack,
+};
 use hoard_acquire::validate::Tolerance;
 use hoard_acquire::ytdlp::YtDlp;
 use hoard_acquire::{Acquirer, QueueSettings, Source};
@@ -77,6 +79,21 @@ impl Rig {
         acquirer
     }
 
+    /// Queues the liked songs and starts the queue with yt-dlp as the source.
+    async fn run_liked(&self) -> Arc<Acquirer> {
+        self.vault
+            .queue_downloads(QueueScope::Liked)
+            .await
+            .expect("queue");
+        self.start(vec![self.ytdlp()]).await
+    }
+
+    /// Waits until the job has finished, one way or another.
+    async fn finished(&self, track_id: Id) -> DownloadJob {
+        self.wait_for(track_id, &["downloaded", "failed", "skipped"])
+            .await
+    }
+
     fn cover_url(&self) -> Option<String> {
         Some(format!("{}/files/cover.jpg", self.server.url()))
     }
@@ -137,22 +154,6 @@ async fn file_path(vault: &Vault, track_id: Id) -> Option<PathBuf> {
         .map(|(path, _)| PathBuf::from(path))
 }
 
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                found.extend(files_under(&path));
-            } else {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_format_is_downloaded_tagged_and_filed_without_re_encoding() {
     let rig = Rig::new().await;
@@ -192,7 +193,7 @@ async fn every_format_is_downloaded_tagged_and_filed_without_re_encoding() {
     let mut events = acquirer.subscribe();
 
     for ((track_id, title), (_, extension)) in tracks.iter().zip(formats) {
-        let job = rig.wait_for(*track_id, &["downloaded", "failed"]).await;
+        let job = rig.finished(*track_id).await;
         assert_eq!(job.state, "downloaded", "{title}: {:?}", job.reason);
         assert_eq!(job.source.as_deref(), Some("yt-dlp"));
         assert!(
@@ -254,13 +255,9 @@ async fn a_dropped_connection_and_garbage_fail_with_a_reason_and_leave_nothing()
         .add("Noise Band - Pure Noise", 12.0, "/garbage/noise.mp3");
     let cut = rig.track(1, "Cut Short", "Cut Band", 12.0).await;
     let noise = rig.track(2, "Pure Noise", "Noise Band", 12.0).await;
-    rig.vault
-        .queue_downloads(QueueScope::Liked)
-        .await
-        .expect("queue");
-    let _acquirer = rig.start(vec![rig.ytdlp()]).await;
+    let _acquirer = rig.run_liked().await;
 
-    let job = rig.wait_for(cut, &["failed", "downloaded"]).await;
+    let job = rig.finished(cut).await;
     assert_eq!(job.state, "failed");
     let reason = job.reason.expect("a reason");
     assert!(
@@ -269,7 +266,7 @@ async fn a_dropped_connection_and_garbage_fail_with_a_reason_and_leave_nothing()
     );
     assert_eq!(job.attempts, 2, "a dropped connection is retried");
 
-    let job = rig.wait_for(noise, &["failed", "downloaded"]).await;
+    let job = rig.finished(noise).await;
     assert_eq!(job.state, "failed");
     let reason = job.reason.expect("a reason");
     assert!(
@@ -300,13 +297,9 @@ async fn a_file_shorter_than_its_listing_is_quarantined_with_the_reason() {
     rig.server
         .add("Short Band - Short Changed", 30.0, "/files/short.mp3");
     let track = rig.track(1, "Short Changed", "Short Band", 30.0).await;
-    rig.vault
-        .queue_downloads(QueueScope::Liked)
-        .await
-        .expect("queue");
-    let _acquirer = rig.start(vec![rig.ytdlp()]).await;
+    let _acquirer = rig.run_liked().await;
 
-    let job = rig.wait_for(track, &["failed", "downloaded"]).await;
+    let job = rig.finished(track).await;
     assert_eq!(job.state, "failed");
     let reason = job.reason.expect("a reason");
     assert!(reason.contains("validation"), "{reason}");
@@ -332,13 +325,9 @@ async fn no_confident_match_keeps_the_candidates_until_the_user_picks_one() {
     rig.server
         .add("Yesterday - Karaoke Version", 125.0, "/files/karaoke.mp3");
     let track = rig.track(1, "Yesterday", "The Beatles", 125.0).await;
-    rig.vault
-        .queue_downloads(QueueScope::Liked)
-        .await
-        .expect("queue");
-    let acquirer = rig.start(vec![rig.ytdlp()]).await;
+    let acquirer = rig.run_liked().await;
 
-    let job = rig.wait_for(track, &["failed", "downloaded"]).await;
+    let job = rig.finished(track).await;
     assert_eq!(
         job.state, "failed",
         "a low-confidence guess is never downloaded"
@@ -374,7 +363,7 @@ async fn no_confident_match_keeps_the_candidates_until_the_user_picks_one() {
         .await
         .expect("use the URL");
     acquirer.wake();
-    let job = rig.wait_for(track, &["downloaded", "failed"]).await;
+    let job = rig.finished(track).await;
     assert_eq!(job.state, "downloaded", "{:?}", job.reason);
     assert_eq!(job.source.as_deref(), Some("url"));
     assert!(files_under(&rig.library()).len() == 1);
@@ -387,12 +376,8 @@ async fn a_pasted_url_overrides_matching_and_replaces_nothing_else() {
     let track = rig
         .track(1, "Nowhere Online", "Obscure Artist", 200.0)
         .await;
-    rig.vault
-        .queue_downloads(QueueScope::Liked)
-        .await
-        .expect("queue");
-    let acquirer = rig.start(vec![rig.ytdlp()]).await;
-    let job = rig.wait_for(track, &["failed", "downloaded"]).await;
+    let acquirer = rig.run_liked().await;
+    let job = rig.finished(track).await;
     assert_eq!(job.state, "failed");
     assert!(
         job.reason
@@ -408,7 +393,7 @@ async fn a_pasted_url_overrides_matching_and_replaces_nothing_else() {
         .await
         .expect("set URL");
     acquirer.wake();
-    let job = rig.wait_for(track, &["downloaded", "failed"]).await;
+    let job = rig.finished(track).await;
     assert_eq!(job.state, "downloaded", "{:?}", job.reason);
     assert!(job.chosen.as_deref().is_some_and(|c| c.contains(&url)));
     let file = rig
@@ -466,11 +451,11 @@ async fn a_music_folder_with_good_and_broken_files_is_imported() {
     let _acquirer = rig.start(vec![local]).await;
 
     for track in [by_isrc, by_name] {
-        let job = rig.wait_for(track, &["downloaded", "failed"]).await;
+        let job = rig.finished(track).await;
         assert_eq!(job.state, "downloaded", "{:?}", job.reason);
         assert_eq!(job.source.as_deref(), Some("local"));
     }
-    let job = rig.wait_for(missing, &["downloaded", "failed"]).await;
+    let job = rig.finished(missing).await;
     assert_eq!(job.state, "failed");
 
     let file = rig
@@ -511,9 +496,7 @@ async fn cancel_stops_a_running_download_and_pause_holds_the_queue() {
     rig.wait_for(slow, &["downloading"]).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     acquirer.cancel(slow).await.expect("cancel");
-    let job = rig
-        .wait_for(slow, &["skipped", "downloaded", "failed"])
-        .await;
+    let job = rig.finished(slow).await;
     assert_eq!(job.state, "skipped");
     assert_eq!(job.reason.as_deref(), Some("cancelled by you"));
     assert!(
@@ -537,6 +520,6 @@ async fn cancel_stops_a_running_download_and_pause_holds_the_queue() {
         "a paused queue starts nothing"
     );
     acquirer.set_paused(false).await.expect("resume");
-    let job = rig.wait_for(fast, &["downloaded", "failed"]).await;
+    let job = rig.finished(fast).await;
     assert_eq!(job.state, "downloaded", "{:?}", job.reason);
 }

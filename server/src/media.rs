@@ -68,27 +68,45 @@ pub fn acquirer(config: &Config, vault: vault::Vault) -> Arc<Acquirer> {
 }
 
 /// When a sync ends and automatic downloads are on, queues the library's
-/// tracks that have no job yet.
+/// tracks that have no job yet. A sync counts as ended when the newest
+/// finished run changes, so one that starts and ends between two looks is
+/// not missed.
 pub async fn queue_after_syncs(syncer: Arc<Syncer>, state: app::state::ServerState) {
-    let mut progress = syncer.progress();
-    let mut was_running = progress.borrow().running;
-    while progress.changed().await.is_ok() {
-        let running = progress.borrow_and_update().running;
-        if was_running && !running {
-            match app::routes::downloads::auto_download_on(&state).await {
-                Ok(true) => match state.vault.queue_downloads(QueueScope::Library).await {
-                    Ok(0) => {}
-                    Ok(queued) => {
-                        tracing::info!(tracks = queued, "newly synced tracks queued for download");
-                        state.acquirer.wake();
-                    }
-                    Err(e) => tracing::error!(error = %e, "cannot queue newly synced tracks"),
-                },
-                Ok(false) => {}
-                Err(e) => tracing::error!(error = %e, "cannot read the auto-download setting"),
+    let latest_finished = || async {
+        match state.vault.sync_runs(1).await {
+            Ok(runs) => runs
+                .into_iter()
+                .find(|r| r.finished_at.is_some())
+                .map(|r| r.id),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the sync runs");
+                None
             }
         }
-        was_running = running;
+    };
+    let mut progress = syncer.progress();
+    let mut seen = latest_finished().await;
+    while progress.changed().await.is_ok() {
+        if progress.borrow_and_update().running {
+            continue;
+        }
+        let latest = latest_finished().await;
+        if latest == seen {
+            continue;
+        }
+        seen = latest;
+        match app::routes::downloads::auto_download_on(&state).await {
+            Ok(true) => match state.vault.queue_downloads(QueueScope::Library).await {
+                Ok(0) => {}
+                Ok(queued) => {
+                    tracing::info!(tracks = queued, "newly synced tracks queued for download");
+                    state.acquirer.wake();
+                }
+                Err(e) => tracing::error!(error = %e, "cannot queue newly synced tracks"),
+            },
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, "cannot read the auto-download setting"),
+        }
     }
 }
 

@@ -2,12 +2,14 @@
 //! live events, audio served with Range requests, the fallback of a track
 //! with no file, the report, and a `kill -9` in the middle of the queue.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use hoard_acquire::tag::read_tags;
-use hoard_acquire::testkit::{add_liked_track, generate, generate_cover, AudioServer, TestTrack};
+use hoard_acquire::testkit::{
+    add_liked_track, files_under, generate, generate_cover, AudioServer, TestTrack,
+};
 use vault::{QueueScope, Vault};
 
 use super::{free_port, Server, BIN};
@@ -87,6 +89,15 @@ async fn start(library: &Library, extra: &[(&str, &str)]) -> Server {
     Server::start(library.dir.path(), &all).await
 }
 
+async fn get(server: &Server, path: &str) -> reqwest::Response {
+    server
+        .client
+        .get(server.url(path))
+        .send()
+        .await
+        .expect(path)
+}
+
 async fn command(server: &Server, command: serde_json::Value) -> String {
     let response = server
         .client
@@ -122,22 +133,6 @@ async fn wait_all(vault: &Vault, ids: &[i64], state: &str, within: Duration) {
     }
 }
 
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                found.extend(files_under(&path));
-            } else {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_queue_runs_live_and_audio_is_served_with_ranges() {
     let library = Library::new(&["First Light", "Second Wind"], "/files", 64 * 1024).await;
@@ -160,12 +155,7 @@ async fn the_queue_runs_live_and_audio_is_served_with_ranges() {
     let server = start(&library, &[]).await;
 
     // Listen to the live events before anything is queued.
-    let mut events = server
-        .client
-        .get(server.url("/downloads/events"))
-        .send()
-        .await
-        .expect("events");
+    let mut events = get(&server, "/downloads/events").await;
     assert_eq!(events.headers()["content-type"], "text/event-stream");
     let message = command(&server, serde_json::json!("QueueLiked")).await;
     assert_eq!(message, "3 tracks queued.");
@@ -200,12 +190,7 @@ async fn the_queue_runs_live_and_audio_is_served_with_ranges() {
     let bytes = std::fs::read(&file).expect("the file is on disk");
 
     // The whole file, with the right type and caching.
-    let whole = server
-        .client
-        .get(server.url(&format!("/audio/{id}")))
-        .send()
-        .await
-        .expect("audio");
+    let whole = get(&server, &format!("/audio/{id}")).await;
     assert_eq!(whole.status(), 200);
     assert_eq!(whole.headers()["content-type"], "audio/mpeg");
     assert_eq!(whole.headers()["accept-ranges"], "bytes");
@@ -239,24 +224,14 @@ async fn the_queue_runs_live_and_audio_is_served_with_ranges() {
     );
 
     // A track with no file: what Spotify offers, labelled.
-    let missing = server
-        .client
-        .get(server.url(&format!("/audio/{lost}")))
-        .send()
-        .await
-        .expect("fallback");
+    let missing = get(&server, &format!("/audio/{lost}")).await;
     assert_eq!(missing.status(), 404);
     let fallback: serde_json::Value = missing.json().await.expect("JSON");
     assert_eq!(fallback["in_vault"], false);
     assert!(fallback["spotify_url"]
         .as_str()
         .is_some_and(|u| u.starts_with("https://open.spotify.com/track/")));
-    let unknown = server
-        .client
-        .get(server.url("/audio/999999"))
-        .send()
-        .await
-        .expect("unknown");
+    let unknown = get(&server, "/audio/999999").await;
     assert_eq!(unknown.status(), 404);
 
     // The cover kept for the UI.
@@ -266,22 +241,12 @@ async fn the_queue_runs_live_and_audio_is_served_with_ranges() {
         .expect("track")
         .album_id
         .expect("album");
-    let cover = server
-        .client
-        .get(server.url(&format!("/covers/{album_id}")))
-        .send()
-        .await
-        .expect("cover");
+    let cover = get(&server, &format!("/covers/{album_id}")).await;
     assert_eq!(cover.status(), 200);
     assert_eq!(cover.headers()["content-type"], "image/jpeg");
 
     // The report lists the lost song with its reason, as a file.
-    let report = server
-        .client
-        .get(server.url("/downloads/not-downloaded.txt"))
-        .send()
-        .await
-        .expect("report");
+    let report = get(&server, "/downloads/not-downloaded.txt").await;
     assert_eq!(report.status(), 200);
     assert!(report.headers()["content-disposition"]
         .to_str()
@@ -296,12 +261,8 @@ async fn the_queue_runs_live_and_audio_is_served_with_ranges() {
     assert!(!text.contains("First Light"), "{text}");
 
     // The Downloads view renders the queue on the server.
-    let html = server
-        .client
-        .get(server.url("/downloads?state=failed"))
-        .send()
+    let html = get(&server, "/downloads?state=failed")
         .await
-        .expect("page")
         .text()
         .await
         .expect("html");
@@ -379,12 +340,7 @@ async fn a_kill_mid_queue_loses_nothing_and_duplicates_nothing() {
 async fn sigterm_ends_the_live_event_stream_instead_of_waiting_for_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let server = Server::start(dir.path(), &[]).await;
-    let mut events = server
-        .client
-        .get(server.url("/downloads/events"))
-        .send()
-        .await
-        .expect("events");
+    let mut events = get(&server, "/downloads/events").await;
     assert_eq!(events.status(), 200);
     let stopping = tokio::task::spawn_blocking(move || server.terminate());
     let (status, log) = tokio::time::timeout(Duration::from_secs(10), stopping)
