@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! claim ─► searching: each source in priority order, scored by the matcher
-//!        ─► downloading into data/tmp/<track id>/ (progress pushed live)
+//!        ─► downloading into data/tmp/<track id>-<pid>-<n>/ (progress pushed live)
 //!        ─► validating: lofty reads it, duration within tolerance
 //!             └─ invalid ─► data/quarantine/, failed with the reason
 //!        ─► tag (cover fetched once per album) ─► rename into data/library/
@@ -33,6 +33,9 @@ use crate::matcher::{choose, Candidate, MatchOptions, Scored, Verdict, Wanted};
 use crate::source::{Source, SourceError};
 use crate::tag::{write_tags, Cover, TrackTags};
 use crate::validate::{validate, Tolerance};
+
+/// Numbers the attempts of this process, for their temporary folders.
+static ATTEMPTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// The setting that keeps the queue paused across restarts.
 const PAUSED_SETTING: &str = "downloads_paused";
@@ -327,7 +330,13 @@ impl Acquirer {
             },
         );
         self.emit(track_id, "searching", None, None);
-        let job_dir = self.settings.tmp_dir().join(track_id.to_string());
+        // A folder of this attempt's own: a yt-dlp orphaned by a killed
+        // Hoard may still be writing into the folder of an earlier attempt.
+        let attempt = ATTEMPTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let job_dir = self
+            .settings
+            .tmp_dir()
+            .join(format!("{track_id}-{}-{attempt}", std::process::id()));
         let started = std::time::Instant::now();
         let mut in_sources = Duration::ZERO;
         let outcome = self
