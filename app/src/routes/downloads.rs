@@ -257,6 +257,22 @@ pub fn DownloadsPage() -> impl IntoView {
     }
 }
 
+/// A button that runs one [`DownloadAction`]; one component for all of
+/// them keeps the browser bundle small.
+#[component]
+fn Act(
+    label: &'static str,
+    action: DownloadAction,
+    run: Callback<DownloadAction>,
+    hydrated: RwSignal<bool>,
+    #[prop(optional)] small: bool,
+) -> impl IntoView {
+    view! {
+        <button type="button" class:small=small disabled=move || !hydrated.get()
+            on:click=move |_| run.run(action.clone())>{label}</button>
+    }
+}
+
 /// Counts, switches and the buttons that act on the whole queue.
 #[component]
 fn Controls(
@@ -279,21 +295,15 @@ fn Controls(
             </dl>
             {paused.then(|| view! { <p class="notice" role="status">"The queue is paused."</p> })}
             <div class="actions">
-                <button type="button" disabled=disabled on:click=move |_| run.run(DownloadAction::QueueLibrary)>
-                    "Download everything"
-                </button>
-                <button type="button" disabled=disabled on:click=move |_| run.run(DownloadAction::QueueLiked)>
-                    "Download liked songs"
-                </button>
+                <Act label="Download everything" action=DownloadAction::QueueLibrary run hydrated/>
+                <Act label="Download liked songs" action=DownloadAction::QueueLiked run hydrated/>
                 {if paused {
-                    view! { <button type="button" disabled=disabled on:click=move |_| run.run(DownloadAction::Resume)>"Resume"</button> }.into_any()
+                    view! { <Act label="Resume" action=DownloadAction::Resume run hydrated/> }
                 } else {
-                    view! { <button type="button" disabled=disabled on:click=move |_| run.run(DownloadAction::Pause)>"Pause"</button> }.into_any()
+                    view! { <Act label="Pause" action=DownloadAction::Pause run hydrated/> }
                 }}
                 {(c.failed > 0).then(|| view! {
-                    <button type="button" disabled=disabled on:click=move |_| run.run(DownloadAction::RetryFailed)>
-                        "Retry failed"
-                    </button>
+                    <Act label="Retry failed" action=DownloadAction::RetryFailed run hydrated/>
                 })}
                 <a class="button" href="/downloads/not-downloaded.txt" download="not_downloaded.txt" rel="external">
                     "Not-downloaded report"
@@ -407,12 +417,10 @@ fn JobRow(
                         {reason.map(|r| view! { <span class="reason">{r}</span> })}
                         <span class="job-actions">
                             {matches!(state.as_str(), "failed" | "skipped").then(|| view! {
-                                <button type="button" class="small" disabled=disabled
-                                    on:click=move |_| run.run(DownloadAction::Retry(id))>"Retry"</button>
+                                <Act label="Retry" action=DownloadAction::Retry(id) run hydrated small=true/>
                             })}
                             {matches!(state.as_str(), "queued" | "searching" | "downloading" | "validating").then(|| view! {
-                                <button type="button" class="small" disabled=disabled
-                                    on:click=move |_| run.run(DownloadAction::Cancel(id))>"Cancel"</button>
+                                <Act label="Cancel" action=DownloadAction::Cancel(id) run hydrated small=true/>
                             })}
                             {(state == "downloaded").then(|| view! {
                                 <a class="small" href=format!("/audio/{id}") rel="external">"Open file"</a>
@@ -443,10 +451,7 @@ fn JobRow(
                                         " · " {c.candidate.duration_ms.map(duration).unwrap_or_default()}
                                         <span class="score">{format!(" · {:.0}%", c.score * 100.0)}</span>
                                         <span class="reason">{c.reasons.join(", ")}</span>
-                                        <button type="button" class="small" disabled=disabled
-                                            on:click=move |_| run.run(DownloadAction::UseUrl { track_id: id, url: pick.clone() })>
-                                            "Use this"
-                                        </button>
+                                        <Act label="Use this" action=DownloadAction::UseUrl { track_id: id, url: pick } run hydrated small=true/>
                                     </li>
                                 }
                             }).collect_view()}
@@ -493,8 +498,7 @@ fn Quarantine(
                         </li>
                     }).collect_view()}
                 </ul>
-                <button type="button" disabled=move || !hydrated.get()
-                    on:click=move |_| run.run(DownloadAction::ClearQuarantine)>"Clear quarantine"</button>
+                <Act label="Clear quarantine" action=DownloadAction::ClearQuarantine run hydrated/>
             </section>
         }
     })
