@@ -154,8 +154,34 @@ fn classify(stderr: &str) -> SourceError {
         .unwrap_or("yt-dlp failed and said nothing")
         .trim_start_matches("ERROR:")
         .trim();
-    let message = format!("yt-dlp: {message}");
     let lower = message.to_lowercase();
+    // Network failures come with a Python traceback's worth of detail; the
+    // reason a person reads names the failure, the log keeps the rest.
+    let network = [
+        ("connection refused", "the server refused the connection"),
+        (
+            "name or service not known",
+            "no network: the host name does not resolve",
+        ),
+        (
+            "temporary failure in name resolution",
+            "no network: the host name does not resolve",
+        ),
+        (
+            "getaddrinfo failed",
+            "no network: the host name does not resolve",
+        ),
+        (
+            "network is unreachable",
+            "no network: the network is unreachable",
+        ),
+        ("timed out", "the connection timed out"),
+    ];
+    if let Some((_, short)) = network.iter().find(|(needle, _)| lower.contains(needle)) {
+        tracing::debug!(detail = %message, "yt-dlp network failure");
+        return SourceError::Transient(format!("yt-dlp: {short}"));
+    }
+    let message = format!("yt-dlp: {message}");
     let permanent = [
         "unsupported url",
         "video unavailable",
@@ -352,6 +378,15 @@ mod tests {
         assert_eq!(
             classify("ERROR: Unsupported URL: http://x").to_string(),
             "yt-dlp: Unsupported URL: http://x"
+        );
+        let refused = classify(
+            "ERROR: [generic] search?q=x: Unable to download webpage: HTTPConnection(host='127.0.0.1', \
+             port=9): Failed to establish a new connection: [Errno 111] Connection refused",
+        );
+        assert!(refused.is_transient());
+        assert_eq!(
+            refused.to_string(),
+            "yt-dlp: the server refused the connection"
         );
     }
 }
