@@ -447,8 +447,9 @@ async fn a_music_folder_with_good_and_broken_files_is_imported() {
         .queue_downloads(QueueScope::Library)
         .await
         .expect("queue");
-    let local: Arc<dyn Source> = Arc::new(LocalFolder::new(folder.clone()));
-    let _acquirer = rig.start(vec![local]).await;
+    let folder_source = Arc::new(LocalFolder::new(folder.clone()));
+    let local: Arc<dyn Source> = folder_source.clone();
+    let acquirer = rig.start(vec![local]).await;
 
     for track in [by_isrc, by_name] {
         let job = rig.finished(track).await;
@@ -474,6 +475,22 @@ async fn a_music_folder_with_good_and_broken_files_is_imported() {
         "the user's own file is copied, never changed"
     );
     assert!(folder.join("broken.mp3").exists());
+
+    // The scan's findings, for the Downloads view: two songs, one broken file.
+    let summary = folder_source.summary().await;
+    assert!(summary.scanned);
+    assert_eq!(summary.files, 2);
+    assert_eq!(summary.problem_count, 1);
+    assert!(summary.problems[0].0.ends_with("broken.mp3"), "{summary:?}");
+
+    // A file added later is found after a rescan.
+    generate(&folder, "Nobody - Not In The Folder", 100.0, "m4a");
+    folder_source.rescan().await.expect("rescan");
+    assert_eq!(folder_source.summary().await.files, 3);
+    rig.vault.retry_download(missing).await.expect("retry");
+    acquirer.wake();
+    let job = rig.finished(missing).await;
+    assert_eq!(job.state, "downloaded", "{:?}", job.reason);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -35,6 +35,8 @@ pub struct ServerState {
     pub spotify: SpotifySetup,
     pub syncer: std::sync::Arc<hoard_sync::Syncer>,
     pub acquirer: std::sync::Arc<hoard_acquire::Acquirer>,
+    /// The music folder source, when `music_folder` is set.
+    pub music_folder: Option<std::sync::Arc<hoard_acquire::folder::LocalFolder>>,
     /// Whether newly synced tracks are queued when Settings has no say yet.
     pub auto_download_default: bool,
 }

@@ -185,7 +185,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         password_protected: config.password_protected(),
     };
     let (stop, shutting_down) = tokio::sync::watch::channel(false);
-    let acquirer = media::acquirer(&config, vault.clone());
+    let (acquirer, music_folder) = media::acquirer(&config, vault.clone());
     let workers = acquirer
         .start()
         .await
@@ -201,6 +201,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         },
         syncer: syncer.clone(),
         acquirer,
+        music_folder,
         auto_download_default: config.auto_download,
     };
     let auto_queue = tokio::spawn(media::queue_after_syncs(syncer.clone(), server.clone()));

@@ -32,8 +32,8 @@ use crate::config::Config;
 use crate::router::AppState;
 
 /// The download queue as the settings describe it: the music folder first
-/// (if there is one), then yt-dlp, which also fetches pasted URLs.
-pub fn acquirer(config: &Config, vault: vault::Vault) -> Arc<Acquirer> {
+/// (if there is one, also returned), then yt-dlp, which also fetches pasted URLs.
+pub fn acquirer(config: &Config, vault: vault::Vault) -> (Arc<Acquirer>, Option<Arc<LocalFolder>>) {
     let ytdlp: Arc<dyn Source> = Arc::new(YtDlp {
         command: config
             .ytdlp_command
@@ -44,9 +44,13 @@ pub fn acquirer(config: &Config, vault: vault::Vault) -> Arc<Acquirer> {
         results: 5,
         timeout: Duration::from_secs(u64::from(config.ytdlp_timeout_seconds)),
     });
+    let folder = config
+        .music_folder
+        .as_ref()
+        .map(|dir| Arc::new(LocalFolder::new(dir.clone())));
     let mut sources: Vec<Arc<dyn Source>> = Vec::new();
-    if let Some(folder) = &config.music_folder {
-        sources.push(Arc::new(LocalFolder::new(folder.clone())));
+    if let Some(folder) = &folder {
+        sources.push(folder.clone());
     }
     sources.push(ytdlp.clone());
     let settings = QueueSettings {
@@ -64,7 +68,8 @@ pub fn acquirer(config: &Config, vault: vault::Vault) -> Arc<Acquirer> {
             ..MatchOptions::default()
         },
     };
-    Arc::new(Acquirer::new(vault, settings, sources, Some(ytdlp)))
+    let acquirer = Arc::new(Acquirer::new(vault, settings, sources, Some(ytdlp)));
+    (acquirer, folder)
 }
 
 /// When a sync ends and automatic downloads are on, queues the library's

@@ -140,6 +140,18 @@ pub struct DownloadCounts {
     pub quarantined: i64,
 }
 
+/// What the last scan of the music folder found, for the Downloads view.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolderSummary {
+    pub dir: String,
+    /// False until the first scan has finished.
+    pub scanned: bool,
+    pub files: usize,
+    /// Files that could not be read, with the reason (the first 50).
+    pub problems: Vec<(String, String)>,
+    pub problem_count: usize,
+}
+
 /// A file that failed validation, kept in the quarantine folder.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quarantined {

@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
-use vault::model::{DownloadCounts, DownloadEvent, DownloadJob, Id, Page, Quarantined};
+use vault::model::{
+    DownloadCounts, DownloadEvent, DownloadJob, FolderSummary, Id, Page, Quarantined,
+};
 
 use crate::components::format::{date_time, duration};
 use crate::components::live::{state_label, LiveDownloads};
@@ -40,6 +42,8 @@ pub struct DownloadsOverview {
     pub active: Vec<DownloadEvent>,
     pub jobs: Page<DownloadJob>,
     pub quarantined: Vec<Quarantined>,
+    /// The music folder, when one is set.
+    pub folder: Option<FolderSummary>,
 }
 
 /// The queue's counts, its switches, and a page of jobs (only `state`'s, if
@@ -64,6 +68,10 @@ pub async fn downloads_view(
             )
             .await?,
         quarantined: vault.quarantined().await?,
+        folder: match &server.music_folder {
+            Some(folder) => Some(folder.summary().await),
+            None => None,
+        },
     })
 }
 
@@ -87,6 +95,8 @@ pub enum DownloadAction {
         url: String,
     },
     ClearQuarantine,
+    /// Read the music folder again (files added since the last scan).
+    RescanFolder,
 }
 
 /// Checks a URL the user gives for a track: http(s) only, or a file of the
@@ -167,6 +177,17 @@ pub async fn download_command(command: DownloadAction) -> Result<String, AppErro
             acquirer.announce(track_id, "queued");
             "Queued with that URL.".into()
         }
+        DownloadAction::RescanFolder => match server.music_folder.clone() {
+            Some(folder) => {
+                folder.rescan_in_background();
+                "Scanning the music folder; reload to see what it found.".into()
+            }
+            None => {
+                return Err(AppError::Refused(
+                    "No music folder is set (setting `music_folder`).".into(),
+                ))
+            }
+        },
         DownloadAction::ClearQuarantine => {
             let dir = acquirer.settings().quarantine_dir();
             let paths = vault.clear_quarantine().await?;
@@ -248,6 +269,7 @@ pub fn DownloadsPage() -> impl IntoView {
                                 }
                             }).collect_view()}
                         </nav>
+                        {data.folder.map(|folder| view! { <MusicFolder folder run hydrated/> })}
                         <Jobs jobs=data.jobs filter=filter.get_untracked() run hydrated/>
                         <Quarantine files=data.quarantined run hydrated/>
                     }.into_any(),
@@ -473,6 +495,40 @@ fn JobRow(
             <td class="date">{date_time(&job.updated_at)}</td>
             <td class="dur">{duration(job.track.duration_ms)}</td>
         </tr>
+    }
+}
+
+/// The music folder: how many files it holds, which could not be read.
+#[component]
+fn MusicFolder(
+    folder: FolderSummary,
+    run: Callback<DownloadAction>,
+    hydrated: RwSignal<bool>,
+) -> impl IntoView {
+    let state = if folder.scanned {
+        format!(
+            "{} audio files found, {} unreadable.",
+            folder.files, folder.problem_count
+        )
+    } else {
+        "Not scanned yet: it is read when the first job searches it.".to_string()
+    };
+    let problems = folder.problems;
+    view! {
+        <section class="music-folder" aria-label="Music folder">
+            <p>"Music folder " <code>{folder.dir}</code> ": " {state}</p>
+            {(!problems.is_empty()).then(|| view! {
+                <details>
+                    <summary>"Files Hoard cannot read"</summary>
+                    <ul>
+                        {problems.into_iter().map(|(path, why)| view! {
+                            <li><code>{path}</code> <span class="reason">{why}</span></li>
+                        }).collect_view()}
+                    </ul>
+                </details>
+            })}
+            <Act label="Rescan" action=DownloadAction::RescanFolder run hydrated small=true/>
+        </section>
     }
 }
 
