@@ -101,7 +101,7 @@ pub async fn queue_after_syncs(syncer: Arc<Syncer>, state: app::state::ServerSta
         }
         seen = latest;
         match app::routes::downloads::auto_download_on(&state).await {
-            Ok(true) => match state.vault.queue_downloads(QueueScope::Library).await {
+            Ok(true) => match state.vault.queue_downloads(QueueScope::NewInLibrary).await {
                 Ok(0) => {}
                 Ok(queued) => {
                     tracing::info!(tracks = queued, "newly synced tracks queued for download");

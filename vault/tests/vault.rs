@@ -1,7 +1,7 @@
 //! Integration tests of the vault against a real SQLite file on disk.
 
 use vault::model::{NewAlbum, NewArtist, NewPlaylist, NewPlaylistItem, NewTrack};
-use vault::{DbError, Vault};
+use vault::{DbError, QueueScope, Vault};
 
 fn track(id: &str, title: &str, artists: &[(&str, &str)], album: (&str, &str)) -> NewTrack {
     let artists: Vec<NewArtist> = artists
@@ -572,4 +572,63 @@ async fn the_download_queue_claims_retries_fails_and_resumes() {
     assert_eq!(state_of(a), ("downloaded".into(), None));
     assert_eq!(state_of(b), ("failed".into(), Some("HTTP 503".into())));
     assert_eq!(state_of(c).0, "queued");
+}
+
+#[tokio::test]
+async fn download_all_queues_the_library_and_a_sync_does_not_undo_a_cancel() {
+    let (_dir, vault) = file_vault().await;
+    let mut tx = vault.begin().await.expect("tx");
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let t = track(
+            &format!("q{n}"),
+            &format!("Song {n}"),
+            &[("a", "A")],
+            ("al", "Al"),
+        );
+        let id = Vault::upsert_track(&mut tx, &t).await.expect("track");
+        Vault::like_track(&mut tx, id, "2026-01-01T00:00:00Z")
+            .await
+            .expect("like");
+        ids.push(id);
+    }
+    // A track that is only in the listening history is not the library's.
+    let heard = track("q9", "Heard Once", &[("a", "A")], ("al", "Al"));
+    Vault::upsert_track(&mut tx, &heard).await.expect("track");
+    tx.commit().await.expect("commit");
+
+    assert_eq!(vault.download_counts().await.expect("counts").not_queued, 3);
+    assert_eq!(
+        vault
+            .queue_downloads(QueueScope::NewInLibrary)
+            .await
+            .expect("queue"),
+        3
+    );
+    vault
+        .skip_download(ids[0], "cancelled by you")
+        .await
+        .expect("cancel");
+    // After a sync: nothing new, and the cancelled job stays cancelled.
+    assert_eq!(
+        vault
+            .queue_downloads(QueueScope::NewInLibrary)
+            .await
+            .expect("queue"),
+        0
+    );
+    let counts = vault.download_counts().await.expect("counts");
+    assert_eq!(
+        (counts.queued, counts.skipped, counts.not_queued),
+        (2, 1, 0)
+    );
+    // "Download everything" asks for it again.
+    assert_eq!(
+        vault
+            .queue_downloads(QueueScope::Library)
+            .await
+            .expect("queue"),
+        1
+    );
+    assert_eq!(vault.download_counts().await.expect("counts").queued, 3);
 }

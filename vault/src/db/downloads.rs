@@ -173,12 +173,12 @@ impl Vault {
         Ok(done.rows_affected())
     }
 
-    /// Puts every track of the library that has no job (or a skipped one)
-    /// in the queue: liked songs, playlist entries and saved albums, or only
-    /// liked songs, or one playlist. Returns how many were queued.
+    /// Puts every track of the scope that has no job (or a skipped one,
+    /// except for [`QueueScope::NewInLibrary`]) in the queue. Returns how
+    /// many were queued.
     pub async fn queue_downloads(&self, scope: QueueScope) -> DbResult<u64> {
         let tracks = match scope {
-            QueueScope::Library => LIBRARY_TRACKS,
+            QueueScope::Library | QueueScope::NewInLibrary => LIBRARY_TRACKS,
             QueueScope::Liked => "SELECT track_id FROM liked_tracks WHERE removed_at IS NULL",
             QueueScope::Playlist(_) => {
                 "SELECT track_id FROM playlist_items WHERE playlist_id = ?2
@@ -192,10 +192,16 @@ impl Vault {
         };
         let mut tx = self.pool().begin().await?;
         let now = now_text();
+        // A job the user cancelled comes back only when they ask for it.
+        let requeue = if scope == QueueScope::NewInLibrary {
+            "AND 0"
+        } else {
+            ""
+        };
         let requeued = sqlx::query(&format!(
             "UPDATE downloads SET state = 'queued', attempts = 0, reason = NULL,
                  not_before = NULL, updated_at = ?1
-             WHERE state = 'skipped' AND track_id IN ({tracks})"
+             WHERE state = 'skipped' AND track_id IN ({tracks}) {requeue}"
         ))
         .bind(&now)
         .bind(id)
@@ -469,6 +475,9 @@ impl Vault {
 pub enum QueueScope {
     /// Liked songs, playlist entries and saved albums' tracks.
     Library,
+    /// The same, but only tracks with no job at all: what an automatic
+    /// download after a sync queues (a cancelled job stays cancelled).
+    NewInLibrary,
     Liked,
     Playlist(Id),
     Track(Id),
