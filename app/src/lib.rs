@@ -52,6 +52,8 @@ pub fn App() -> impl IntoView {
         <Meta name="description" content="Hoard: your music vault"/>
         <Meta name="theme-color" content="#14161a"/>
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml"/>
+        <Link rel="manifest" href="/manifest.webmanifest"/>
+        <Link rel="apple-touch-icon" href="/icons/icon-192.png"/>
         <Title formatter=|page: String| if page.is_empty() { "Hoard".to_string() } else { format!("{page} · Hoard") }/>
         <Router>
             <a class="skip" href="#main">"Skip to content"</a>

@@ -1,5 +1,8 @@
 // The app shell against a server holding the demo library (vault/examples/seed.rs).
-import { expect, test } from '@playwright/test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, expect, test } from '@playwright/test';
 import { Hoard } from './harness';
 
 let hoard: Hoard;
@@ -131,4 +134,34 @@ test('the layout fits a 360 px phone and the controls are reachable by keyboard'
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(`${hoard.url}/playlists`);
   await context.close();
+});
+
+test('the app is installable: Chromium reports no installability errors', async ({ request }) => {
+  const manifest = await request.get(`${hoard.url}/manifest.webmanifest`);
+  expect(manifest.ok()).toBe(true);
+  const body = await manifest.json();
+  expect(body.display).toBe('standalone');
+  expect(body.icons.map((i: any) => `${i.sizes} ${i.purpose}`)).toEqual([
+    '192x192 any',
+    '512x512 any',
+    '512x512 maskable',
+  ]);
+  for (const icon of body.icons) {
+    const res = await request.get(`${hoard.url}${icon.src}`);
+    expect(res.headers()['content-type']).toBe('image/png');
+  }
+  // Test contexts are incognito, where nothing installs: ask a real profile.
+  const profile = mkdtempSync(path.join(tmpdir(), 'hoard-profile-'));
+  const context = await chromium.launchPersistentContext(profile, test.info().project.use.launchOptions);
+  try {
+    const installed = context.pages()[0] ?? (await context.newPage());
+    await installed.goto(`${hoard.url}/`);
+    await expect(installed.getByRole('searchbox')).toBeVisible();
+    const cdp = await context.newCDPSession(installed);
+    const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+    expect(installabilityErrors).toEqual([]);
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
 });

@@ -32,8 +32,16 @@ const FAILED_LOGIN_DELAY: Duration = Duration::from_millis(750);
 fn is_public(path: &str) -> bool {
     matches!(
         path,
-        "/login" | "/health" | "/favicon.svg" | "/robots.txt" | "/spotify/callback"
+        "/login"
+            | "/health"
+            | "/favicon.svg"
+            | "/robots.txt"
+            | "/spotify/callback"
+            // Browsers fetch the manifest without cookies; it and the icons
+            // say nothing about the vault.
+            | "/manifest.webmanifest"
     ) || path.starts_with("/pkg/")
+        || path.starts_with("/icons/")
 }
 
 /// Lets a request through when no password is set, the path is public, or the session is valid.

@@ -294,7 +294,13 @@ async fn with_a_password_every_page_needs_a_login_and_the_cookie_is_locked_down(
     let dir = tempfile::tempdir().expect("tempdir");
     let hash = hash_password(dir.path(), "open sesame");
     assert!(hash.starts_with("$argon2id$"), "{hash}");
-    let server = Server::start(dir.path(), &[("HOARD_PASSWORD_HASH", &hash)]).await;
+    // The repository's public/ as the site: the manifest and icons are in it.
+    let public = concat!(env!("CARGO_MANIFEST_DIR"), "/../public");
+    let server = Server::start(
+        dir.path(),
+        &[("HOARD_PASSWORD_HASH", &hash), ("HOARD_SITE_DIR", public)],
+    )
+    .await;
     let c = &server.client;
 
     // Health and assets stay open; pages and server functions do not.
@@ -341,6 +347,21 @@ async fn with_a_password_every_page_needs_a_login_and_the_cookie_is_locked_down(
         .await
         .expect("api");
     assert_eq!(api.status(), 401);
+    // The vault's files and live events need a session too.
+    for path in [
+        "/audio/1",
+        "/covers/1",
+        "/downloads/events",
+        "/downloads/not-downloaded.txt",
+    ] {
+        let res = c.get(server.url(path)).send().await.expect(path);
+        assert_eq!(res.status(), 303, "{path} without a session");
+    }
+    // The manifest and icons are public: browsers fetch them without cookies.
+    for path in ["/manifest.webmanifest", "/icons/icon-192.png"] {
+        let res = c.get(server.url(path)).send().await.expect(path);
+        assert_eq!(res.status(), 200, "{path}");
+    }
 
     let login = c
         .get(server.url("/login"))
