@@ -190,18 +190,25 @@ pub async fn download_command(command: DownloadAction) -> Result<String, AppErro
         },
         DownloadAction::ClearQuarantine => {
             let dir = acquirer.settings().quarantine_dir();
-            let paths = vault.clear_quarantine().await?;
-            let count = paths.len();
-            for path in paths {
-                // Names come from the vault and are plain file names.
-                if path.contains('/') || path.contains('\\') || path.contains("..") {
+            let mut removed = 0;
+            for path in vault.clear_quarantine().await? {
+                // The vault holds plain file names; anything else is not followed.
+                if path.contains(['/', '\\']) || path.contains("..") {
+                    tracing::warn!(file = %path, "a quarantine entry that is not a plain file name was dropped");
                     continue;
                 }
-                if let Err(e) = std::fs::remove_file(dir.join(&path)) {
-                    tracing::warn!(file = %path, error = %e, "cannot remove a quarantined file");
+                match std::fs::remove_file(dir.join(&path)) {
+                    Ok(()) => removed += 1,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        tracing::warn!(file = %path, error = %e, "cannot remove a quarantined file")
+                    }
                 }
             }
-            format!("{count} quarantined files removed.")
+            match removed {
+                1 => "1 quarantined file removed.".into(),
+                n => format!("{n} quarantined files removed."),
+            }
         }
     };
     acquirer.wake();

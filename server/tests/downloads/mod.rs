@@ -355,3 +355,68 @@ async fn sigterm_ends_the_live_event_stream_instead_of_waiting_for_it() {
         .expect("the stream ends");
     assert!(matches!(rest, Ok(None) | Err(_)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_are_refused_and_clearing_the_quarantine_stays_in_its_folder() {
+    let library = Library::new(&["Only Song"], "/files", 64 * 1024).await;
+    let id = library.ids[0];
+    // A quarantined file, and a row whose path tries to leave the folder.
+    let quarantine = library.data().join("quarantine");
+    std::fs::create_dir_all(&quarantine).expect("quarantine dir");
+    std::fs::write(quarantine.join("1-bad.mp3"), b"not audio").expect("file");
+    std::fs::write(library.data().join("keep.txt"), b"precious").expect("file");
+    let vault = library.open_vault().await;
+    vault
+        .quarantine_file(id, "1-bad.mp3", "not an audio file", "yt-dlp")
+        .await
+        .expect("quarantine");
+    vault
+        .quarantine_file(id, "../keep.txt", "forged", "yt-dlp")
+        .await
+        .expect("forged row");
+    vault
+        .set_setting("downloads_paused", "true")
+        .await
+        .expect("pause");
+    let server = start(&library, &[]).await;
+
+    // Not a web address: refused with a reason, nothing queued.
+    let refused = server
+        .client
+        .post(server.url("/api/download_command"))
+        .json(&serde_json::json!({
+            "command": { "UseUrl": { "track_id": id, "url": "javascript:alert(1)" } }
+        }))
+        .send()
+        .await
+        .expect("command");
+    assert!(!refused.status().is_success());
+    let text = refused.text().await.expect("body");
+    assert!(text.contains("not a web address"), "{text}");
+    assert_eq!(vault.download_counts().await.expect("counts").queued, 0);
+
+    // An unknown filter is refused by name.
+    let bad_filter = server
+        .client
+        .post(server.url("/api/downloads_view"))
+        .json(&serde_json::json!({ "state": "everything", "page": 0 }))
+        .send()
+        .await
+        .expect("view");
+    assert!(!bad_filter.status().is_success());
+    assert!(bad_filter
+        .text()
+        .await
+        .expect("body")
+        .contains("everything"));
+
+    // Clearing removes the quarantined file and the rows, and nothing outside.
+    let message = command(&server, serde_json::json!("ClearQuarantine")).await;
+    assert_eq!(message, "1 quarantined file removed.");
+    assert!(!quarantine.join("1-bad.mp3").exists());
+    assert!(
+        library.data().join("keep.txt").exists(),
+        "a forged path is not followed"
+    );
+    assert!(vault.quarantined().await.expect("list").is_empty());
+}
