@@ -80,18 +80,30 @@ pub fn state_label(state: &str) -> &'static str {
 }
 
 /// The download badge of a track: the server's state at render, then
-/// whatever the live events say, with the progress while it downloads.
+/// whatever the live events say, with the progress while it downloads (and
+/// a progress bar too with `bar`).
 #[component]
-pub fn DownloadBadge(track_id: Id, state: Option<String>) -> impl IntoView {
+pub fn DownloadBadge(
+    track_id: Id,
+    state: Option<String>,
+    #[prop(optional)] bar: bool,
+) -> impl IntoView {
     let live = use_context::<LiveDownloads>();
     move || {
         let event = live.and_then(|l| l.state(track_id));
         let state = event.as_ref().map(|e| e.state.clone()).or(state.clone())?;
-        let label = match event.as_ref().and_then(|e| e.progress) {
-            Some(p) if state == "downloading" => format!("Downloading {:.0}%", p * 100.0),
-            _ => state_label(&state).to_owned(),
+        let progress = event
+            .as_ref()
+            .and_then(|e| e.progress)
+            .filter(|_| state == "downloading");
+        let label = match progress {
+            Some(p) => format!("Downloading {:.0}%", p * 100.0),
+            None => state_label(&state).to_owned(),
         };
         let title = event.and_then(|e| e.reason);
-        Some(view! { <span class=format!("badge dl-{state}") title=title>{label}</span> })
+        let bar = progress
+            .filter(|_| bar)
+            .map(|p| view! { <progress max="100" value=format!("{:.0}", p * 100.0)></progress> });
+        Some(view! { <span class=format!("badge dl-{state}") title=title>{label}</span> {bar} })
     }
 }

@@ -12,7 +12,7 @@ use vault::model::{
 };
 
 use crate::components::format::{date_time, duration};
-use crate::components::live::{state_label, LiveDownloads};
+use crate::components::live::{DownloadBadge, LiveDownloads};
 use crate::components::pager::{use_page, Pager};
 use crate::components::track_table::TitleCell;
 use crate::components::{Empty, ErrorNotice};
@@ -408,18 +408,7 @@ fn JobRow(
     run: Callback<DownloadAction>,
     hydrated: RwSignal<bool>,
 ) -> impl IntoView {
-    let live = use_context::<LiveDownloads>();
     let id = job.track.id;
-    let served_state = job.state.clone();
-    let served_reason = job.reason.clone();
-    // The live event wins over what the page was rendered with.
-    let current = move || {
-        let event = live.and_then(|l| l.state(id));
-        match event {
-            Some(e) => (e.state, e.progress, e.reason),
-            None => (served_state.clone(), None, served_reason.clone()),
-        }
-    };
     let candidates: Vec<ScoredCandidate> = job
         .candidates
         .as_deref()
@@ -428,35 +417,26 @@ fn JobRow(
     let disabled = move || !hydrated.get();
     let url = RwSignal::new(String::new());
     let details = (job.chosen.clone(), job.format.clone(), job.bytes);
+    // Only the badge follows the live events; the rest is as served, and the
+    // list reloads whenever a job settles.
+    let state = job.state.as_str();
     view! {
         <tr data-track=id>
             <TitleCell title=job.track.title artists=job.track.artists/>
             <td class="state">
-                {move || {
-                    let (state, progress, reason) = current();
-                    let label = match progress {
-                        Some(p) if state == "downloading" => format!("Downloading {:.0}%", p * 100.0),
-                        _ => state_label(&state).to_owned(),
-                    };
-                    view! {
-                        <span class=format!("badge dl-{state}")>{label}</span>
-                        {progress.filter(|_| state == "downloading").map(|p| view! {
-                            <progress max="100" value=format!("{:.0}", p * 100.0)></progress>
-                        })}
-                        {reason.map(|r| view! { <span class="reason">{r}</span> })}
-                        <span class="job-actions">
-                            {matches!(state.as_str(), "failed" | "skipped").then(|| view! {
-                                <Act label="Retry" action=DownloadAction::Retry(id) run hydrated small=true/>
-                            })}
-                            {matches!(state.as_str(), "queued" | "searching" | "downloading" | "validating").then(|| view! {
-                                <Act label="Cancel" action=DownloadAction::Cancel(id) run hydrated small=true/>
-                            })}
-                            {(state == "downloaded").then(|| view! {
-                                <a class="small" href=format!("/audio/{id}") rel="external">"Open file"</a>
-                            })}
-                        </span>
-                    }
-                }}
+                <DownloadBadge track_id=id state=Some(job.state.clone()) bar=true/>
+                {job.reason.map(|r| view! { <span class="reason">{r}</span> })}
+                <span class="job-actions">
+                    {matches!(state, "failed" | "skipped").then(|| view! {
+                        <Act label="Retry" action=DownloadAction::Retry(id) run hydrated small=true/>
+                    })}
+                    {matches!(state, "queued" | "searching" | "downloading" | "validating").then(|| view! {
+                        <Act label="Cancel" action=DownloadAction::Cancel(id) run hydrated small=true/>
+                    })}
+                    {(state == "downloaded").then(|| view! {
+                        <a class="small" href=format!("/audio/{id}") rel="external">"Open file"</a>
+                    })}
+                </span>
                 {(details.0.is_some()).then(|| {
                     let (chosen, format, bytes) = details.clone();
                     view! {
