@@ -119,6 +119,8 @@ pub struct Acquirer {
     /// Hoard's own time for each finished job: all but the sources' search
     /// and transfer (matching, validation, tagging, the move, the database).
     overheads: Mutex<Vec<Duration>>,
+    /// `downloads.lock` in the data folder, held while the queue runs.
+    lock: Mutex<Option<std::fs::File>>,
 }
 
 impl std::fmt::Debug for Acquirer {
@@ -159,6 +161,7 @@ impl Acquirer {
             http,
             covers: tokio::sync::Mutex::new(()),
             overheads: Mutex::new(Vec::new()),
+            lock: Mutex::new(None),
         }
     }
 
@@ -169,6 +172,31 @@ impl Acquirer {
     /// Resumes what a stopped process left (interrupted jobs back to the
     /// queue, partial files removed) and starts the workers.
     pub async fn start(self: &Arc<Self>) -> Result<Vec<JoinHandle<()>>, String> {
+        // Two processes on one data folder would take each other's running
+        // jobs for interrupted ones and empty each other's temporary folder.
+        std::fs::create_dir_all(&self.settings.data_dir)
+            .map_err(|e| format!("cannot create {}: {e}", self.settings.data_dir.display()))?;
+        let lock_path = self.settings.data_dir.join("downloads.lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(format!(
+                    "another Hoard is running the download queue of {} ({} is locked)",
+                    self.settings.data_dir.display(),
+                    lock_path.display()
+                ));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(format!("cannot lock {}: {e}", lock_path.display()));
+            }
+        }
+        *self.lock.lock().unwrap_or_else(|e| e.into_inner()) = Some(lock);
         let tmp = self.settings.tmp_dir();
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp)

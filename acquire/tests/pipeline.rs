@@ -540,3 +540,17 @@ async fn cancel_stops_a_running_download_and_pause_holds_the_queue() {
     let job = rig.finished(fast).await;
     assert_eq!(job.state, "downloaded", "{:?}", job.reason);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_queue_on_the_same_data_folder_is_refused() {
+    let rig = Rig::new().await;
+    let _first = rig.start(vec![rig.ytdlp()]).await;
+    let second = Arc::new(Acquirer::new(
+        rig.vault.clone(),
+        rig.settings(),
+        vec![rig.ytdlp()],
+        None,
+    ));
+    let refused = second.start().await.expect_err("the folder is taken");
+    assert!(refused.contains("another Hoard"), "{refused}");
+}
