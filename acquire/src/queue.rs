@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! claim ─► searching: each source in priority order, scored by the matcher
-//!        ─► downloading into data/tmp/<track id>-<pid>-<n>/ (progress pushed live)
+//!        ─► downloading into data/tmp/<track id>-<pid>-<attempt>/ (progress pushed live)
 //!        ─► validating: lofty reads it, duration within tolerance
 //!             └─ invalid ─► data/quarantine/, failed with the reason
 //!        ─► tag (cover fetched once per album) ─► rename into data/library/
@@ -33,9 +33,6 @@ use crate::matcher::{choose, Candidate, MatchOptions, Scored, Verdict, Wanted};
 use crate::source::{Source, SourceError};
 use crate::tag::{write_tags, Cover, TrackTags};
 use crate::validate::{validate, Tolerance};
-
-/// Numbers the attempts of this process, for their temporary folders.
-static ATTEMPTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// The setting that keeps the queue paused across restarts.
 const PAUSED_SETTING: &str = "downloads_paused";
@@ -326,7 +323,7 @@ impl Acquirer {
                 }
             }
             match self.vault.claim_next_download().await {
-                Ok(Some(track_id)) => self.run_job(track_id).await,
+                Ok(Some((track_id, attempt))) => self.run_job(track_id, attempt).await,
                 Ok(None) => {
                     // Retries wait for their time, so look again now and then.
                     tokio::select! {
@@ -343,7 +340,8 @@ impl Acquirer {
         }
     }
 
-    async fn run_job(&self, track_id: Id) {
+    /// Runs attempt number `attempt` of a claimed job and records how it ended.
+    async fn run_job(&self, track_id: Id, attempt: i64) {
         let cancel = CancellationToken::new();
         self.lock_active().insert(
             track_id,
@@ -360,7 +358,6 @@ impl Acquirer {
         self.emit(track_id, "searching", None, None);
         // A folder of this attempt's own: a yt-dlp orphaned by a killed
         // Hoard may still be writing into the folder of an earlier attempt.
-        let attempt = ATTEMPTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let job_dir = self
             .settings
             .tmp_dir()
@@ -399,33 +396,30 @@ impl Acquirer {
                 self.emit(track_id, "skipped", None, Some(reason.into()));
                 done
             }
-            Err(Outcome::Retry(reason)) => self.record_failure(track_id, &reason, true).await,
-            Err(Outcome::Fail(reason)) => self.record_failure(track_id, &reason, false).await,
+            Err(Outcome::Retry(reason)) => {
+                self.record_failure(track_id, &reason, Some(attempt)).await
+            }
+            Err(Outcome::Fail(reason)) => self.record_failure(track_id, &reason, None).await,
         };
         if let Err(e) = recorded {
             tracing::error!(track_id, error = %e, "download queue: cannot record a job's outcome");
         }
     }
 
+    /// Records a failed attempt: `retry` (the attempt's number) puts it back
+    /// in the queue after a wait that doubles with each attempt, while
+    /// attempts are left; without it the job fails.
     async fn record_failure(
         &self,
         track_id: Id,
         reason: &str,
-        retry: bool,
+        retry: Option<i64>,
     ) -> Result<(), vault::DbError> {
-        let retry_at = if retry {
-            let attempts = self
-                .vault
-                .acquire_track(track_id)
-                .await
-                .map(|t| t.attempts)
-                .unwrap_or(1);
-            let wait =
-                self.settings.retry_after * 2u32.saturating_pow((attempts - 1).clamp(0, 10) as u32);
-            Some(vault::db_time(std::time::SystemTime::now() + wait))
-        } else {
-            None
-        };
+        let retry_at = retry.map(|attempt| {
+            let doublings = (attempt - 1).clamp(0, 10) as u32;
+            let wait = self.settings.retry_after * 2u32.pow(doublings);
+            vault::db_time(std::time::SystemTime::now() + wait)
+        });
         let state = self
             .vault
             .fail_download(

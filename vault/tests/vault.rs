@@ -481,17 +481,17 @@ async fn the_download_queue_claims_retries_fails_and_resumes() {
     tx.commit().await.expect("commit");
 
     // Each claim takes a different job, oldest first; then the queue is empty.
-    let a = vault
+    let (a, _) = vault
         .claim_next_download()
         .await
         .expect("claim")
         .expect("a job");
-    let b = vault
+    let (b, _) = vault
         .claim_next_download()
         .await
         .expect("claim")
         .expect("a job");
-    let c = vault
+    let (c, _) = vault
         .claim_next_download()
         .await
         .expect("claim")
@@ -530,7 +530,11 @@ async fn the_download_queue_claims_retries_fails_and_resumes() {
         .fail_download(b, "HTTP 503", Some("2000-01-01T00:00:00Z"), 2)
         .await
         .expect("fail");
-    assert_eq!(vault.claim_next_download().await.expect("claim"), Some(b));
+    assert_eq!(
+        vault.claim_next_download().await.expect("claim"),
+        Some((b, 2)),
+        "the second attempt"
+    );
     assert_eq!(
         vault
             .fail_download(b, "HTTP 503", Some("2000-01-01T00:00:00Z"), 2)
@@ -547,7 +551,11 @@ async fn the_download_queue_claims_retries_fails_and_resumes() {
         "failed"
     );
     vault.retry_download(c).await.expect("retry");
-    assert_eq!(vault.claim_next_download().await.expect("claim"), Some(c));
+    assert_eq!(
+        vault.claim_next_download().await.expect("claim"),
+        Some((c, 1)),
+        "a retry starts its attempts afresh"
+    );
     vault
         .advance_download(c, "validating")
         .await

@@ -20,20 +20,20 @@ use crate::model::{AcquireTrack, DownloadCounts, Id, NotDownloaded, Quarantined}
 pub const WORKING_STATES: [&str; 3] = ["searching", "downloading", "validating"];
 
 impl Vault {
-    /// Takes the oldest queued job: it becomes `searching` and its attempt
-    /// counts. Two workers never get the same job (one statement).
-    pub async fn claim_next_download(&self) -> DbResult<Option<Id>> {
-        let row: Option<(Id,)> = sqlx::query_as(
+    /// Takes the oldest queued job whose wait is over: it becomes
+    /// `searching` and its attempt counts. Returns the track and the number
+    /// of this attempt. Two workers never get the same job (one statement).
+    pub async fn claim_next_download(&self) -> DbResult<Option<(Id, i64)>> {
+        Ok(sqlx::query_as(
             "UPDATE downloads SET state = 'searching', attempts = attempts + 1, updated_at = ?1
              WHERE track_id = (SELECT track_id FROM downloads WHERE state = 'queued'
                                  AND (not_before IS NULL OR not_before <= ?1)
                                ORDER BY queued_at, track_id LIMIT 1)
-             RETURNING track_id",
+             RETURNING track_id, attempts",
         )
         .bind(now_text())
         .fetch_optional(self.pool())
-        .await?;
-        Ok(row.map(|r| r.0))
+        .await?)
     }
 
     /// Moves a claimed job on (`downloading`, `validating`).
