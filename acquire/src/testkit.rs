@@ -286,7 +286,7 @@ fn chunk_stream(
     pause: Duration,
     fail: Option<&'static str>,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send {
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
     tokio::spawn(async move {
         for chunk in chunks {
             if !pause.is_zero() {
@@ -300,13 +300,6 @@ fn chunk_stream(
             let _ = tx.send(Err(std::io::Error::other(reason))).await;
         }
     });
-    tokio_stream_from(rx)
-}
-
-/// An mpsc receiver as a stream.
-fn tokio_stream_from(
-    mut rx: tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>,
-) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send {
     futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
 
