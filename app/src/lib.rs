@@ -9,6 +9,7 @@
 
 pub mod codec;
 pub mod components;
+pub mod device;
 pub mod error;
 pub mod routes;
 pub mod state;
@@ -19,7 +20,7 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
 use components::watchdog::Watchdog;
-use routes::{album, artist, downloads, history, library, playlists, settings};
+use routes::{album, artist, device as device_view, downloads, history, library, playlists, settings};
 
 /// The name under which the build writes `pkg/hoard.js`, `pkg/hoard_bg.wasm` and `pkg/hoard.css`.
 pub const OUTPUT_NAME: &str = "hoard";
@@ -47,6 +48,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     components::live::provide_live_downloads();
+    device::provide_device();
+    components::player::provide_player();
     view! {
         <Stylesheet id="hoard" href="/pkg/hoard.css"/>
         <Meta name="description" content="Hoard: your music vault"/>
@@ -62,12 +65,15 @@ pub fn App() -> impl IntoView {
                 <nav aria-label="Main">
                     <A href="/" exact=true>"Library"</A>
                     <A href="/playlists">"Playlists"</A>
+                    <A href="/device">"On this device"</A>
                     <A href="/downloads">"Downloads"</A>
                     <A href="/history">"History"</A>
                     <A href="/settings">"Settings"</A>
                 </nav>
             </header>
             <Watchdog/>
+            <components::pwa::UpdateNotice/>
+            <components::keep::DeviceStatus/>
             <main id="main" tabindex="-1">
                 // Lists stream in order; a single item's page renders whole before
                 // it is sent, so a missing one can answer 404.
@@ -77,11 +83,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/playlists/:id") view=playlists::PlaylistPage ssr=SsrMode::Async/>
                     <Route path=path!("/albums/:id") view=album::AlbumPage ssr=SsrMode::Async/>
                     <Route path=path!("/artists/:id") view=artist::ArtistPage ssr=SsrMode::Async/>
+                    <Route path=path!("/device") view=device_view::DevicePage/>
                     <Route path=path!("/downloads") view=downloads::DownloadsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/history") view=history::HistoryPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::InOrder/>
                 </Routes>
             </main>
+            <components::player::PlayerBar/>
         </Router>
     }
 }

@@ -40,6 +40,8 @@ fn is_public(path: &str) -> bool {
             // Browsers fetch the manifest without cookies; it and the icons
             // say nothing about the vault.
             | "/manifest.webmanifest"
+            // The service worker script is the same for everyone.
+            | "/sw.js"
     ) || path.starts_with("/pkg/")
         || path.starts_with("/icons/")
 }

@@ -1,8 +1,11 @@
 //! Pieces of UI used by more than one view.
 
 pub mod format;
+pub mod keep;
 pub mod live;
 pub mod pager;
+pub mod player;
+pub mod pwa;
 pub mod track_table;
 pub mod watchdog;
 

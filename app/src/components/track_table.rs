@@ -7,6 +7,8 @@ use vault::model::{ArtistRef, Track};
 
 use super::format;
 use super::live::DownloadBadge;
+use super::player::{use_player, QueueItem};
+use crate::routes::lists::RowActions;
 
 /// One row of a [`TrackTable`]: a track and its number in the list.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,6 +36,7 @@ pub fn TrackTable(
     caption: String,
     #[prop(optional)] date_label: Option<&'static str>,
 ) -> impl IntoView {
+    let player = use_player();
     view! {
         <table class="tracks">
             <caption class="visually-hidden">{caption}</caption>
@@ -44,11 +47,15 @@ pub fn TrackTable(
                     <th scope="col" class="album">"Album"</th>
                     {date_label.map(|label| view! { <th scope="col" class="date">{label}</th> })}
                     <th scope="col" class="dur">"Time"</th>
+                    <th scope="col" class="acts"><span class="visually-hidden">"Actions"</span></th>
                 </tr>
             </thead>
             <tbody>
-                <For each=move || rows.get() key=|row| (row.number, row.track.id) let:row>
-                    <TrackRow row show_date=date_label.is_some()/>
+                <For each=move || rows.get().into_iter().enumerate() key=|(_, row)| (row.number, row.track.id) let:((i, row))>
+                    <TrackRow row show_date=date_label.is_some() play=move || {
+                        let items = rows.with_untracked(|r| r.iter().map(|r| QueueItem::from(&r.track)).collect());
+                        player.play_list(items, i);
+                    }/>
                 </For>
             </tbody>
         </table>
@@ -56,8 +63,11 @@ pub fn TrackTable(
 }
 
 #[component]
-fn TrackRow(row: Row, show_date: bool) -> AnyView {
+fn TrackRow(row: Row, show_date: bool, #[prop(into)] play: Callback<()>) -> AnyView {
     let t = row.track;
+    let item = QueueItem::from(&t);
+    let actions = view! { <RowActions item track=t.clone()/> };
+    let play_label = format!("Play {}", t.title);
     let album = match (t.album_id, t.album_name) {
         (Some(id), Some(name)) => Some(view! { <A href=format!("/albums/{id}")>{name}</A> }),
         _ => None,
@@ -65,11 +75,17 @@ fn TrackRow(row: Row, show_date: bool) -> AnyView {
     let badges = badges(t.id, &t.gone_from_spotify_at, t.download_state, t.explicit);
     view! {
         <tr>
-            <td class="num">{row.number}</td>
+            <td class="num">
+                <span class="n">{row.number}</span>
+                <button type="button" class="icon row-play" on:click=move |_| play.run(())>
+                    "▶"<span class="visually-hidden">{play_label}</span>
+                </button>
+            </td>
             <TitleCell title=t.title artists=t.artists>{badges}</TitleCell>
             <td class="album">{album}</td>
             {show_date.then(|| view! { <td class="date">{t.added_at.as_deref().map(format::date).map(str::to_string)}</td> })}
             <td class="dur">{format::duration(t.duration_ms)}</td>
+            <td class="acts">{actions}</td>
         </tr>
     }
     .into_any()
@@ -108,7 +124,9 @@ pub fn Artists(artists: Vec<ArtistRef>) -> impl IntoView {
         .collect_view()
 }
 
-fn badges(
+/// The badges of a track row: explicit, gone from Spotify, on this device,
+/// and the live download state.
+pub fn badges(
     track_id: vault::model::Id,
     gone: &Option<String>,
     state: Option<String>,
@@ -123,5 +141,12 @@ fn badges(
     });
     let explicit =
         explicit.then(|| view! { <span class="badge explicit" title="Explicit">"E"</span> });
-    view! { {explicit} {gone} <DownloadBadge track_id state/> }
+    let device = crate::device::use_device();
+    let on_device = move || {
+        device
+            .kept
+            .with(|k| k.contains(&track_id))
+            .then(|| view! { <span class="badge device" title="Kept on this device for offline listening">"On this device"</span> })
+    };
+    view! { {explicit} {gone} {on_device} <DownloadBadge track_id state/> }
 }

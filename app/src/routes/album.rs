@@ -2,13 +2,15 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use vault::model::{Album, Track};
+use vault::model::{Album, Track, TrackList};
 
 use super::playlists::Cover;
 use super::use_id_param;
 use crate::components::format::count;
 use crate::components::track_table::{Artists, Row, TrackTable};
+use crate::components::keep::KeepButton;
 use crate::components::ErrorNotice;
+use crate::device::{KeepRequest, KeepSource};
 use crate::error::AppError;
 
 /// One album and its tracks.
@@ -48,6 +50,12 @@ pub fn AlbumPage() -> impl IntoView {
                                         {album.total_tracks.map(|n| format!(" · {}", count(n, "track", "tracks")))}
                                     </p>
                                 </div>
+                                <KeepButton request=KeepRequest {
+                                    key: format!("album:{}", album.id),
+                                    name: album.name.clone(),
+                                    href: format!("/albums/{}", album.id),
+                                    source: KeepSource::List(TrackList::Album(album.id)),
+                                }/>
                             </header>
                             <TrackTable rows=Signal::stored(rows) caption=format!("Tracks of {}", album.name)/>
                         }.into_any()

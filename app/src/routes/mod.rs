@@ -2,9 +2,11 @@
 
 pub mod album;
 pub mod artist;
+pub mod device;
 pub mod downloads;
 pub mod history;
 pub mod library;
+pub mod lists;
 pub mod playlists;
 pub mod settings;
 pub mod spotify;

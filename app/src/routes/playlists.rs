@@ -5,13 +5,16 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
-use vault::model::{Page, Playlist, PlaylistItem, PlaylistVersion};
+use vault::model::{Page, Playlist, PlaylistItem, PlaylistVersion, Track, TrackFilter, TrackList, TrackQuery};
 
 use super::use_id_param;
 use crate::components::format::{count, date, date_time};
 use crate::components::pager::{use_page, Pager};
 use crate::components::track_table::{Row, TrackTable};
+use crate::components::keep::KeepButton;
 use crate::components::{Empty, ErrorNotice};
+use crate::device::{KeepRequest, KeepSource};
+use super::lists::{track_window, use_track_query, TrackBrowser, WINDOW};
 use crate::error::AppError;
 
 /// Every playlist in the vault.
@@ -137,12 +140,27 @@ pub fn PlaylistPage() -> impl IntoView {
         move || (id.get(), page.get(), version.get()),
         |(id, page, version)| get_playlist(id, page, version),
     );
+    // The current entries come as a searchable, virtualised list.
+    let track_query = use_track_query();
+    let first = Resource::new(
+        move || (id.get(), track_query.get()),
+        |(id, q)| async move {
+            let q = match q.filter {
+                TrackFilter::Only(_) => TrackQuery { filter: TrackFilter::All, ..q },
+                _ => q,
+            };
+            track_window(TrackList::Playlist(id), q, 0, WINDOW).await
+        },
+    );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading playlist…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Err(error) => view! { <Title text="Playlist"/><ErrorNotice error/> }.into_any(),
-                    Ok(detail) => view! { <PlaylistView detail/> }.into_any(),
+                    Ok(detail) => {
+                        let first = if detail.version.is_none() { first.await.ok() } else { None };
+                        view! { <PlaylistView detail first/> }.into_any()
+                    }
                 }
             })}
         </Suspense>
@@ -150,7 +168,7 @@ pub fn PlaylistPage() -> impl IntoView {
 }
 
 #[component]
-fn PlaylistView(detail: PlaylistDetail) -> impl IntoView {
+fn PlaylistView(detail: PlaylistDetail, first: Option<Page<Track>>) -> impl IntoView {
     let PlaylistDetail {
         playlist: p,
         items,
@@ -191,9 +209,17 @@ fn PlaylistView(detail: PlaylistDetail) -> impl IntoView {
                     {p.collaborative.then_some(" · collaborative")}
                 </p>
             </div>
-            <super::downloads::DownloadAll
-                action=super::downloads::DownloadAction::QueuePlaylist(p.id)
-                label="Download all"/>
+            <div class="head-actions">
+                <super::downloads::DownloadAll
+                    action=super::downloads::DownloadAction::QueuePlaylist(p.id)
+                    label="Download all"/>
+                <KeepButton request=KeepRequest {
+                    key: format!("playlist:{}", p.id),
+                    name: p.name.clone(),
+                    href: current.clone(),
+                    source: KeepSource::List(TrackList::Playlist(p.id)),
+                }/>
+            </div>
         </header>
         {version.map(|v| view! {
             <p class="notice" role="note" data-testid="version-note">
@@ -209,8 +235,17 @@ fn PlaylistView(detail: PlaylistDetail) -> impl IntoView {
         {if total == 0 {
             view! { <Empty title="This playlist is empty">"It has no tracks on Spotify, or none that the vault has seen yet."</Empty> }.into_any()
         } else {
+            let list = match first {
+                Some(first) => view! {
+                    <TrackBrowser list=TrackList::Playlist(p.id) path=current.clone() first caption date_label="Added"/>
+                }.into_any(),
+                None => view! {
+                    <TrackTable rows=Signal::stored(rows) caption date_label="Added"/>
+                    <Pager base offset shown total/>
+                }.into_any(),
+            };
             view! {
-                <TrackTable rows=Signal::stored(rows) caption date_label="Added"/>
+                {list}
                 {(!others.is_empty()).then(|| view! {
                     <h2>"Other entries"</h2>
                     <ul class="others">
@@ -219,7 +254,6 @@ fn PlaylistView(detail: PlaylistDetail) -> impl IntoView {
                         }).collect_view()}
                     </ul>
                 })}
-                <Pager base offset shown total/>
             }.into_any()
         }}
         {history}

@@ -1,0 +1,739 @@
+//! The player: one `<audio>` element for the whole app (it lives outside the
+//! routes, so playback goes on across navigation and phones keep playing in
+//! the background), a queue, shuffle and repeat, the Media Session (lock
+//! screen and notification controls) and keyboard shortcuts.
+//!
+//! Audio comes from `/audio/{id}`: the service worker answers it from the
+//! device when the track is kept there, the server otherwise. A track the
+//! vault has no file for plays the server's fallback (Spotify's preview) when
+//! there is one, labelled as such.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use vault::model::{Id, Track};
+
+use super::format;
+
+/// A track in the queue: what the player bar and the lock screen show.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueueItem {
+    pub id: Id,
+    pub title: String,
+    pub artists: String,
+    pub album: Option<String>,
+    pub album_id: Option<Id>,
+    pub duration_ms: i64,
+}
+
+impl From<&Track> for QueueItem {
+    fn from(t: &Track) -> Self {
+        QueueItem {
+            id: t.id,
+            title: t.title.clone(),
+            artists: t
+                .artists
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            album: t.album_name.clone(),
+            album_id: t.album_id,
+            duration_ms: t.duration_ms,
+        }
+    }
+}
+
+/// What happens at the end of a track.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Repeat {
+    #[default]
+    Off,
+    All,
+    One,
+}
+
+/// The player's state and commands, provided to every view.
+#[derive(Clone, Copy)]
+pub struct Player {
+    pub queue: RwSignal<Vec<QueueItem>>,
+    /// Index in `queue` of the track loaded in the player.
+    pub current: RwSignal<Option<usize>>,
+    pub playing: RwSignal<bool>,
+    /// Seconds played of the current track.
+    pub position: RwSignal<f64>,
+    /// Its length in seconds, once the audio says.
+    pub duration: RwSignal<f64>,
+    pub shuffle: RwSignal<bool>,
+    pub repeat: RwSignal<Repeat>,
+    pub volume: RwSignal<f64>,
+    pub muted: RwSignal<bool>,
+    /// Where the current audio comes from when it is not the vault's file,
+    /// or why it cannot play.
+    pub note: RwSignal<Option<String>>,
+    /// The queue before shuffling, to restore when shuffle goes off.
+    unshuffled: RwSignal<Option<Vec<QueueItem>>>,
+    audio: NodeRef<leptos::html::Audio>,
+}
+
+impl Player {
+    fn new() -> Self {
+        Player {
+            queue: RwSignal::new(Vec::new()),
+            current: RwSignal::new(None),
+            playing: RwSignal::new(false),
+            position: RwSignal::new(0.0),
+            duration: RwSignal::new(0.0),
+            shuffle: RwSignal::new(false),
+            repeat: RwSignal::new(Repeat::Off),
+            volume: RwSignal::new(1.0),
+            muted: RwSignal::new(false),
+            note: RwSignal::new(None),
+            unshuffled: RwSignal::new(None),
+            audio: NodeRef::new(),
+        }
+    }
+
+    /// The track loaded in the player.
+    pub fn now(&self) -> Option<QueueItem> {
+        let i = self.current.get()?;
+        self.queue.with(|q| q.get(i).cloned())
+    }
+
+    /// Replaces the queue with `items` and plays the one at `start`.
+    pub fn play_list(&self, items: Vec<QueueItem>, start: usize) {
+        self.unshuffled.set(None);
+        self.queue.set(items);
+        if self.shuffle.get_untracked() {
+            self.shuffle_after(start);
+            self.load(0, true);
+        } else {
+            self.load(start, true);
+        }
+    }
+
+    /// Puts `item` right after the current track.
+    pub fn play_next(&self, item: QueueItem) {
+        let at = self.current.get_untracked().map_or(0, |i| i + 1);
+        self.queue.update(|q| q.insert(at.min(q.len()), item));
+        if self.current.get_untracked().is_none() {
+            self.load(0, true);
+        }
+    }
+
+    /// Puts `item` at the end of the queue.
+    pub fn add_to_queue(&self, item: QueueItem) {
+        self.queue.update(|q| q.push(item));
+        if self.current.get_untracked().is_none() {
+            let last = self.queue.with_untracked(|q| q.len() - 1);
+            self.load(last, true);
+        }
+    }
+
+    /// Moves the queue entry at `from` to `to`, keeping the current track current.
+    pub fn move_item(&self, from: usize, to: usize) {
+        let len = self.queue.with_untracked(Vec::len);
+        if from >= len || to >= len || from == to {
+            return;
+        }
+        self.queue.update(|q| {
+            let item = q.remove(from);
+            q.insert(to, item);
+        });
+        if let Some(c) = self.current.get_untracked() {
+            let moved = if c == from {
+                to
+            } else if from < c && to >= c {
+                c - 1
+            } else if from > c && to <= c {
+                c + 1
+            } else {
+                c
+            };
+            self.current.set(Some(moved));
+        }
+    }
+
+    /// Takes the entry at `index` out of the queue (the current one stops).
+    pub fn remove(&self, index: usize) {
+        let Some(c) = self.current.get_untracked() else {
+            self.queue.update(|q| {
+                if index < q.len() {
+                    q.remove(index);
+                }
+            });
+            return;
+        };
+        if index == c {
+            self.stop();
+        }
+        self.queue.update(|q| {
+            if index < q.len() {
+                q.remove(index);
+            }
+        });
+        if index < c {
+            self.current.set(Some(c - 1));
+        }
+    }
+
+    /// Empties the queue, keeping the track that plays.
+    pub fn clear(&self) {
+        match self.now_untracked() {
+            Some(item) => {
+                self.queue.set(vec![item]);
+                self.current.set(Some(0));
+            }
+            None => self.queue.set(Vec::new()),
+        }
+        self.unshuffled.set(None);
+    }
+
+    fn now_untracked(&self) -> Option<QueueItem> {
+        let i = self.current.get_untracked()?;
+        self.queue.with_untracked(|q| q.get(i).cloned())
+    }
+
+    /// Shuffles what comes after `index` and moves `index` to the front.
+    fn shuffle_after(&self, index: usize) {
+        self.unshuffled.set(Some(self.queue.get_untracked()));
+        self.queue.update(|q| {
+            if index < q.len() {
+                let first = q.remove(index);
+                q.insert(0, first);
+            }
+            // Fisher–Yates over the rest.
+            for i in (2..q.len()).rev() {
+                let j = 1 + random_below(i);
+                q.swap(i, j);
+            }
+        });
+        self.current.set(Some(0).filter(|_| self.current.get_untracked().is_some()));
+    }
+
+    /// Shuffle on (the rest of the queue in random order) or off (the order comes back).
+    pub fn toggle_shuffle(&self) {
+        if self.shuffle.get_untracked() {
+            self.shuffle.set(false);
+            if let Some(original) = self.unshuffled.get_untracked() {
+                let now = self.now_untracked().map(|n| n.id);
+                let at = now.and_then(|id| original.iter().position(|q| q.id == id));
+                self.queue.set(original);
+                if at.is_some() {
+                    self.current.set(at);
+                }
+                self.unshuffled.set(None);
+            }
+        } else {
+            self.shuffle.set(true);
+            let c = self.current.get_untracked().unwrap_or(0);
+            self.shuffle_after(c);
+        }
+    }
+
+    /// Off → all → one → off.
+    pub fn cycle_repeat(&self) {
+        self.repeat.update(|r| {
+            *r = match r {
+                Repeat::Off => Repeat::All,
+                Repeat::All => Repeat::One,
+                Repeat::One => Repeat::Off,
+            }
+        });
+    }
+
+    /// Loads the queue entry at `index`, and plays it with `play`.
+    fn load(&self, index: usize, play: bool) {
+        if self.queue.with_untracked(|q| index >= q.len()) {
+            return;
+        }
+        self.current.set(Some(index));
+        self.note.set(None);
+        self.position.set(0.0);
+        let duration = self
+            .queue
+            .with_untracked(|q| q[index].duration_ms as f64 / 1000.0);
+        self.duration.set(duration);
+        #[cfg(feature = "hydrate")]
+        if let Some(audio) = self.audio.get_untracked() {
+            let id = self.queue.with_untracked(|q| q[index].id);
+            audio.set_src(&format!("/audio/{id}"));
+            if play {
+                let _ = audio.play();
+            }
+            browser::update_session(self);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = play;
+    }
+
+    /// Play or pause.
+    pub fn toggle(&self) {
+        #[cfg(feature = "hydrate")]
+        if let Some(audio) = self.audio.get_untracked() {
+            if self.current.get_untracked().is_none() {
+                if self.queue.with_untracked(|q| !q.is_empty()) {
+                    self.load(0, true);
+                }
+            } else if audio.paused() {
+                let _ = audio.play();
+            } else {
+                audio.pause().ok();
+            }
+        }
+    }
+
+    fn stop(&self) {
+        #[cfg(feature = "hydrate")]
+        if let Some(audio) = self.audio.get_untracked() {
+            audio.pause().ok();
+            audio.remove_attribute("src").ok();
+            audio.load();
+        }
+        self.current.set(None);
+        self.playing.set(false);
+        self.position.set(0.0);
+    }
+
+    /// The next track (the first again with repeat all).
+    pub fn next(&self) {
+        let len = self.queue.with_untracked(Vec::len);
+        match self.current.get_untracked() {
+            Some(c) if c + 1 < len => self.load(c + 1, true),
+            Some(_) if self.repeat.get_untracked() == Repeat::All && len > 0 => self.load(0, true),
+            None if len > 0 => self.load(0, true),
+            _ => {}
+        }
+    }
+
+    /// Back to the start of the track, or the previous one in its first seconds.
+    pub fn previous(&self) {
+        match self.current.get_untracked() {
+            Some(c) if self.position.get_untracked() < 3.0 && c > 0 => self.load(c - 1, true),
+            Some(_) => self.seek(0.0),
+            None => {}
+        }
+    }
+
+    /// Jumps to `seconds` into the track.
+    pub fn seek(&self, seconds: f64) {
+        let end = self.duration.get_untracked().max(0.0);
+        let to = seconds.clamp(0.0, end);
+        #[cfg(feature = "hydrate")]
+        if let Some(audio) = self.audio.get_untracked() {
+            audio.set_current_time(to);
+        }
+        self.position.set(to);
+    }
+
+    /// Sets the volume, 0 to 1.
+    pub fn set_volume(&self, volume: f64) {
+        let v = volume.clamp(0.0, 1.0);
+        self.volume.set(v);
+        #[cfg(feature = "hydrate")]
+        if let Some(audio) = self.audio.get_untracked() {
+            audio.set_volume(v);
+        }
+    }
+
+    pub fn toggle_mute(&self) {
+        let muted = !self.muted.get_untracked();
+        self.muted.set(muted);
+        #[cfg(feature = "hydrate")]
+        if let Some(audio) = self.audio.get_untracked() {
+            audio.set_muted(muted);
+        }
+    }
+
+    /// At the end of a track: again (repeat one), the next, or stop.
+    fn ended(&self) {
+        if self.repeat.get_untracked() == Repeat::One {
+            self.seek(0.0);
+            self.toggle();
+            return;
+        }
+        let len = self.queue.with_untracked(Vec::len);
+        match self.current.get_untracked() {
+            Some(c) if c + 1 < len || self.repeat.get_untracked() == Repeat::All => self.next(),
+            _ => self.playing.set(false),
+        }
+    }
+}
+
+fn random_below(n: usize) -> usize {
+    #[cfg(feature = "hydrate")]
+    return ((js_sys::Math::random() * n as f64) as usize).min(n.saturating_sub(1));
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = n;
+        0
+    }
+}
+
+/// Provides the app's [`Player`].
+pub fn provide_player() -> Player {
+    let player = Player::new();
+    provide_context(player);
+    player
+}
+
+/// The app's [`Player`].
+pub fn use_player() -> Player {
+    expect_context::<Player>()
+}
+
+/// The player bar at the bottom of every page, with the `<audio>` element.
+#[component]
+pub fn PlayerBar() -> impl IntoView {
+    let p = use_player();
+    let show_queue = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| browser::install(p));
+    let now = move || p.now();
+    let clock = move |s: f64| format::duration((s * 1000.0) as i64);
+    let repeat_label = move || match p.repeat.get() {
+        Repeat::Off => "Repeat: off",
+        Repeat::All => "Repeat: all",
+        Repeat::One => "Repeat: this track",
+    };
+    view! {
+        <audio
+            node_ref=p.audio
+            preload="metadata"
+            on:play=move |_| p.playing.set(true)
+            on:pause=move |_| p.playing.set(false)
+            on:ended=move |_| p.ended()
+            on:timeupdate=move |e| p.position.set(media_time(&e))
+            on:durationchange=move |e| {
+                let d = media_duration(&e);
+                if d.is_finite() && d > 0.0 {
+                    p.duration.set(d);
+                }
+            }
+            on:error=move |_| {
+                #[cfg(feature = "hydrate")]
+                leptos::task::spawn_local(browser::fallback(p));
+            }
+        ></audio>
+        <section class="player" aria-label="Player" data-testid="player" class:idle=move || p.current.get().is_none()>
+            <div class="now">
+                {move || match now() {
+                    None => view! { <span class="muted">"Nothing playing. Press ▶ on a track."</span> }.into_any(),
+                    Some(item) => view! {
+                        <span class="np-title" data-testid="now-playing">{item.title}</span>
+                        <span class="np-artists">{item.artists}</span>
+                    }.into_any(),
+                }}
+                {move || p.note.get().map(|n| view! { <span class="np-note" data-testid="player-note">{n}</span> })}
+            </div>
+            <div class="controls">
+                <button type="button" class="icon" title="Shuffle (S)" aria-pressed=move || p.shuffle.get().to_string() on:click=move |_| p.toggle_shuffle()>"⤮"<span class="visually-hidden">"Shuffle"</span></button>
+                <button type="button" class="icon" title="Previous (P)" on:click=move |_| p.previous()>"⏮"<span class="visually-hidden">"Previous"</span></button>
+                <button type="button" class="icon play" data-testid="play-pause" title="Play or pause (Space)" on:click=move |_| p.toggle()>
+                    {move || if p.playing.get() { "⏸" } else { "▶" }}
+                    <span class="visually-hidden">{move || if p.playing.get() { "Pause" } else { "Play" }}</span>
+                </button>
+                <button type="button" class="icon" title="Next (N)" on:click=move |_| p.next()>"⏭"<span class="visually-hidden">"Next"</span></button>
+                <button type="button" class="icon" title=repeat_label aria-pressed=move || (p.repeat.get() != Repeat::Off).to_string() on:click=move |_| p.cycle_repeat()>
+                    {move || if p.repeat.get() == Repeat::One { "🔂" } else { "🔁" }}
+                    <span class="visually-hidden">{repeat_label}</span>
+                </button>
+            </div>
+            <div class="seek">
+                <span class="time" data-testid="elapsed">{move || clock(p.position.get())}</span>
+                <input type="range" min="0" step="0.1" aria-label="Seek"
+                    prop:max=move || p.duration.get().max(0.1)
+                    prop:value=move || p.position.get()
+                    on:input=move |e| p.seek(event_target_value(&e).parse().unwrap_or(0.0))/>
+                <span class="time" data-testid="total">{move || clock(p.duration.get())}</span>
+            </div>
+            <div class="extra">
+                <button type="button" class="icon" title="Mute (M)" aria-pressed=move || p.muted.get().to_string() on:click=move |_| p.toggle_mute()>
+                    {move || if p.muted.get() { "🔇" } else { "🔊" }}<span class="visually-hidden">"Mute"</span>
+                </button>
+                <input type="range" min="0" max="1" step="0.05" aria-label="Volume" class="volume"
+                    prop:value=move || p.volume.get()
+                    on:input=move |e| p.set_volume(event_target_value(&e).parse().unwrap_or(1.0))/>
+                <button type="button" class="queue-toggle" aria-expanded=move || show_queue.get().to_string()
+                    on:click=move |_| show_queue.update(|s| *s = !*s)>
+                    {move || format!("Queue ({})", p.queue.with(Vec::len))}
+                </button>
+            </div>
+        </section>
+        <Show when=move || show_queue.get()>
+            <QueuePanel/>
+        </Show>
+    }
+}
+
+#[component]
+fn QueuePanel() -> impl IntoView {
+    let p = use_player();
+    view! {
+        <section class="queue" aria-label="Queue" data-testid="queue">
+            <header>
+                <h2>"Queue"</h2>
+                <button type="button" on:click=move |_| p.clear()>"Clear queue"</button>
+            </header>
+            <ol>
+                {move || {
+                    let current = p.current.get();
+                    let last = p.queue.with(Vec::len).saturating_sub(1);
+                    p.queue.get().into_iter().enumerate().map(|(i, item)| view! {
+                        <li class:current=current == Some(i)>
+                            <button type="button" class="link" on:click=move |_| p.load(i, true)>
+                                {item.title.clone()} <span class="artists">{format!(" · {}", item.artists)}</span>
+                            </button>
+                            <span class="queue-actions">
+                                <button type="button" class="icon" disabled={i == 0} title="Move up" on:click=move |_| p.move_item(i, i - 1)>"↑"<span class="visually-hidden">{format!("Move {} up", item.title)}</span></button>
+                                <button type="button" class="icon" disabled={i >= last} title="Move down" on:click=move |_| p.move_item(i, i + 1)>"↓"<span class="visually-hidden">{format!("Move {} down", item.title)}</span></button>
+                                <button type="button" class="icon" title="Remove from queue" on:click=move |_| p.remove(i)>"✕"<span class="visually-hidden">{format!("Remove {} from the queue", item.title)}</span></button>
+                            </span>
+                        </li>
+                    }).collect_view()
+                }}
+            </ol>
+        </section>
+    }
+}
+
+fn media_time(e: &leptos::ev::Event) -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        e.target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlMediaElement>().ok())
+            .map_or(0.0, |a| a.current_time())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = e;
+        0.0
+    }
+}
+
+fn media_duration(e: &leptos::ev::Event) -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        e.target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlMediaElement>().ok())
+            .map_or(0.0, |a| a.duration())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = e;
+        0.0
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    //! The Media Session, keyboard shortcuts and the fallback lookup.
+    use js_sys::{Array, Function, Object, Reflect};
+    use leptos::prelude::*;
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+
+    use super::Player;
+
+    #[wasm_bindgen]
+    extern "C" {
+        /// `navigator.mediaSession` (web-sys has it only behind an unstable flag).
+        type MediaSession;
+        #[wasm_bindgen(method, setter)]
+        fn set_metadata(this: &MediaSession, metadata: &JsValue);
+        #[wasm_bindgen(method, setter, js_name = playbackState)]
+        fn set_playback_state(this: &MediaSession, state: &str);
+        #[wasm_bindgen(method, catch, js_name = setActionHandler)]
+        fn set_action_handler(this: &MediaSession, action: &str, handler: &Function) -> Result<(), JsValue>;
+        #[wasm_bindgen(method, catch, js_name = setPositionState)]
+        fn set_position_state(this: &MediaSession, state: &JsValue) -> Result<(), JsValue>;
+
+        type MediaMetadata;
+        #[wasm_bindgen(constructor, catch)]
+        fn new(init: &JsValue) -> Result<MediaMetadata, JsValue>;
+    }
+
+    fn session() -> Option<MediaSession> {
+        let navigator = web_sys::window()?.navigator();
+        let s = Reflect::get(&navigator, &"mediaSession".into()).ok()?;
+        (!s.is_undefined()).then(|| s.unchecked_into())
+    }
+
+    fn set(o: &Object, k: &str, v: &JsValue) {
+        let _ = Reflect::set(o, &k.into(), v);
+    }
+
+    /// Title, artist, album and artwork on the lock screen.
+    pub fn update_session(p: &Player) {
+        let Some(session) = session() else { return };
+        let Some(item) = p.now_untracked() else {
+            session.set_metadata(&JsValue::NULL);
+            return;
+        };
+        let init = Object::new();
+        set(&init, "title", &item.title.into());
+        set(&init, "artist", &item.artists.into());
+        set(&init, "album", &item.album.unwrap_or_default().into());
+        if let Some(album) = item.album_id {
+            let art = Object::new();
+            set(&art, "src", &format!("/covers/{album}").into());
+            set(&art, "sizes", &"512x512".into());
+            set(&init, "artwork", &Array::of1(&art));
+        }
+        if let Ok(metadata) = MediaMetadata::new(&init) {
+            session.set_metadata(&metadata);
+        }
+    }
+
+    fn update_position(p: &Player) {
+        let Some(session) = session() else { return };
+        let duration = p.duration.get_untracked();
+        if !(duration.is_finite() && duration > 0.0) {
+            return;
+        }
+        let state = Object::new();
+        set(&state, "duration", &duration.into());
+        set(&state, "position", &p.position.get_untracked().min(duration).into());
+        set(&state, "playbackRate", &1.0.into());
+        let _ = session.set_position_state(&state);
+    }
+
+    /// Media Session handlers and keyboard shortcuts, once per page.
+    pub fn install(p: Player) {
+        if let Some(session) = session() {
+            let handler = |f: Box<dyn Fn(JsValue)>| Closure::<dyn Fn(JsValue)>::wrap(f).into_js_value();
+            let actions: [(&str, Box<dyn Fn(JsValue)>); 8] = [
+                ("play", Box::new(move |_| p.toggle())),
+                ("pause", Box::new(move |_| p.toggle())),
+                ("stop", Box::new(move |_| p.stop())),
+                ("previoustrack", Box::new(move |_| p.previous())),
+                ("nexttrack", Box::new(move |_| p.next())),
+                ("seekbackward", Box::new(move |_| p.seek(p.position.get_untracked() - 10.0))),
+                ("seekforward", Box::new(move |_| p.seek(p.position.get_untracked() + 10.0))),
+                (
+                    "seekto",
+                    Box::new(move |details: JsValue| {
+                        if let Some(t) = Reflect::get(&details, &"seekTime".into()).ok().and_then(|v| v.as_f64()) {
+                            p.seek(t);
+                        }
+                    }),
+                ),
+            ];
+            for (action, f) in actions {
+                let _ = session.set_action_handler(action, handler(f).unchecked_ref());
+            }
+            Effect::new(move |_| {
+                let playing = p.playing.get();
+                if let Some(s) = session_opt() {
+                    s.set_playback_state(if playing { "playing" } else { "paused" });
+                }
+                update_position(&p);
+            });
+            Effect::new(move |_| {
+                p.duration.track();
+                update_position(&p);
+            });
+        }
+        let on_key = Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+            if e.ctrl_key() || e.meta_key() || e.alt_key() || typing(&e) {
+                return;
+            }
+            let handled = match e.key().as_str() {
+                " " | "k" | "K" => {
+                    p.toggle();
+                    true
+                }
+                "ArrowLeft" | "j" | "J" => {
+                    p.seek(p.position.get_untracked() - 5.0);
+                    true
+                }
+                "ArrowRight" | "l" | "L" => {
+                    p.seek(p.position.get_untracked() + 5.0);
+                    true
+                }
+                "n" | "N" => {
+                    p.next();
+                    true
+                }
+                "p" | "P" => {
+                    p.previous();
+                    true
+                }
+                "m" | "M" => {
+                    p.toggle_mute();
+                    true
+                }
+                "s" | "S" => {
+                    p.toggle_shuffle();
+                    true
+                }
+                "r" | "R" => {
+                    p.cycle_repeat();
+                    true
+                }
+                _ => false,
+            };
+            if handled {
+                e.prevent_default();
+            }
+        });
+        if let Some(window) = web_sys::window() {
+            let _ = window.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
+        }
+        on_key.forget();
+    }
+
+    fn session_opt() -> Option<MediaSession> {
+        session()
+    }
+
+    /// Keys typed into a field, or on a focused button or slider, are theirs.
+    fn typing(e: &web_sys::KeyboardEvent) -> bool {
+        let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+            return false;
+        };
+        let tag = el.tag_name().to_ascii_lowercase();
+        let space_on_control = e.key() == " " && matches!(tag.as_str(), "button" | "a" | "summary");
+        matches!(tag.as_str(), "input" | "textarea" | "select")
+            || el.has_attribute("contenteditable")
+            || space_on_control
+    }
+
+    /// The audio failed: ask the server what it has instead.
+    pub async fn fallback(p: Player) {
+        let Some(item) = p.now_untracked() else { return };
+        // A fallback that fails too: leave it at the message.
+        if p.note.get_untracked().is_some() {
+            return;
+        }
+        let Some(window) = web_sys::window() else { return };
+        let url = format!("/audio/{}", item.id);
+        let answer = async {
+            let response: web_sys::Response =
+                JsFuture::from(window.fetch_with_str(&url)).await.ok()?.unchecked_into();
+            let json = JsFuture::from(response.json().ok()?).await.ok()?;
+            Some(json)
+        }
+        .await;
+        let Some(json) = answer else {
+            p.note.set(Some("Can't play this track: neither this device nor the server has it.".into()));
+            return;
+        };
+        let text = |k: &str| Reflect::get(&json, &k.into()).ok().and_then(|v| v.as_string());
+        match text("preview_url") {
+            Some(preview) => {
+                p.note.set(Some("Spotify's 30-second preview: the vault has no file for this track yet.".into()));
+                if let Some(audio) = p.audio.get_untracked() {
+                    audio.set_src(&preview);
+                    let _ = audio.play();
+                }
+            }
+            None => {
+                let reason = text("reason").unwrap_or_else(|| "it is not downloaded".into());
+                p.note.set(Some(format!("Not in the vault: {reason}.")));
+            }
+        }
+    }
+}

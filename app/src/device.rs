@@ -1,0 +1,620 @@
+//! On this device: the tracks, audio and cover art the browser keeps in
+//! IndexedDB so that Hoard plays with no network and no server.
+//!
+//! The database `hoard` (version [`DB_VERSION`]) has four object stores,
+//! shared with the service worker (`public/sw.js`), which answers
+//! `/audio/{id}` and `/covers/{album id}` from them:
+//!
+//! - `tracks`, key `id`: a [`KeptTrack`] (the metadata, as JSON values);
+//! - `audio`, key `id`: `{id, type, size, data: ArrayBuffer}`;
+//! - `covers`, key `id` (the album's): `{id, type, data: ArrayBuffer}`;
+//! - `lists`, key `key`: a [`KeptList`], what the user chose to keep.
+//!
+//! Audio is stored as ArrayBuffer records, not Blobs (Safari refuses some
+//! Blob writes). A track's audio, metadata and list entry are written in one
+//! transaction, so a full quota leaves no half-kept track.
+
+use std::collections::HashSet;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use vault::model::{ArtistRef, Id, Track, TrackList};
+
+/// The IndexedDB database's name (the service worker opens the same one).
+pub const DB_NAME: &str = "hoard";
+/// Its schema version.
+pub const DB_VERSION: u32 = 1;
+
+/// A track kept on the device: what its rows show without the server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeptTrack {
+    pub id: Id,
+    pub title: String,
+    pub artists: Vec<ArtistRef>,
+    pub album_id: Option<Id>,
+    pub album_name: Option<String>,
+    pub duration_ms: i64,
+    /// Size of the audio, in bytes.
+    pub bytes: f64,
+    /// The lists (by [`KeptList::key`]) that keep it; it goes when none does.
+    pub lists: Vec<String>,
+}
+
+impl KeptTrack {
+    /// The row the track lists show for it.
+    pub fn to_track(&self) -> Track {
+        Track {
+            id: self.id,
+            spotify_id: None,
+            title: self.title.clone(),
+            artists: self.artists.clone(),
+            album_id: self.album_id,
+            album_name: self.album_name.clone(),
+            image_url: None,
+            disc_number: 1,
+            track_number: None,
+            duration_ms: self.duration_ms,
+            explicit: false,
+            isrc: None,
+            added_at: None,
+            gone_from_spotify_at: None,
+            download_state: Some("downloaded".into()),
+        }
+    }
+}
+
+/// Something the user chose to keep: a playlist, an album, liked songs or one track.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeptList {
+    /// `liked`, `playlist:{id}`, `album:{id}` or `track:{id}`.
+    pub key: String,
+    pub name: String,
+    /// Where its page is.
+    pub href: String,
+    /// The tracks of it on the device, in list order.
+    pub tracks: Vec<Id>,
+}
+
+/// Where the tracks to keep come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum KeepSource {
+    /// These tracks (an album, one track).
+    Tracks(Vec<Track>),
+    /// A whole list, fetched from the server a window at a time.
+    List(TrackList),
+}
+
+/// A keep request: what to keep, and under which name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeepRequest {
+    pub key: String,
+    pub name: String,
+    pub href: String,
+    pub source: KeepSource,
+}
+
+/// A keep in progress.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    pub name: String,
+    pub done: usize,
+    pub total: usize,
+}
+
+/// What the app knows of the device's store, for every view.
+#[derive(Clone, Copy)]
+pub struct Device {
+    /// IDs of the tracks whose audio is on the device.
+    pub kept: RwSignal<HashSet<Id>>,
+    /// The kept lists.
+    pub lists: RwSignal<Vec<KeptList>>,
+    /// Bytes of audio kept.
+    pub bytes: RwSignal<f64>,
+    /// The keep running now.
+    pub progress: RwSignal<Option<Progress>>,
+    /// The outcome of the last keep or remove, for the status line.
+    pub message: RwSignal<Option<String>>,
+    /// Whether the page is live in a browser with IndexedDB (false while server-rendered).
+    pub available: RwSignal<bool>,
+}
+
+impl Device {
+    /// Whether this list's key is kept.
+    pub fn is_kept(&self, key: &str) -> bool {
+        self.lists.with(|l| l.iter().any(|l| l.key == key))
+    }
+}
+
+/// Provides [`Device`] and, in the browser, loads what is kept.
+pub fn provide_device() {
+    let device = Device {
+        kept: RwSignal::new(HashSet::new()),
+        lists: RwSignal::new(Vec::new()),
+        bytes: RwSignal::new(0.0),
+        progress: RwSignal::new(None),
+        message: RwSignal::new(None),
+        available: RwSignal::new(false),
+    };
+    provide_context(device);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| leptos::task::spawn_local(browser::refresh(device)));
+}
+
+/// The app's [`Device`].
+pub fn use_device() -> Device {
+    expect_context::<Device>()
+}
+
+/// "1.4 MB" and the like.
+pub fn size(bytes: f64) -> String {
+    const UNITS: [&str; 4] = ["bytes", "KB", "MB", "GB"];
+    let mut value = bytes;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{value:.0} {}", UNITS[0])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// Keeps `request`'s tracks on the device (in the browser; nothing on the server).
+pub fn keep(device: Device, request: KeepRequest) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(browser::keep(device, request));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (device, request);
+}
+
+/// Removes a kept list and the tracks no other list keeps.
+pub fn remove(device: Device, key: String) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(browser::remove(device, key));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (device, key);
+}
+
+/// Every kept track, with the lists (in the browser; empty on the server).
+pub async fn kept_tracks() -> Result<Vec<KeptTrack>, String> {
+    #[cfg(feature = "hydrate")]
+    return browser::kept_tracks().await;
+    #[cfg(not(feature = "hydrate"))]
+    Ok(Vec::new())
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use indexed_db_futures::database::Database;
+    use indexed_db_futures::prelude::*;
+    use indexed_db_futures::transaction::TransactionMode;
+    use js_sys::{Object, Reflect, JSON};
+    use leptos::prelude::*;
+    use serde::de::DeserializeOwned;
+    use serde::Serialize;
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+
+    use super::*;
+
+    const STORES: [(&str, &str); 4] = [
+        ("tracks", "id"),
+        ("audio", "id"),
+        ("covers", "id"),
+        ("lists", "key"),
+    ];
+
+    async fn open() -> Result<Database, String> {
+        Database::open(DB_NAME)
+            .with_version(DB_VERSION)
+            .with_on_upgrade_needed(|_event, db| {
+                let names: Vec<String> = db.object_store_names().collect();
+                for (store, key) in STORES {
+                    if !names.iter().any(|n| n == store) {
+                        db.create_object_store(store)
+                            .with_key_path(key.into())
+                            .build()?;
+                    }
+                }
+                Ok(())
+            })
+            .await
+            .map_err(|e| format!("this browser's storage cannot be opened ({e})"))
+    }
+
+    fn to_js<T: Serialize>(value: &T) -> Result<JsValue, String> {
+        let json = serde_json::to_string(value).map_err(|e| e.to_string())?;
+        JSON::parse(&json).map_err(|_| "could not encode a record".to_string())
+    }
+
+    fn from_js<T: DeserializeOwned>(value: &JsValue) -> Option<T> {
+        let json = JSON::stringify(value).ok()?.as_string()?;
+        serde_json::from_str(&json).ok()
+    }
+
+    fn error_text(e: impl std::fmt::Display) -> String {
+        e.to_string()
+    }
+
+    /// Loads the kept IDs, lists and total size into `device`.
+    pub async fn refresh(device: Device) {
+        match load(device).await {
+            Ok(()) => device.available.set(true),
+            Err(e) => device.message.set(Some(format!("Keeping music on this device is not available: {e}"))),
+        }
+    }
+
+    async fn load(device: Device) -> Result<(), String> {
+        let tracks = kept_tracks().await?;
+        let db = open().await?;
+        let tx = db
+            .transaction("lists")
+            .build()
+            .map_err(error_text)?;
+        let lists: Vec<JsValue> = tx
+            .object_store("lists")
+            .map_err(error_text)?
+            .get_all()
+            .primitive()
+            .map_err(error_text)?
+            .await
+            .map_err(error_text)?
+            .filter_map(Result::ok)
+            .collect();
+        let lists: Vec<KeptList> = lists.iter().filter_map(from_js).collect();
+        device.bytes.set(tracks.iter().map(|t| t.bytes).sum());
+        device.kept.set(tracks.iter().map(|t| t.id).collect());
+        device.lists.set(lists);
+        Ok(())
+    }
+
+    pub async fn kept_tracks() -> Result<Vec<KeptTrack>, String> {
+        let db = open().await?;
+        let tx = db.transaction("tracks").build().map_err(error_text)?;
+        let all: Vec<JsValue> = tx
+            .object_store("tracks")
+            .map_err(error_text)?
+            .get_all()
+            .primitive()
+            .map_err(error_text)?
+            .await
+            .map_err(error_text)?
+            .filter_map(Result::ok)
+            .collect();
+        Ok(all.iter().filter_map(from_js).collect())
+    }
+
+    /// The tracks of `source`, in list order.
+    async fn tracks_of(source: &KeepSource) -> Result<Vec<vault::model::Track>, String> {
+        match source {
+            KeepSource::Tracks(tracks) => Ok(tracks.clone()),
+            KeepSource::List(list) => {
+                let mut all = Vec::new();
+                loop {
+                    let page = crate::routes::lists::track_window(
+                        list.clone(),
+                        Default::default(),
+                        all.len() as i64,
+                        crate::routes::lists::WINDOW,
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                    let got = page.items.len();
+                    all.extend(page.items);
+                    if got == 0 || all.len() as i64 >= page.total {
+                        return Ok(all);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fetches `url` whole, as an ArrayBuffer and its type; `None` for a 404.
+    async fn fetch_bytes(url: &str) -> Result<Option<(js_sys::ArrayBuffer, String)>, String> {
+        let window = web_sys::window().ok_or("no window")?;
+        let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+            .await
+            .map_err(|_| "the server cannot be reached".to_string())?
+            .unchecked_into();
+        if response.status() == 404 {
+            return Ok(None);
+        }
+        if !response.ok() {
+            return Err(format!("the server answered {}", response.status()));
+        }
+        let mime = response
+            .headers()
+            .get("content-type")
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "application/octet-stream".into());
+        let buffer = JsFuture::from(response.array_buffer().map_err(|_| "unreadable answer")?)
+            .await
+            .map_err(|_| "the transfer was cut off".to_string())?;
+        Ok(Some((buffer.unchecked_into(), mime)))
+    }
+
+    fn record(id: f64, mime: &str, data: &js_sys::ArrayBuffer) -> Object {
+        let record = Object::new();
+        let _ = Reflect::set(&record, &"id".into(), &id.into());
+        let _ = Reflect::set(&record, &"type".into(), &mime.into());
+        let _ = Reflect::set(&record, &"size".into(), &data.byte_length().into());
+        let _ = Reflect::set(&record, &"data".into(), data);
+        record
+    }
+
+    async fn get<T: DeserializeOwned>(db: &Database, store: &str, key: JsValue) -> Option<T> {
+        let tx = db.transaction(store).build().ok()?;
+        let value: Option<JsValue> = tx
+            .object_store(store)
+            .ok()?
+            .get(key)
+            .primitive()
+            .ok()?
+            .await
+            .ok()?;
+        value.as_ref().and_then(from_js)
+    }
+
+    async fn has_key(db: &Database, store: &str, key: f64) -> bool {
+        let Ok(tx) = db.transaction(store).build() else {
+            return false;
+        };
+        let Ok(store) = tx.object_store(store) else {
+            return false;
+        };
+        let Ok(request) = store.count().with_query(key).primitive() else {
+            return false;
+        };
+        matches!(request.await, Ok(n) if n > 0)
+    }
+
+    /// Asks the browser not to evict what is kept under storage pressure.
+    async fn ask_persistence() {
+        if let Some(window) = web_sys::window() {
+            if let Ok(promise) = window.navigator().storage().persist() {
+                let _ = JsFuture::from(promise).await;
+            }
+        }
+    }
+
+    /// Free space the browser grants the app, in bytes, if it says.
+    async fn free_space() -> Option<f64> {
+        let window = web_sys::window()?;
+        let estimate = JsFuture::from(window.navigator().storage().estimate().ok()?)
+            .await
+            .ok()?;
+        let get = |k: &str| Reflect::get(&estimate, &k.into()).ok()?.as_f64();
+        Some(get("quota")? - get("usage")?)
+    }
+
+    pub async fn keep(device: Device, request: KeepRequest) {
+        if device.progress.get_untracked().is_some() {
+            device.message.set(Some("Another keep is running; wait for it to finish.".into()));
+            return;
+        }
+        device.message.set(None);
+        device.progress.set(Some(Progress {
+            name: request.name.clone(),
+            done: 0,
+            total: 0,
+        }));
+        let outcome = keep_all(device, &request).await;
+        device.progress.set(None);
+        let _ = load(device).await;
+        device.message.set(Some(outcome));
+    }
+
+    /// Keeps every track it can and says what happened.
+    async fn keep_all(device: Device, request: &KeepRequest) -> String {
+        ask_persistence().await;
+        let tracks = match tracks_of(&request.source).await {
+            Ok(t) => t,
+            Err(e) => return format!("Could not keep “{}”: {e}.", request.name),
+        };
+        let db = match open().await {
+            Ok(db) => db,
+            Err(e) => return format!("Could not keep “{}”: {e}.", request.name),
+        };
+        let total = tracks.len();
+        let mut list: KeptList = get(&db, "lists", request.key.clone().into())
+            .await
+            .unwrap_or(KeptList {
+                key: request.key.clone(),
+                name: request.name.clone(),
+                href: request.href.clone(),
+                tracks: Vec::new(),
+            });
+        list.name = request.name.clone();
+        let (mut kept, mut missing) = (0usize, 0usize);
+        for (i, track) in tracks.iter().enumerate() {
+            device.progress.set(Some(Progress {
+                name: request.name.clone(),
+                done: i,
+                total,
+            }));
+            match keep_one(&db, track, &mut list).await {
+                Ok(true) => kept += 1,
+                Ok(false) => missing += 1,
+                Err(KeepError::Quota(needed)) => {
+                    let free = free_space().await.map(|f| format!(", {} free", super::size(f.max(0.0))));
+                    return format!(
+                        "This device has no room for more of “{}”: “{}” needs {}{}. {kept} of {total} tracks are on the device; nothing was half-written. Remove music from this device or free space, then keep it again.",
+                        request.name,
+                        track.title,
+                        super::size(needed),
+                        free.unwrap_or_default()
+                    );
+                }
+                Err(KeepError::Other(e)) => {
+                    return format!(
+                        "Stopped keeping “{}” at “{}”: {e}. {kept} of {total} tracks are on the device.",
+                        request.name, track.title
+                    )
+                }
+            }
+        }
+        let missing = if missing > 0 {
+            format!(" {missing} are not in the vault yet, so they could not be kept.")
+        } else {
+            String::new()
+        };
+        format!(
+            "“{}” is on this device: {kept} of {total} tracks.{missing}",
+            request.name
+        )
+    }
+
+    enum KeepError {
+        /// The browser refused the write: no room (the bytes it needed).
+        Quota(f64),
+        Other(String),
+    }
+
+    /// Keeps one track under `list`: its audio if not there yet, its
+    /// metadata, its album's cover, and the list entry, in one transaction.
+    /// `Ok(false)` when the vault has no file for it.
+    async fn keep_one(db: &Database, track: &vault::model::Track, list: &mut KeptList) -> Result<bool, KeepError> {
+        let id = track.id as f64;
+        let existing: Option<KeptTrack> = get(db, "tracks", id.into()).await;
+        let have_audio = existing.is_some() && has_key(db, "audio", id).await;
+        let audio = if have_audio {
+            None
+        } else {
+            match fetch_bytes(&format!("/audio/{}", track.id)).await.map_err(KeepError::Other)? {
+                Some(audio) => Some(audio),
+                None => return Ok(false),
+            }
+        };
+        let cover = match track.album_id {
+            Some(album) if audio.is_some() && !has_key(db, "covers", album as f64).await => {
+                fetch_bytes(&format!("/covers/{album}")).await.ok().flatten().map(|c| (album, c))
+            }
+            _ => None,
+        };
+        let bytes = audio
+            .as_ref()
+            .map(|(a, _)| a.byte_length() as f64)
+            .or(existing.as_ref().map(|e| e.bytes))
+            .unwrap_or(0.0);
+        let mut lists = existing.map(|e| e.lists).unwrap_or_default();
+        if !lists.contains(&list.key) {
+            lists.push(list.key.clone());
+        }
+        let meta = KeptTrack {
+            id: track.id,
+            title: track.title.clone(),
+            artists: track.artists.clone(),
+            album_id: track.album_id,
+            album_name: track.album_name.clone(),
+            duration_ms: track.duration_ms,
+            bytes,
+            lists,
+        };
+        let mut new_list = list.clone();
+        if !new_list.tracks.contains(&track.id) {
+            new_list.tracks.push(track.id);
+        }
+        let other = |e: String| KeepError::Other(e);
+        let write = async {
+            let tx = db
+                .transaction(["tracks", "audio", "covers", "lists"])
+                .with_mode(TransactionMode::Readwrite)
+                .build()
+                .map_err(error_text)?;
+            if let Some((data, mime)) = &audio {
+                tx.object_store("audio")
+                    .map_err(error_text)?
+                    .put(JsValue::from(record(id, mime, data)))
+                    .primitive()
+                    .map_err(error_text)?;
+            }
+            if let Some((album, (data, mime))) = &cover {
+                tx.object_store("covers")
+                    .map_err(error_text)?
+                    .put(JsValue::from(record(*album as f64, mime, data)))
+                    .primitive()
+                    .map_err(error_text)?;
+            }
+            tx.object_store("tracks")
+                .map_err(error_text)?
+                .put(to_js(&meta)?)
+                .primitive()
+                .map_err(error_text)?;
+            tx.object_store("lists")
+                .map_err(error_text)?
+                .put(to_js(&new_list)?)
+                .primitive()
+                .map_err(error_text)?;
+            tx.commit().await.map_err(error_text)
+        };
+        match write.await {
+            Ok(()) => {
+                *list = new_list;
+                Ok(true)
+            }
+            Err(e) => {
+                // A refused write is almost always the quota; say so when the
+                // browser's own numbers agree.
+                let needed = bytes;
+                match free_space().await {
+                    Some(free) if free < needed * 2.0 => Err(KeepError::Quota(needed)),
+                    _ if e.contains("Quota") || e.contains("quota") => Err(KeepError::Quota(needed)),
+                    _ => Err(other(format!("the browser refused to store it ({e})"))),
+                }
+            }
+        }
+    }
+
+    pub async fn remove(device: Device, key: String) {
+        let outcome = remove_list(&key).await;
+        let _ = load(device).await;
+        device.message.set(Some(match outcome {
+            Ok((name, n)) => format!("Removed “{name}” from this device ({n} tracks freed)."),
+            Err(e) => format!("Could not remove it from this device: {e}."),
+        }));
+    }
+
+    async fn remove_list(key: &str) -> Result<(String, usize), String> {
+        let db = open().await?;
+        let list: KeptList = get(&db, "lists", key.into())
+            .await
+            .ok_or("it is not on this device")?;
+        let mut freed = 0;
+        let tx = db
+            .transaction(["tracks", "audio", "lists"])
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(error_text)?;
+        let tracks = tx.object_store("tracks").map_err(error_text)?;
+        let audio = tx.object_store("audio").map_err(error_text)?;
+        for id in &list.tracks {
+            let value: Option<JsValue> = tracks
+                .get(*id as f64)
+                .primitive()
+                .map_err(error_text)?
+                .await
+                .map_err(error_text)?;
+            let Some(mut meta) = value.as_ref().and_then(from_js::<KeptTrack>) else {
+                continue;
+            };
+            meta.lists.retain(|k| k != key);
+            if meta.lists.is_empty() {
+                tracks.delete(*id as f64).primitive().map_err(error_text)?;
+                audio.delete(*id as f64).primitive().map_err(error_text)?;
+                freed += 1;
+            } else {
+                tracks.put(to_js(&meta)?).primitive().map_err(error_text)?;
+            }
+        }
+        tx.object_store("lists")
+            .map_err(error_text)?
+            .delete(key)
+            .primitive()
+            .map_err(error_text)?;
+        tx.commit().await.map_err(error_text)?;
+        Ok((list.name, freed))
+    }
+}

@@ -1,0 +1,218 @@
+// Hoard's service worker: keeps the app usable with no network and no server.
+//
+// - The app shell (WASM, JS, CSS, icons, manifest) and every page the user
+//   visits are cached, network first: online the server's answer wins and
+//   refreshes the cache; offline (or when the server is down) the cached copy
+//   answers. A page never visited falls back to "On this device".
+// - /audio/{id} and /covers/{album id} are answered from IndexedDB (the
+//   `hoard` database the app writes, see app/src/device.rs) when the track is
+//   kept on the device, with Range support so the player can seek.
+// - A new version installs into a new cache, complete, and waits until the
+//   page asks it to take over ("A new version of Hoard is ready"); only then is
+//   the old cache dropped.
+//
+// scripts/build-site stamps BUILD with a hash of the bundle, so every new
+// build is a new service worker.
+'use strict';
+
+const BUILD = '__HOARD_BUILD__';
+const CACHE = `hoard-${BUILD}`;
+const SHELL = [
+  '/pkg/hoard.js',
+  '/pkg/hoard_bg.wasm',
+  '/pkg/hoard.css',
+  '/manifest.webmanifest',
+  '/favicon.svg',
+  '/icons/icon-192.png',
+  '/icons/icon-512.png',
+];
+// Pages cached at install: the library and the device view open offline
+// even before the user has visited them.
+const START_PAGES = ['/', '/device'];
+// How long a page or shell file may take from the network before the cached
+// copy answers instead (a network that hangs is as bad as none).
+const NETWORK_TIMEOUT_MS = 4000;
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(fill(CACHE));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) {
+        if (name.startsWith('hoard-') && name !== CACHE) await caches.delete(name);
+      }
+      await self.clients.claim();
+    })(),
+  );
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data === 'skip-waiting') self.skipWaiting();
+});
+
+/** Caches the shell, the start pages and every page the previous version had. */
+async function fill(name) {
+  const cache = await caches.open(name);
+  await cache.addAll(SHELL.map((url) => new Request(url, { cache: 'reload' })));
+  const pages = new Set(START_PAGES);
+  for (const old of await caches.keys()) {
+    if (!old.startsWith('hoard-') || old === name) continue;
+    for (const request of await (await caches.open(old)).keys()) {
+      const url = new URL(request.url);
+      if (isPage(url)) pages.add(url.pathname + url.search);
+    }
+  }
+  await Promise.all(
+    [...pages].map(async (url) => {
+      try {
+        const response = await fetch(url, { cache: 'reload', credentials: 'same-origin' });
+        if (response.ok && !response.redirected) await cache.put(url, response);
+      } catch {
+        // Offline during the update: the page comes back on the next visit.
+      }
+    }),
+  );
+}
+
+function isPage(url) {
+  return !url.pathname.startsWith('/pkg/') && !url.pathname.startsWith('/icons/') && !SHELL.includes(url.pathname);
+}
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin || request.method !== 'GET') return;
+  let m;
+  if ((m = url.pathname.match(/^\/audio\/(\d+)$/))) {
+    event.respondWith(fromDevice(request, 'audio', Number(m[1])));
+  } else if ((m = url.pathname.match(/^\/covers\/(\d+)$/))) {
+    event.respondWith(fromDevice(request, 'covers', Number(m[1])));
+  } else if (request.mode === 'navigate') {
+    event.respondWith(page(request));
+  } else if (SHELL.includes(url.pathname)) {
+    event.respondWith(networkFirst(request, url.pathname));
+  }
+  // Everything else (server functions, /health, the event stream) goes to
+  // the network untouched: its failure is what tells the app it is offline.
+});
+
+/** The network's answer within the timeout, or a rejection. */
+async function network(request) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), NETWORK_TIMEOUT_MS);
+  try {
+    return await fetch(request, { signal: controller.signal });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function networkFirst(request, key) {
+  const cache = await caches.open(CACHE);
+  try {
+    const response = await network(request);
+    if (response.ok) await cache.put(key, response.clone());
+    return response;
+  } catch (error) {
+    const cached = await cache.match(key);
+    if (cached) return cached;
+    throw error;
+  }
+}
+
+async function page(request) {
+  const url = new URL(request.url);
+  const key = url.pathname + url.search;
+  const cache = await caches.open(CACHE);
+  try {
+    const response = await network(request);
+    // Not the sign-in page a redirect leads to, nor an error page.
+    if (response.ok && !response.redirected) await cache.put(key, response.clone());
+    return response;
+  } catch {
+    const cached = (await cache.match(key)) ?? (await cache.match('/device'));
+    if (cached) return cached;
+    return new Response(
+      '<!doctype html><meta charset="utf-8"><title>Offline · Hoard</title>' +
+        '<p>Hoard is offline and has not cached this page yet. Open it once while connected.</p>',
+      { status: 503, headers: { 'content-type': 'text/html; charset=utf-8' } },
+    );
+  }
+}
+
+/** The `hoard` database if the app has created it; never creates it. */
+function openDb() {
+  return new Promise((resolve) => {
+    let request;
+    try {
+      request = indexedDB.open('hoard');
+    } catch {
+      resolve(null);
+      return;
+    }
+    // No database yet: do not create an empty one under the app's feet.
+    request.onupgradeneeded = () => request.transaction.abort();
+    request.onsuccess = () => {
+      const db = request.result;
+      // Let the app upgrade its schema whenever it needs to.
+      db.onversionchange = () => db.close();
+      resolve(db);
+    };
+    request.onerror = () => resolve(null);
+    request.onblocked = () => resolve(null);
+  });
+}
+
+async function record(store, id) {
+  const db = await openDb();
+  if (!db) return null;
+  try {
+    if (!db.objectStoreNames.contains(store)) return null;
+    return await new Promise((resolve) => {
+      const get = db.transaction(store, 'readonly').objectStore(store).get(id);
+      get.onsuccess = () => resolve(get.result ?? null);
+      get.onerror = () => resolve(null);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+async function fromDevice(request, store, id) {
+  const kept = await record(store, id);
+  if (!kept) return fetch(request);
+  return ranged(request, kept.data, kept.type);
+}
+
+/** A 200 with the whole buffer, or a 206 for a satisfiable `Range`, or a 416. */
+function ranged(request, data, type) {
+  const size = data.byteLength;
+  const headers = {
+    'content-type': type || 'application/octet-stream',
+    'accept-ranges': 'bytes',
+    'x-hoard-from': 'device',
+  };
+  const range = request.headers.get('range');
+  if (!range) {
+    return new Response(data, { status: 200, headers: { ...headers, 'content-length': String(size) } });
+  }
+  const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+  let start;
+  let end;
+  if (m && m[1] !== '') {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  } else if (m && m[2] !== '') {
+    start = Math.max(0, size - Number(m[2]));
+    end = size - 1;
+  }
+  if (start === undefined || start >= size || start > end) {
+    return new Response(null, { status: 416, headers: { ...headers, 'content-range': `bytes */${size}` } });
+  }
+  return new Response(data.slice(start, end + 1), {
+    status: 206,
+    headers: { ...headers, 'content-length': String(end - start + 1), 'content-range': `bytes ${start}-${end}/${size}` },
+  });
+}
