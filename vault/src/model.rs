@@ -1,5 +1,6 @@
 //! The domain vocabulary, named once: [`Artist`], [`Album`], [`Track`],
-//! [`Playlist`], [`PlaylistItem`], [`DownloadJob`] and [`Play`].
+//! [`Playlist`], [`PlaylistItem`], [`DownloadJob`] and [`Play`], and how a
+//! track list is asked for ([`TrackList`], [`TrackQuery`]).
 //!
 //! The write side (`New*`) is what a sync or an import hands the vault; the
 //! read side is what the UI shows. Spotify's wire types are not here: they are
@@ -16,6 +17,67 @@ pub struct Page<T> {
     pub items: Vec<T>,
     pub total: i64,
     pub offset: i64,
+}
+
+/// Which track list a [`TrackQuery`] runs on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TrackList {
+    /// The current liked songs.
+    Liked,
+    /// The current track entries of a playlist (a track in it twice is listed twice).
+    Playlist(Id),
+    /// An album's tracks.
+    Album(Id),
+}
+
+/// Which rows of a track list to keep.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TrackFilter {
+    /// Every row.
+    #[default]
+    All,
+    /// Tracks whose download finished.
+    Downloaded,
+    /// Tracks with no download job, or one that has not finished.
+    NotDownloaded,
+    /// Tracks Spotify no longer serves.
+    Gone,
+    /// Only these tracks (the browser's offline copies, say).
+    Only(Vec<Id>),
+}
+
+/// The order of a track list. Every sort ends on the list's own order, so
+/// rows that tie keep a fixed place and pages neither repeat nor skip one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TrackSort {
+    /// The list's own order: liked songs newest first, a playlist by
+    /// position, an album by disc and track number.
+    #[default]
+    Natural,
+    /// By title.
+    Title,
+    /// By the first credited artist, then album, disc and track number.
+    Artist,
+    /// By album name, then disc and track number.
+    Album,
+    /// By when the track entered the list, oldest first.
+    Added,
+    /// Shortest first.
+    Duration,
+}
+
+/// Search, filter and sort of a track list, done by the database so a long
+/// list can be fetched a window at a time.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackQuery {
+    /// Words that must each occur in the title, an artist or the album name.
+    pub text: String,
+    /// Which rows to keep.
+    pub filter: TrackFilter,
+    /// The order, ascending unless `descending`.
+    pub sort: TrackSort,
+    /// Reverses the whole order (ties included), `Natural` too.
+    pub descending: bool,
 }
 
 /// An artist as the vault knows it.

@@ -3,6 +3,10 @@
 use vault::model::{NewAlbum, NewArtist, NewPlaylist, NewPlaylistItem, NewTrack};
 use vault::{DbError, QueueScope, Vault};
 
+// Beside this file rather than in `tests/`, where Cargo would build it as a binary of its own.
+#[path = "vault/lists.rs"]
+mod lists;
+
 fn track(id: &str, title: &str, artists: &[(&str, &str)], album: (&str, &str)) -> NewTrack {
     let artists: Vec<NewArtist> = artists
         .iter()

@@ -96,12 +96,33 @@ fn clamp_page(offset: i64, limit: i64) -> (i64, i64) {
     (offset.max(0), limit.clamp(1, MAX_PAGE))
 }
 
-/// Runs `sql` (which ends in `LIMIT ? OFFSET ?`) for one page of rows, counts
-/// the whole list with `count_sql`, and maps each row with `map`.
+/// A value for a statement whose text is built at run time.
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+type SqliteQueryAs<'q, O> = sqlx::query::QueryAs<'q, Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// Binds `binds` in order.
+fn bind_all<'q, O>(mut query: SqliteQueryAs<'q, O>, binds: &'q [Bind]) -> SqliteQueryAs<'q, O> {
+    for bind in binds {
+        query = match bind {
+            Bind::Int(value) => query.bind(*value),
+            Bind::Text(value) => query.bind(value.as_str()),
+        };
+    }
+    query
+}
+
+/// Runs `sql` (whose last parameters are `LIMIT ? OFFSET ?`) for one page of
+/// rows, counts the whole list with `count_sql` (unless the page shows where
+/// the list ends), and maps each row with `map`. Both statements take `binds` first.
 async fn fetch_page<R, T>(
     vault: &Vault,
     sql: &str,
     count_sql: &str,
+    binds: &[Bind],
     offset: i64,
     limit: i64,
     map: impl FnMut(R) -> T,
@@ -110,12 +131,21 @@ where
     R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
 {
     let (offset, limit) = clamp_page(offset, limit);
-    let rows: Vec<R> = sqlx::query_as(sql)
+    let rows: Vec<R> = bind_all(sqlx::query_as(sql), binds)
         .bind(limit)
         .bind(offset)
         .fetch_all(vault.pool())
         .await?;
-    let (total,): (i64,) = sqlx::query_as(count_sql).fetch_one(vault.pool()).await?;
+    let fetched = rows.len() as i64;
+    // A window that is not full ends the list: no need to count it.
+    let total = if fetched < limit && (fetched > 0 || offset == 0) {
+        offset + fetched
+    } else {
+        let (total,): (i64,) = bind_all(sqlx::query_as(count_sql), binds)
+            .fetch_one(vault.pool())
+            .await?;
+        total
+    };
     Ok(Page {
         items: rows.into_iter().map(map).collect(),
         total,
@@ -419,7 +449,132 @@ impl Vault {
              ORDER BY l.added_at DESC, l.id DESC LIMIT ? OFFSET ?",
         );
         let count = "SELECT COUNT(*) FROM liked_tracks WHERE removed_at IS NULL";
-        fetch_page(self, &sql, count, offset, limit, |r: TrackRow| {
+        fetch_page(self, &sql, count, &[], offset, limit, |r: TrackRow| {
+            Track::from(r)
+        })
+        .await
+    }
+
+    /// One window of a track list, searched, filtered and sorted by the
+    /// database, so a list of thousands of tracks is fetched a window at a
+    /// time. `total` counts the rows the search and the filter keep. A list
+    /// that does not exist is empty.
+    ///
+    /// Each word of `query.text` (the first [`MAX_SEARCH_WORDS`]) must occur
+    /// in the title, an artist's name or the album's name; `%` and `_` are
+    /// plain characters. SQLite folds case for ASCII letters only, so a word
+    /// with other letters is tried as typed, in lower case, Capitalised and
+    /// in UPPER CASE: "ágætis" finds "Ágætis" and "ÁGÆTIS" but not "áGÆTIS".
+    /// Accents are not folded: "bjork" does not find "Björk". Text sorts
+    /// fold ASCII case only, too (`COLLATE NOCASE`).
+    pub async fn track_list(
+        &self,
+        list: &TrackList,
+        query: &TrackQuery,
+        offset: i64,
+        limit: i64,
+    ) -> DbResult<Page<Track>> {
+        let mut binds = Vec::new();
+        // The list's rows, the date each entered it, and the list's own
+        // order, which ends on a unique key so that every sort is total.
+        let (source, condition, added, natural): (&str, &str, &str, &[SortKey]) = match list {
+            TrackList::Liked => (
+                "liked_tracks l JOIN tracks t ON t.id = l.track_id",
+                "l.removed_at IS NULL",
+                "l.added_at",
+                &[SortKey::down("l.added_at"), SortKey::down("l.id")],
+            ),
+            TrackList::Playlist(id) => {
+                binds.push(Bind::Int(*id));
+                (
+                    // The inner join leaves out entries that are not tracks.
+                    "playlist_items i JOIN tracks t ON t.id = i.track_id",
+                    "i.playlist_id = ? AND i.removed_at IS NULL",
+                    "i.added_at",
+                    &[SortKey::up("i.position"), SortKey::up("i.id")],
+                )
+            }
+            TrackList::Album(id) => {
+                binds.push(Bind::Int(*id));
+                (
+                    "tracks t",
+                    "t.album_id = ?",
+                    "NULL",
+                    &[
+                        SortKey::up("t.disc_number"),
+                        SortKey::up("t.track_number"),
+                        SortKey::up("t.id"),
+                    ],
+                )
+            }
+        };
+        let mut conditions = vec![condition.to_string()];
+        // Every clause is fixed text; what the user gave is bound.
+        match &query.filter {
+            TrackFilter::All => {}
+            TrackFilter::Downloaded => conditions.push("d.state = 'downloaded'".into()),
+            TrackFilter::NotDownloaded => conditions.push("d.state IS NOT 'downloaded'".into()),
+            TrackFilter::Gone => conditions.push("t.gone_from_spotify_at IS NOT NULL".into()),
+            TrackFilter::Only(ids) => {
+                conditions.push("t.id IN (SELECT value FROM json_each(?))".into());
+                let ids = serde_json::to_string(ids).map_err(|e| DbError::Other(e.to_string()))?;
+                binds.push(Bind::Text(ids));
+            }
+        }
+        for patterns in search_patterns(&query.text) {
+            conditions.push(word_condition(patterns.len()));
+            for _column in ["title", "album", "artist"] {
+                binds.extend(patterns.iter().cloned().map(Bind::Text));
+            }
+        }
+        let joins =
+            "LEFT JOIN albums al ON al.id = t.album_id LEFT JOIN downloads d ON d.track_id = t.id";
+        // Only the artist sort needs the first credit (numbered 0 by `set_credits`).
+        let sort_joins = match query.sort {
+            TrackSort::Artist => {
+                "LEFT JOIN track_artists fa ON fa.track_id = t.id AND fa.position = 0
+                 LEFT JOIN artists far ON far.id = fa.artist_id"
+            }
+            _ => "",
+        };
+        let conditions = conditions.join(" AND ");
+        let keys = sort_keys(list, query.sort, added, natural);
+        let order = |table: &str| -> String {
+            keys.iter()
+                .enumerate()
+                .map(|(n, key)| {
+                    let collate = if key.text { " COLLATE NOCASE" } else { "" };
+                    let ascending = key.ascending != query.descending;
+                    let direction = if ascending { "ASC" } else { "DESC" };
+                    format!("{table}k{n}{collate} {direction}")
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let columns: String = keys
+            .iter()
+            .enumerate()
+            .map(|(n, key)| format!(", {} AS k{n}", key.expr))
+            .collect();
+        // The window is chosen on its sort keys alone; only its rows pay for
+        // the whole track row (the artists' JSON above all), and sort again
+        // on the same keys.
+        let window = format!(
+            "SELECT t.id AS track_id, {added} AS added_at{columns}
+             FROM {source} {joins} {sort_joins} WHERE {conditions}
+             ORDER BY {} LIMIT ? OFFSET ?",
+            order("")
+        );
+        let sql = track_query(
+            "w.added_at",
+            "",
+            &format!(
+                "JOIN ({window}) w ON w.track_id = t.id ORDER BY {}",
+                order("w.")
+            ),
+        );
+        let count = format!("SELECT COUNT(*) FROM {source} {joins} WHERE {conditions}");
+        fetch_page(self, &sql, &count, &binds, offset, limit, |r: TrackRow| {
             Track::from(r)
         })
         .await
@@ -608,18 +763,20 @@ impl Vault {
         );
         let count = format!("SELECT COUNT(*) FROM downloads d WHERE 1 {filter}");
         let count = count.as_str();
-        fetch_page(self, &sql, count, offset, limit, |r: JobRow| DownloadJob {
-            state: r.track.download_state.clone().unwrap_or_default(),
-            track: Track::from(r.track),
-            reason: r.reason,
-            attempts: r.attempts,
-            updated_at: r.updated_at,
-            source: r.source,
-            chosen: r.chosen,
-            url: r.url,
-            candidates: r.candidates,
-            bytes: r.bytes,
-            format: r.format,
+        fetch_page(self, &sql, count, &[], offset, limit, |r: JobRow| {
+            DownloadJob {
+                state: r.track.download_state.clone().unwrap_or_default(),
+                track: Track::from(r.track),
+                reason: r.reason,
+                attempts: r.attempts,
+                updated_at: r.updated_at,
+                source: r.source,
+                chosen: r.chosen,
+                url: r.url,
+                candidates: r.candidates,
+                bytes: r.bytes,
+                format: r.format,
+            }
         })
         .await
     }
@@ -638,7 +795,7 @@ impl Vault {
             "JOIN plays p ON p.track_id = t.id ORDER BY p.played_at DESC, p.id DESC LIMIT ? OFFSET ?",
         );
         let count = "SELECT COUNT(*) FROM plays";
-        fetch_page(self, &sql, count, offset, limit, |r: PlayRow| Play {
+        fetch_page(self, &sql, count, &[], offset, limit, |r: PlayRow| Play {
             played_at: r.track.added_at.clone().unwrap_or_default(),
             track: Track::from(r.track),
             source: r.source,
@@ -669,6 +826,139 @@ impl Vault {
             plays: row.6,
         })
     }
+}
+
+/// Search words past this many are ignored.
+pub const MAX_SEARCH_WORDS: usize = 16;
+
+/// One key of a track list's order.
+#[derive(Clone, Copy)]
+struct SortKey<'a> {
+    expr: &'a str,
+    /// Compared with ASCII case folded.
+    text: bool,
+    ascending: bool,
+}
+
+impl<'a> SortKey<'a> {
+    const fn up(expr: &'a str) -> Self {
+        SortKey {
+            expr,
+            text: false,
+            ascending: true,
+        }
+    }
+
+    const fn down(expr: &'a str) -> Self {
+        SortKey {
+            expr,
+            text: false,
+            ascending: false,
+        }
+    }
+
+    const fn text(expr: &'a str) -> Self {
+        SortKey {
+            expr,
+            text: true,
+            ascending: true,
+        }
+    }
+}
+
+/// The keys of `sort`, ending on the list's `natural` order. `Artist` needs
+/// the first credit joined as `far`.
+fn sort_keys<'a>(
+    list: &TrackList,
+    sort: TrackSort,
+    added: &'a str,
+    natural: &[SortKey<'a>],
+) -> Vec<SortKey<'a>> {
+    const DISC: [SortKey<'static>; 2] =
+        [SortKey::up("t.disc_number"), SortKey::up("t.track_number")];
+    let mut keys = match sort {
+        TrackSort::Natural => vec![],
+        TrackSort::Title => vec![SortKey::text("t.title")],
+        TrackSort::Artist => [SortKey::text("far.name"), SortKey::text("al.name")]
+            .into_iter()
+            .chain(DISC)
+            .collect(),
+        TrackSort::Album => std::iter::once(SortKey::text("al.name"))
+            .chain(DISC)
+            .collect(),
+        // Liked songs are in added order already, newest first.
+        TrackSort::Added if *list == TrackList::Liked => {
+            return natural
+                .iter()
+                .map(|key| SortKey {
+                    ascending: !key.ascending,
+                    ..*key
+                })
+                .collect();
+        }
+        TrackSort::Added if added != "NULL" => vec![SortKey::up(added)],
+        TrackSort::Added => vec![],
+        TrackSort::Duration => vec![SortKey::up("t.duration_ms")],
+    };
+    keys.extend_from_slice(natural);
+    keys
+}
+
+/// The `LIKE` patterns of each search word, in every case the word is tried in.
+fn search_patterns(text: &str) -> Vec<Vec<String>> {
+    text.split_whitespace()
+        .take(MAX_SEARCH_WORDS)
+        .map(|word| {
+            let lower = word.to_lowercase();
+            let mut cases = vec![lower.clone()];
+            // LIKE folds ASCII letters itself; other letters must be tried
+            // in the cases names are written in.
+            if !word.is_ascii() {
+                let mut chars = lower.chars();
+                let capitalised: String = chars
+                    .next()
+                    .map(|first| first.to_uppercase().chain(chars).collect())
+                    .unwrap_or_default();
+                for case in [capitalised, word.to_uppercase(), word.to_string()] {
+                    if !cases.contains(&case) {
+                        cases.push(case);
+                    }
+                }
+            }
+            cases
+                .iter()
+                .map(|case| format!("%{}%", escape_like(case)))
+                .collect()
+        })
+        .collect()
+}
+
+/// `text` with `LIKE`'s wildcards and its escape character (`\`) escaped.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The condition that one search word, tried in `cases` patterns, occurs in
+/// the title, the album's name or an artist's name. Its parameters are the
+/// patterns three times over: title, album, artist.
+fn word_condition(cases: usize) -> String {
+    let any = |column: &str| vec![format!("{column} LIKE ? ESCAPE '\\'"); cases].join(" OR ");
+    // The artists are searched once, not once per track: there are far
+    // fewer of them, and the tracks they are credited on are looked up by index.
+    format!(
+        "({} OR {} OR t.id IN (SELECT ta.track_id FROM artists ar
+             JOIN track_artists ta ON ta.artist_id = ar.id WHERE {}))",
+        any("t.title"),
+        any("al.name"),
+        any("ar.name")
+    )
 }
 
 const ALBUM_SELECT: &str = "SELECT al.id, al.spotify_id, al.name, al.album_type, al.release_date,
@@ -862,4 +1152,26 @@ async fn set_credits(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_words_are_escaped_and_tried_in_the_cases_sqlite_cannot_fold() {
+        assert_eq!(
+            search_patterns(" Ágætis  100%_\\ "),
+            [
+                vec!["%ágætis%", "%Ágætis%", "%ÁGÆTIS%"],
+                vec!["%100\\%\\_\\\\%"],
+            ]
+        );
+        assert_eq!(
+            search_patterns("björk")[0],
+            ["%björk%", "%Björk%", "%BJÖRK%"]
+        );
+        assert!(search_patterns("  ").is_empty());
+        assert_eq!(search_patterns(&"a ".repeat(40)).len(), MAX_SEARCH_WORDS);
+    }
 }
