@@ -3,7 +3,9 @@
 // - The app shell (WASM, JS, CSS, icons, manifest) and every page the user
 //   visits are cached, network first: online the server's answer wins and
 //   refreshes the cache; offline (or when the server is down) the cached copy
-//   answers. A page never visited falls back to "On this device".
+//   answers. The app reports pages reached without a navigation (its first
+//   load, in-app links) so they are cached too. A page never visited
+//   redirects to "On this device".
 // - /audio/{id} and /covers/{album id} are answered from IndexedDB (the
 //   `hoard` database the app writes, see app/src/device.rs) when the track is
 //   kept on the device, with Range support so the player can seek.
@@ -49,8 +51,25 @@ self.addEventListener('activate', (event) => {
 });
 
 self.addEventListener('message', (event) => {
-  if (event.data === 'skip-waiting') self.skipWaiting();
+  if (event.data === 'skip-waiting') {
+    self.skipWaiting();
+  } else if (event.data?.type === 'visited') {
+    // The app moved to a page without a navigation the worker saw (its
+    // first load, or a link followed in the app): cache that page too.
+    event.waitUntil(remember(event.data.url));
+  }
 });
+
+async function remember(path) {
+  const url = new URL(path, self.location.origin);
+  if (url.origin !== self.location.origin || !isPage(url)) return;
+  try {
+    const response = await fetch(url, { credentials: 'same-origin' });
+    if (response.ok && !response.redirected) await (await caches.open(CACHE)).put(url.pathname + url.search, response);
+  } catch {
+    // Offline: whatever is cached stays.
+  }
+}
 
 /** Caches the shell, the start pages and every page the previous version had. */
 async function fill(name) {
@@ -132,8 +151,11 @@ async function page(request) {
     if (response.ok && !response.redirected) await cache.put(key, response.clone());
     return response;
   } catch {
-    const cached = (await cache.match(key)) ?? (await cache.match('/device'));
+    const cached = await cache.match(key);
     if (cached) return cached;
+    // A page never visited: what is on the device (a redirect, so that the
+    // app's router sees the address it renders).
+    if (url.pathname !== '/device' && (await cache.match('/device'))) return Response.redirect('/device', 302);
     return new Response(
       '<!doctype html><meta charset="utf-8"><title>Offline · Hoard</title>' +
         '<p>Hoard is offline and has not cached this page yet. Open it once while connected.</p>',

@@ -556,12 +556,15 @@ mod browser {
                 Ok(true)
             }
             Err(e) => {
-                // A refused write is almost always the quota; say so when the
-                // browser's own numbers agree.
+                // Browsers report a full quota by aborting the commit (the
+                // transaction's error is QuotaExceededError; the requests
+                // themselves succeeded), so an aborted commit is taken for it,
+                // as is the browser's own estimate leaving no room.
                 let needed = bytes;
+                let full = e.contains("aborted") || e.contains("Quota") || e.contains("quota");
                 match free_space().await {
-                    Some(free) if free < needed * 2.0 => Err(KeepError::Quota(needed)),
-                    _ if e.contains("Quota") || e.contains("quota") => Err(KeepError::Quota(needed)),
+                    _ if full => Err(KeepError::Quota(needed)),
+                    Some(free) if free < needed => Err(KeepError::Quota(needed)),
                     _ => Err(other(format!("the browser refused to store it ({e})"))),
                 }
             }

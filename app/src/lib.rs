@@ -65,7 +65,7 @@ pub fn App() -> impl IntoView {
                 <nav aria-label="Main">
                     <A href="/" exact=true>"Library"</A>
                     <A href="/playlists">"Playlists"</A>
-                    <A href="/device">"On this device"</A>
+                    <A href="/device">"On device"</A>
                     <A href="/downloads">"Downloads"</A>
                     <A href="/history">"History"</A>
                     <A href="/settings">"Settings"</A>

@@ -23,6 +23,17 @@ pub fn UpdateNotice() -> impl IntoView {
     };
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| browser::register(update));
+    // Every page the user reaches is cached for offline use.
+    #[cfg(feature = "hydrate")]
+    {
+        let location = leptos_router::hooks::use_location();
+        Effect::new(move |_| {
+            let search = location.search.get();
+            let path = location.pathname.get();
+            let url = if search.is_empty() { path } else { format!("{path}?{search}") };
+            browser::visited(&url);
+        });
+    }
     let reload = move |_| {
         #[cfg(feature = "hydrate")]
         browser::activate_waiting();
@@ -105,6 +116,24 @@ mod browser {
                 if let Ok(p) = registration.update() {
                     let _ = JsFuture::from(p).await;
                 }
+            }
+        });
+    }
+
+    /// Asks the service worker to cache `url` (a page reached without a
+    /// navigation it saw). Waits for the worker on a first visit.
+    pub fn visited(url: &str) {
+        let Some(container) = container() else { return };
+        let Ok(ready) = container.ready() else { return };
+        let url = url.to_string();
+        leptos::task::spawn_local(async move {
+            let Ok(reg) = JsFuture::from(ready).await else { return };
+            let reg: ServiceWorkerRegistration = reg.unchecked_into();
+            if let Some(active) = reg.active() {
+                let message = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&message, &"type".into(), &"visited".into());
+                let _ = js_sys::Reflect::set(&message, &"url".into(), &url.into());
+                let _ = active.post_message(&message);
             }
         });
     }

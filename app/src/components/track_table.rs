@@ -76,9 +76,10 @@ fn TrackRow(row: Row, show_date: bool, #[prop(into)] play: Callback<()>) -> AnyV
     view! {
         <tr>
             <td class="num">
-                <span class="n">{row.number}</span>
-                <button type="button" class="icon row-play" on:click=move |_| play.run(())>
-                    "▶"<span class="visually-hidden">{play_label}</span>
+                <button type="button" class="row-play" on:click=move |_| play.run(())>
+                    <span class="n" aria-hidden="true">{row.number}</span>
+                    <span class="pi" aria-hidden="true">"▶"</span>
+                    <span class="visually-hidden">{play_label}</span>
                 </button>
             </td>
             <TitleCell title=t.title artists=t.artists>{badges}</TitleCell>

@@ -1,5 +1,7 @@
 //! The connection watchdog: polls the server's health endpoint from the
-//! browser and shows a banner while the server cannot be reached.
+//! browser and shows a banner while the server cannot be reached. While it
+//! is, `<body>` has the class `offline`, which greys out the controls that
+//! need the server (class `needs-server`); music on the device still plays.
 
 use leptos::prelude::*;
 
@@ -14,21 +16,38 @@ pub fn Watchdog() -> impl IntoView {
     let reachable = RwSignal::new(true);
 
     #[cfg(feature = "hydrate")]
-    leptos::task::spawn_local(async move {
-        loop {
-            gloo_timers::future::TimeoutFuture::new(INTERVAL_MS).await;
-            let ok = server_answers().await;
-            if reachable.get_untracked() != ok {
-                reachable.set(ok);
+    {
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
+        leptos::task::spawn_local(async move {
+            loop {
+                let ok = server_answers().await;
+                if reachable.get_untracked() != ok {
+                    reachable.set(ok);
+                }
+                gloo_timers::future::TimeoutFuture::new(INTERVAL_MS).await;
             }
+        });
+        // The browser knows first when the network goes.
+        let on_offline = Closure::<dyn Fn()>::new(move || reachable.set(false));
+        if let Some(w) = web_sys::window() {
+            let _ = w.add_event_listener_with_callback("offline", on_offline.as_ref().unchecked_ref());
         }
-    });
+        on_offline.forget();
+        Effect::new(move |_| {
+            let offline = !reachable.get();
+            if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+                let _ = body.class_list().toggle_with_force("offline", offline);
+            }
+        });
+    }
 
     view! {
         <Show when=move || !reachable.get()>
             <div class="banner" role="alert" data-testid="watchdog">
-                <strong>"Can't reach the Hoard server."</strong>
-                " Showing what this page already has; Hoard keeps trying and this goes away once the server answers."
+                <strong>"Can't reach the Hoard server: you are offline."</strong>
+                " Music kept on this device still plays (see On device); syncing, downloads and keeping more need the server. "
+                "Hoard keeps trying and this goes away once the server answers."
             </div>
         </Show>
     }

@@ -427,9 +427,10 @@ fn VRow(index: usize, track: Track, show_date: bool, #[prop(into)] play: Callbac
     view! {
         <div role="row" class="vrow" class:with-date=show_date aria-rowindex=index + 2 data-testid="track-row">
             <span role="cell" class="num">
-                <span class="n">{index + 1}</span>
-                <button type="button" class="icon row-play" on:click=move |_| play.run(index)>
-                    "▶"<span class="visually-hidden">{format!("Play {title}")}</span>
+                <button type="button" class="row-play" on:click=move |_| play.run(index)>
+                    <span class="n" aria-hidden="true">{index + 1}</span>
+                    <span class="pi" aria-hidden="true">"▶"</span>
+                    <span class="visually-hidden">{format!("Play {title}")}</span>
                 </button>
             </span>
             <span role="cell" class="title">

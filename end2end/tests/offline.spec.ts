@@ -1,0 +1,224 @@
+// The offline PWA in real Chromium: keep a playlist on the device, stop the
+// server, take the browser offline, reload, open the playlist and play a
+// kept track with seeking (the service worker answers Range requests from
+// IndexedDB); a full quota; a new version picked up through the update notice.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { BrowserContext, chromium, expect, Page, test } from '@playwright/test';
+import { Hoard } from './harness';
+
+const root = path.resolve(__dirname, '..', '..');
+
+/** The demo playlist's first tracks (see vault/examples/seed.rs), as files in a music folder. */
+const KEPT = [
+  { artist: 'Sigur Rós', title: 'Svefn-g-englar', seconds: 180 },
+  { artist: 'Sigur Rós', title: 'Starálfur', seconds: 197 },
+  { artist: 'Sigur Rós', title: 'Flugufrelsarinn', seconds: 214 },
+];
+
+/** A music folder with small real MP3s (16 kb/s mono, so the test stays light). */
+function musicFolder(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hoard-music-'));
+  for (const t of KEPT) {
+    execFileSync('ffmpeg', [
+      '-loglevel', 'error', '-f', 'lavfi', '-i', `sine=frequency=440:duration=${t.seconds}`,
+      '-ac', '1', '-ar', '22050', '-b:a', '16k', path.join(dir, `${t.artist} - ${t.title}.mp3`),
+    ]);
+  }
+  return dir;
+}
+
+/** A Hoard with the demo library whose first playlist tracks are in the vault. */
+async function vaultWithAudio(siteDir?: string): Promise<{ hoard: Hoard; music: string }> {
+  const music = musicFolder();
+  const env: Record<string, string> = { HOARD_MUSIC_FOLDER: music, HOARD_DOWNLOAD_ATTEMPTS: '1' };
+  if (siteDir) env.HOARD_SITE_DIR = siteDir;
+  const hoard = await Hoard.start({ seed: true, env });
+  const res = await fetch(`${hoard.url}/api/download_command`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ command: { QueuePlaylist: 1 } }),
+  });
+  expect(res.ok).toBeTruthy();
+  // The three files come from the folder; the rest of the playlist fails (no source here).
+  await expect
+    .poll(async () => (await (await fetch(`${hoard.url}/audio/1`)).status), { timeout: 30_000 })
+    .toBe(200);
+  for (const id of [2, 3]) {
+    await expect.poll(async () => (await fetch(`${hoard.url}/audio/${id}`)).status, { timeout: 30_000 }).toBe(200);
+  }
+  return { hoard, music };
+}
+
+/** A persistent profile (service workers and storage as an installed app has them). */
+async function browser(): Promise<{ context: BrowserContext; page: Page; dir: string }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hoard-profile-'));
+  const context = await chromium.launchPersistentContext(dir, test.info().project.use.launchOptions);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+  });
+  page.on('pageerror', (e) => {
+    throw new Error(`${e.message}\n${errors.join('\n')}`);
+  });
+  return { context, page, dir };
+}
+
+async function controlled(page: Page): Promise<void> {
+  await page.waitForFunction(() => navigator.serviceWorker?.controller != null, undefined, { timeout: 20_000 });
+}
+
+async function keptAudioSizes(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('hoard');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const all = open.result.transaction('audio').objectStore('audio').getAll();
+          all.onsuccess = () => {
+            const out: Record<string, number> = {};
+            for (const r of all.result) out[r.id] = r.data.byteLength;
+            open.result.close();
+            resolve(out);
+          };
+          all.onerror = () => reject(all.error);
+        };
+      }),
+  );
+}
+
+test('a kept playlist plays offline, with seeking, after the server is gone', async () => {
+  test.setTimeout(150_000);
+  const { hoard, music } = await vaultWithAudio();
+  const { context, page, dir } = await browser();
+  try {
+    await page.goto(`${hoard.url}/playlists/1`);
+    await controlled(page);
+    await page.getByTestId('keep').click();
+    await expect(page.getByTestId('device-status')).toContainText('is on this device: 3 of 8 tracks', { timeout: 30_000 });
+    await expect(page.getByTestId('device-status')).toContainText('5 are not in the vault yet');
+    // Every kept record is the whole file.
+    const sizes = await keptAudioSizes(page);
+    expect(Object.keys(sizes).sort()).toEqual(['1', '2', '3']);
+    for (const id of ['1', '2', '3']) {
+      const whole = (await (await fetch(`${hoard.url}/audio/${id}`)).arrayBuffer()).byteLength;
+      expect(sizes[id]).toBe(whole);
+    }
+    await expect(page.locator('.badge.device')).toHaveCount(3);
+
+    // The server goes, the network goes; the app opens anyway.
+    await hoard.stop();
+    await context.setOffline(true);
+    await page.reload();
+    await expect(page.getByRole('heading', { name: 'Nordic Nights ❄' })).toBeVisible();
+    await expect(page.getByTestId('watchdog')).toContainText('offline');
+    // The library (cached at install) opens too, and the device view lists what is kept.
+    await page.goto(`${hoard.url}/device`);
+    await expect(page.getByTestId('device-usage')).toContainText('3 tracks on this device');
+    await page.goto(`${hoard.url}/playlists/1`);
+    await expect(page.getByRole('heading', { name: 'Nordic Nights ❄' })).toBeVisible();
+
+    await page.getByRole('button', { name: 'Play Starálfur', exact: true }).click();
+    await expect(page.getByTestId('now-playing')).toHaveText('Starálfur');
+    const audio = page.locator('audio');
+    await expect.poll(() => audio.evaluate((a: HTMLAudioElement) => a.currentTime), { timeout: 15_000 }).toBeGreaterThan(1);
+    expect(await audio.evaluate((a: HTMLAudioElement) => a.error)).toBeNull();
+    // Seek to the middle: the service worker serves the range from IndexedDB.
+    await audio.evaluate((a: HTMLAudioElement) => {
+      a.currentTime = a.duration / 2;
+    });
+    await expect
+      .poll(() => audio.evaluate((a: HTMLAudioElement) => a.currentTime), { timeout: 15_000 })
+      .toBeGreaterThan(197 / 2 + 1);
+    expect(await audio.evaluate((a: HTMLAudioElement) => Math.round(a.duration))).toBe(197);
+    await expect(page.getByTestId('total')).toHaveText('3:17');
+    // Controls that need the server say so instead of failing.
+    await expect(page.locator('body')).toHaveClass(/offline/);
+  } finally {
+    await context.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(music, { recursive: true, force: true });
+    await hoard.dispose();
+  }
+});
+
+test('a full quota stops with a clear message and leaves no half-kept track', async () => {
+  test.setTimeout(120_000);
+  const { hoard, music } = await vaultWithAudio();
+  const { context, page, dir } = await browser();
+  try {
+    await page.goto(`${hoard.url}/playlists/1`);
+    await controlled(page);
+    const one = (await (await fetch(`${hoard.url}/audio/1`)).arrayBuffer()).byteLength;
+    // Room for the app's caches and about one and a half tracks.
+    const cdp = await context.newCDPSession(page);
+    const used = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: hoard.url, quotaSize: used + Math.round(one * 1.5) });
+    await page.getByTestId('keep').click();
+    const status = page.getByTestId('device-status');
+    await expect(status).toContainText('This device has no room for more of “Nordic Nights ❄”', { timeout: 30_000 });
+    await expect(status).toContainText('nothing was half-written');
+    const sizes = await keptAudioSizes(page);
+    expect(Object.keys(sizes)).toEqual(['1']);
+    expect(sizes['1']).toBe(one);
+    await expect(status).toContainText('1 of 8 tracks are on the device');
+  } finally {
+    await context.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(music, { recursive: true, force: true });
+    await hoard.dispose();
+  }
+});
+
+test('a new version is announced, and taking it keeps the offline cache', async () => {
+  test.setTimeout(150_000);
+  const site = mkdtempSync(path.join(tmpdir(), 'hoard-site-'));
+  cpSync(path.join(root, 'target', 'site'), site, { recursive: true });
+  const { hoard, music } = await vaultWithAudio(site);
+  const { context, page, dir } = await browser();
+  try {
+    await page.goto(`${hoard.url}/playlists/1`);
+    await controlled(page);
+    await page.getByTestId('keep').click();
+    await expect(page.getByTestId('device-status')).toContainText('is on this device', { timeout: 30_000 });
+    const before = await page.evaluate(() => caches.keys());
+    expect(before).toHaveLength(1);
+
+    // The server gets a new build.
+    const sw = path.join(site, 'sw.js');
+    const text = readFileSync(sw, 'utf8');
+    const stamp = /const BUILD = '([^']+)'/.exec(text)?.[1];
+    expect(stamp).toBeTruthy();
+    writeFileSync(sw, text.replace(`const BUILD = '${stamp}'`, `const BUILD = '${stamp}-next'`));
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update());
+    const notice = page.getByTestId('update-notice');
+    await expect(notice).toContainText('A new version of Hoard is ready', { timeout: 20_000 });
+    // The new version's cache is filled beside the old one, which stays in
+    // use until the user says so.
+    expect((await page.evaluate(() => caches.keys())).sort()).toEqual([...before, `hoard-${stamp}-next`].sort());
+    await Promise.all([page.waitForEvent('load'), notice.getByRole('button', { name: 'Reload' }).click()]);
+    await expect.poll(() => page.evaluate(() => caches.keys())).toEqual([`hoard-${stamp}-next`]);
+    await expect(page.getByTestId('update-notice')).toHaveCount(0);
+
+    // The new version's cache and the kept audio both work offline.
+    await hoard.stop();
+    await context.setOffline(true);
+    await page.reload();
+    await expect(page.getByRole('heading', { name: 'Nordic Nights ❄' })).toBeVisible();
+    const kept = await page.evaluate(async () => {
+      const r = await fetch('/audio/1', { headers: { range: 'bytes=100-199' } });
+      return { status: r.status, bytes: (await r.arrayBuffer()).byteLength, from: r.headers.get('x-hoard-from') };
+    });
+    expect(kept).toEqual({ status: 206, bytes: 100, from: 'device' });
+  } finally {
+    await context.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(music, { recursive: true, force: true });
+    rmSync(site, { recursive: true, force: true });
+    await hoard.dispose();
+  }
+});
