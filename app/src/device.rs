@@ -242,17 +242,16 @@ mod browser {
     pub async fn refresh(device: Device) {
         match load(device).await {
             Ok(()) => device.available.set(true),
-            Err(e) => device.message.set(Some(format!("Keeping music on this device is not available: {e}"))),
+            Err(e) => device.message.set(Some(format!(
+                "Keeping music on this device is not available: {e}"
+            ))),
         }
     }
 
     async fn load(device: Device) -> Result<(), String> {
         let tracks = kept_tracks().await?;
         let db = open().await?;
-        let tx = db
-            .transaction("lists")
-            .build()
-            .map_err(error_text)?;
+        let tx = db.transaction("lists").build().map_err(error_text)?;
         let lists: Vec<JsValue> = tx
             .object_store("lists")
             .map_err(error_text)?
@@ -392,7 +391,9 @@ mod browser {
 
     pub async fn keep(device: Device, request: KeepRequest) {
         if device.progress.get_untracked().is_some() {
-            device.message.set(Some("Another keep is running; wait for it to finish.".into()));
+            device.message.set(Some(
+                "Another keep is running; wait for it to finish.".into(),
+            ));
             return;
         }
         device.message.set(None);
@@ -476,21 +477,32 @@ mod browser {
     /// Keeps one track under `list`: its audio if not there yet, its
     /// metadata, its album's cover, and the list entry, in one transaction.
     /// `Ok(false)` when the vault has no file for it.
-    async fn keep_one(db: &Database, track: &vault::model::Track, list: &mut KeptList) -> Result<bool, KeepError> {
+    async fn keep_one(
+        db: &Database,
+        track: &vault::model::Track,
+        list: &mut KeptList,
+    ) -> Result<bool, KeepError> {
         let id = track.id as f64;
         let existing: Option<KeptTrack> = get(db, "tracks", id.into()).await;
         let have_audio = existing.is_some() && has_key(db, "audio", id).await;
         let audio = if have_audio {
             None
         } else {
-            match fetch_bytes(&format!("/audio/{}", track.id)).await.map_err(KeepError::Other)? {
+            match fetch_bytes(&format!("/audio/{}", track.id))
+                .await
+                .map_err(KeepError::Other)?
+            {
                 Some(audio) => Some(audio),
                 None => return Ok(false),
             }
         };
         let cover = match track.album_id {
             Some(album) if audio.is_some() && !has_key(db, "covers", album as f64).await => {
-                fetch_bytes(&format!("/covers/{album}")).await.ok().flatten().map(|c| (album, c))
+                fetch_bytes(&format!("/covers/{album}"))
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|c| (album, c))
             }
             _ => None,
         };

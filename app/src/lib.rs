@@ -20,7 +20,9 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
 use components::watchdog::Watchdog;
-use routes::{album, artist, device as device_view, downloads, history, library, playlists, settings};
+use routes::{
+    album, artist, device as device_view, downloads, history, library, playlists, settings,
+};
 
 /// The name under which the build writes `pkg/hoard.js`, `pkg/hoard_bg.wasm` and `pkg/hoard.css`.
 pub const OUTPUT_NAME: &str = "hoard";

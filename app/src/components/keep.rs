@@ -27,7 +27,13 @@ pub fn KeepButton(request: KeepRequest) -> impl IntoView {
     };
     let label = {
         let kept = kept.clone();
-        move || if kept() { "Remove from this device" } else { "Keep on this device" }
+        move || {
+            if kept() {
+                "Remove from this device"
+            } else {
+                "Keep on this device"
+            }
+        }
     };
     view! {
         <Show when=move || device.available.get()>

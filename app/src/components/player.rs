@@ -207,7 +207,8 @@ impl Player {
                 q.swap(i, j);
             }
         });
-        self.current.set(Some(0).filter(|_| self.current.get_untracked().is_some()));
+        self.current
+            .set(Some(0).filter(|_| self.current.get_untracked().is_some()));
     }
 
     /// Shuffle on (the rest of the queue in random order) or off (the order comes back).
@@ -546,7 +547,11 @@ mod browser {
         #[wasm_bindgen(method, setter, js_name = playbackState)]
         fn set_playback_state(this: &MediaSession, state: &str);
         #[wasm_bindgen(method, catch, js_name = setActionHandler)]
-        fn set_action_handler(this: &MediaSession, action: &str, handler: &Function) -> Result<(), JsValue>;
+        fn set_action_handler(
+            this: &MediaSession,
+            action: &str,
+            handler: &Function,
+        ) -> Result<(), JsValue>;
         #[wasm_bindgen(method, catch, js_name = setPositionState)]
         fn set_position_state(this: &MediaSession, state: &JsValue) -> Result<(), JsValue>;
 
@@ -554,6 +559,9 @@ mod browser {
         #[wasm_bindgen(constructor, catch)]
         fn new(init: &JsValue) -> Result<MediaMetadata, JsValue>;
     }
+
+    /// A Media Session action handler.
+    type Handler = Box<dyn Fn(JsValue)>;
 
     fn session() -> Option<MediaSession> {
         let navigator = web_sys::window()?.navigator();
@@ -595,7 +603,11 @@ mod browser {
         }
         let state = Object::new();
         set(&state, "duration", &duration.into());
-        set(&state, "position", &p.position.get_untracked().min(duration).into());
+        set(
+            &state,
+            "position",
+            &p.position.get_untracked().min(duration).into(),
+        );
         set(&state, "playbackRate", &1.0.into());
         let _ = session.set_position_state(&state);
     }
@@ -603,19 +615,29 @@ mod browser {
     /// Media Session handlers and keyboard shortcuts, once per page.
     pub fn install(p: Player) {
         if let Some(session) = session() {
-            let handler = |f: Box<dyn Fn(JsValue)>| Closure::<dyn Fn(JsValue)>::wrap(f).into_js_value();
-            let actions: [(&str, Box<dyn Fn(JsValue)>); 8] = [
+            let handler =
+                |f: Box<dyn Fn(JsValue)>| Closure::<dyn Fn(JsValue)>::wrap(f).into_js_value();
+            let actions: [(&str, Handler); 8] = [
                 ("play", Box::new(move |_| p.toggle())),
                 ("pause", Box::new(move |_| p.toggle())),
                 ("stop", Box::new(move |_| p.stop())),
                 ("previoustrack", Box::new(move |_| p.previous())),
                 ("nexttrack", Box::new(move |_| p.next())),
-                ("seekbackward", Box::new(move |_| p.seek(p.position.get_untracked() - 10.0))),
-                ("seekforward", Box::new(move |_| p.seek(p.position.get_untracked() + 10.0))),
+                (
+                    "seekbackward",
+                    Box::new(move |_| p.seek(p.position.get_untracked() - 10.0)),
+                ),
+                (
+                    "seekforward",
+                    Box::new(move |_| p.seek(p.position.get_untracked() + 10.0)),
+                ),
                 (
                     "seekto",
                     Box::new(move |details: JsValue| {
-                        if let Some(t) = Reflect::get(&details, &"seekTime".into()).ok().and_then(|v| v.as_f64()) {
+                        if let Some(t) = Reflect::get(&details, &"seekTime".into())
+                            .ok()
+                            .and_then(|v| v.as_f64())
+                        {
                             p.seek(t);
                         }
                     }),
@@ -636,51 +658,53 @@ mod browser {
                 update_position(&p);
             });
         }
-        let on_key = Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
-            if e.ctrl_key() || e.meta_key() || e.alt_key() || typing(&e) {
-                return;
-            }
-            let handled = match e.key().as_str() {
-                " " | "k" | "K" => {
-                    p.toggle();
-                    true
+        let on_key =
+            Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+                if e.ctrl_key() || e.meta_key() || e.alt_key() || typing(&e) {
+                    return;
                 }
-                "ArrowLeft" | "j" | "J" => {
-                    p.seek(p.position.get_untracked() - 5.0);
-                    true
+                let handled = match e.key().as_str() {
+                    " " | "k" | "K" => {
+                        p.toggle();
+                        true
+                    }
+                    "ArrowLeft" | "j" | "J" => {
+                        p.seek(p.position.get_untracked() - 5.0);
+                        true
+                    }
+                    "ArrowRight" | "l" | "L" => {
+                        p.seek(p.position.get_untracked() + 5.0);
+                        true
+                    }
+                    "n" | "N" => {
+                        p.next();
+                        true
+                    }
+                    "p" | "P" => {
+                        p.previous();
+                        true
+                    }
+                    "m" | "M" => {
+                        p.toggle_mute();
+                        true
+                    }
+                    "s" | "S" => {
+                        p.toggle_shuffle();
+                        true
+                    }
+                    "r" | "R" => {
+                        p.cycle_repeat();
+                        true
+                    }
+                    _ => false,
+                };
+                if handled {
+                    e.prevent_default();
                 }
-                "ArrowRight" | "l" | "L" => {
-                    p.seek(p.position.get_untracked() + 5.0);
-                    true
-                }
-                "n" | "N" => {
-                    p.next();
-                    true
-                }
-                "p" | "P" => {
-                    p.previous();
-                    true
-                }
-                "m" | "M" => {
-                    p.toggle_mute();
-                    true
-                }
-                "s" | "S" => {
-                    p.toggle_shuffle();
-                    true
-                }
-                "r" | "R" => {
-                    p.cycle_repeat();
-                    true
-                }
-                _ => false,
-            };
-            if handled {
-                e.prevent_default();
-            }
-        });
+            });
         if let Some(window) = web_sys::window() {
-            let _ = window.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
+            let _ =
+                window.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
         }
         on_key.forget();
     }
@@ -691,7 +715,10 @@ mod browser {
 
     /// Keys typed into a field, or on a focused button or slider, are theirs.
     fn typing(e: &web_sys::KeyboardEvent) -> bool {
-        let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+        let Some(el) = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
             return false;
         };
         let tag = el.tag_name().to_ascii_lowercase();
@@ -703,28 +730,42 @@ mod browser {
 
     /// The audio failed: ask the server what it has instead.
     pub async fn fallback(p: Player) {
-        let Some(item) = p.now_untracked() else { return };
+        let Some(item) = p.now_untracked() else {
+            return;
+        };
         // A fallback that fails too: leave it at the message.
         if p.note.get_untracked().is_some() {
             return;
         }
-        let Some(window) = web_sys::window() else { return };
+        let Some(window) = web_sys::window() else {
+            return;
+        };
         let url = format!("/audio/{}", item.id);
         let answer = async {
-            let response: web_sys::Response =
-                JsFuture::from(window.fetch_with_str(&url)).await.ok()?.unchecked_into();
+            let response: web_sys::Response = JsFuture::from(window.fetch_with_str(&url))
+                .await
+                .ok()?
+                .unchecked_into();
             let json = JsFuture::from(response.json().ok()?).await.ok()?;
             Some(json)
         }
         .await;
         let Some(json) = answer else {
-            p.note.set(Some("Can't play this track: neither this device nor the server has it.".into()));
+            p.note.set(Some(
+                "Can't play this track: neither this device nor the server has it.".into(),
+            ));
             return;
         };
-        let text = |k: &str| Reflect::get(&json, &k.into()).ok().and_then(|v| v.as_string());
+        let text = |k: &str| {
+            Reflect::get(&json, &k.into())
+                .ok()
+                .and_then(|v| v.as_string())
+        };
         match text("preview_url") {
             Some(preview) => {
-                p.note.set(Some("Spotify's 30-second preview: the vault has no file for this track yet.".into()));
+                p.note.set(Some(
+                    "Spotify's 30-second preview: the vault has no file for this track yet.".into(),
+                ));
                 if let Some(audio) = p.audio.get_untracked() {
                     audio.set_src(&preview);
                     let _ = audio.play();

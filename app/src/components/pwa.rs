@@ -30,7 +30,11 @@ pub fn UpdateNotice() -> impl IntoView {
         Effect::new(move |_| {
             let search = location.search.get();
             let path = location.pathname.get();
-            let url = if search.is_empty() { path } else { format!("{path}?{search}") };
+            let url = if search.is_empty() {
+                path
+            } else {
+                format!("{path}?{search}")
+            };
             browser::visited(&url);
         });
     }
@@ -59,6 +63,11 @@ mod browser {
 
     use super::Update;
 
+    thread_local! {
+        /// Whether the user pressed "Reload" on the update notice.
+        static RELOAD_ASKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
     fn container() -> Option<ServiceWorkerContainer> {
         let navigator = web_sys::window()?.navigator();
         // Absent over plain HTTP on other hosts than localhost, and in old browsers.
@@ -69,10 +78,10 @@ mod browser {
 
     pub fn register(update: Update) {
         let Some(container) = container() else { return };
-        // The new worker took over (after "Reload"): load the page it serves.
-        let had_controller = container.controller().is_some();
+        // The new worker took over after "Reload": load the page it serves.
+        // (The first worker claiming the page is not a reason to reload.)
         let on_change = Closure::<dyn Fn()>::new(move || {
-            if had_controller {
+            if RELOAD_ASKED.with(std::cell::Cell::get) {
                 if let Some(w) = web_sys::window() {
                     let _ = w.location().reload();
                 }
@@ -97,7 +106,9 @@ mod browser {
         }
         let reg = registration.clone();
         let on_found = Closure::<dyn Fn()>::new(move || {
-            let Some(installing) = reg.installing() else { return };
+            let Some(installing) = reg.installing() else {
+                return;
+            };
             let worker = installing.clone();
             let on_state = Closure::<dyn Fn()>::new(move || {
                 if worker.state() == ServiceWorkerState::Installed && has_controller() {
@@ -127,7 +138,9 @@ mod browser {
         let Ok(ready) = container.ready() else { return };
         let url = url.to_string();
         leptos::task::spawn_local(async move {
-            let Ok(reg) = JsFuture::from(ready).await else { return };
+            let Ok(reg) = JsFuture::from(ready).await else {
+                return;
+            };
             let reg: ServiceWorkerRegistration = reg.unchecked_into();
             if let Some(active) = reg.active() {
                 let message = js_sys::Object::new();
@@ -141,8 +154,15 @@ mod browser {
     /// Tells the waiting worker to take over; `controllerchange` reloads.
     pub fn activate_waiting() {
         let Some(container) = container() else { return };
+        RELOAD_ASKED.with(|asked| asked.set(true));
         leptos::task::spawn_local(async move {
-            let Ok(reg) = JsFuture::from(container.ready().unwrap_or_else(|_| js_sys::Promise::resolve(&JsValue::NULL))).await else {
+            let Ok(reg) = JsFuture::from(
+                container
+                    .ready()
+                    .unwrap_or_else(|_| js_sys::Promise::resolve(&JsValue::NULL)),
+            )
+            .await
+            else {
                 return;
             };
             let reg: ServiceWorkerRegistration = reg.unchecked_into();

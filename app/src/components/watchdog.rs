@@ -31,12 +31,16 @@ pub fn Watchdog() -> impl IntoView {
         // The browser knows first when the network goes.
         let on_offline = Closure::<dyn Fn()>::new(move || reachable.set(false));
         if let Some(w) = web_sys::window() {
-            let _ = w.add_event_listener_with_callback("offline", on_offline.as_ref().unchecked_ref());
+            let _ =
+                w.add_event_listener_with_callback("offline", on_offline.as_ref().unchecked_ref());
         }
         on_offline.forget();
         Effect::new(move |_| {
             let offline = !reachable.get();
-            if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+            if let Some(body) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.body())
+            {
                 let _ = body.class_list().toggle_with_force("offline", offline);
             }
         });

@@ -21,7 +21,7 @@ pub fn DevicePage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let mut all = kept_tracks().await;
             if let Ok(all) = &mut all {
-                all.sort_by(|a, b| a.title.to_lowercase().cmp(&b.title.to_lowercase()));
+                all.sort_by_key(|t| t.title.to_lowercase());
             }
             tracks.set(Some(all));
         });

@@ -20,7 +20,10 @@ pub fn LibraryPage() -> impl IntoView {
         move || query.get(),
         |q| {
             let q = match q.filter {
-                vault::model::TrackFilter::Only(_) => TrackQuery { filter: Default::default(), ..q },
+                vault::model::TrackFilter::Only(_) => TrackQuery {
+                    filter: Default::default(),
+                    ..q
+                },
                 _ => q,
             };
             track_window(TrackList::Liked, q, 0, WINDOW)

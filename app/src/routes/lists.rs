@@ -114,7 +114,9 @@ fn urlencode(text: &str) -> String {
     let mut out = String::new();
     for b in text.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -193,9 +195,9 @@ pub fn TrackBrowser(
         error.set(None);
         #[cfg(feature = "hydrate")]
         if let Some(w) = web_sys::window() {
-            let _ = w
-                .history()
-                .and_then(|h| h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address)));
+            let _ = w.history().and_then(|h| {
+                h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address))
+            });
             w.scroll_to_with_x_and_y(0.0, 0.0);
         }
         #[cfg(not(feature = "hydrate"))]
@@ -241,7 +243,11 @@ pub fn TrackBrowser(
                 return;
             };
             let top = el.get_bounding_client_rect().top();
-            let height = w.inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(800.0);
+            let height = w
+                .inner_height()
+                .ok()
+                .and_then(|h| h.as_f64())
+                .unwrap_or(800.0);
             let first = ((-top) / ROW_PX).floor().max(0.0) as usize;
             let shown = (height / ROW_PX).ceil() as usize;
             let start = first.saturating_sub(OVERSCAN);
@@ -309,7 +315,9 @@ pub fn TrackBrowser(
         for j in 0..total {
             let block = j as i64 / WINDOW;
             let row = blocks.with_untracked(|b| {
-                b.get(&block).and_then(|rows| rows.get(j % WINDOW as usize)).map(QueueItem::from)
+                b.get(&block)
+                    .and_then(|rows| rows.get(j % WINDOW as usize))
+                    .map(QueueItem::from)
             });
             if let Some(item) = row {
                 if j == i {
@@ -415,15 +423,29 @@ pub fn TrackBrowser(
 }
 
 #[component]
-fn VRow(index: usize, track: Track, show_date: bool, #[prop(into)] play: Callback<usize>) -> impl IntoView {
+fn VRow(
+    index: usize,
+    track: Track,
+    show_date: bool,
+    #[prop(into)] play: Callback<usize>,
+) -> impl IntoView {
     let album = match (track.album_id, track.album_name.clone()) {
         (Some(id), Some(name)) => Some(view! { <a href=format!("/albums/{id}")>{name}</a> }),
         _ => None,
     };
     let item = QueueItem::from(&track);
-    let added = track.added_at.as_deref().map(format::date).map(str::to_string);
+    let added = track
+        .added_at
+        .as_deref()
+        .map(format::date)
+        .map(str::to_string);
     let title = track.title.clone();
-    let b = badges(track.id, &track.gone_from_spotify_at, track.download_state.clone(), track.explicit);
+    let b = badges(
+        track.id,
+        &track.gone_from_spotify_at,
+        track.download_state.clone(),
+        track.explicit,
+    );
     view! {
         <div role="row" class="vrow" class:with-date=show_date aria-rowindex=index + 2 data-testid="track-row">
             <span role="cell" class="num">
@@ -461,7 +483,10 @@ pub fn RowActions(item: QueueItem, track: Track) -> impl IntoView {
             crate::device::KeepRequest {
                 key: format!("track:{id}"),
                 name: track.title.clone(),
-                href: track.album_id.map(|a| format!("/albums/{a}")).unwrap_or_else(|| "/".into()),
+                href: track
+                    .album_id
+                    .map(|a| format!("/albums/{a}"))
+                    .unwrap_or_else(|| "/".into()),
                 source: crate::device::KeepSource::Tracks(vec![track.clone()]),
             },
         )

@@ -5,16 +5,18 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
-use vault::model::{Page, Playlist, PlaylistItem, PlaylistVersion, Track, TrackFilter, TrackList, TrackQuery};
+use vault::model::{
+    Page, Playlist, PlaylistItem, PlaylistVersion, Track, TrackFilter, TrackList, TrackQuery,
+};
 
+use super::lists::{track_window, use_track_query, TrackBrowser, WINDOW};
 use super::use_id_param;
 use crate::components::format::{count, date, date_time};
+use crate::components::keep::KeepButton;
 use crate::components::pager::{use_page, Pager};
 use crate::components::track_table::{Row, TrackTable};
-use crate::components::keep::KeepButton;
 use crate::components::{Empty, ErrorNotice};
 use crate::device::{KeepRequest, KeepSource};
-use super::lists::{track_window, use_track_query, TrackBrowser, WINDOW};
 use crate::error::AppError;
 
 /// Every playlist in the vault.
@@ -146,7 +148,10 @@ pub fn PlaylistPage() -> impl IntoView {
         move || (id.get(), track_query.get()),
         |(id, q)| async move {
             let q = match q.filter {
-                TrackFilter::Only(_) => TrackQuery { filter: TrackFilter::All, ..q },
+                TrackFilter::Only(_) => TrackQuery {
+                    filter: TrackFilter::All,
+                    ..q
+                },
                 _ => q,
             };
             track_window(TrackList::Playlist(id), q, 0, WINDOW).await
