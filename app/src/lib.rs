@@ -52,6 +52,16 @@ pub fn App() -> impl IntoView {
     components::live::provide_live_downloads();
     device::provide_device();
     components::player::provide_player();
+    // Effects run once the page is live: mark the moment (benchmarks and
+    // tests read `performance.getEntriesByName("hoard-hydrated")`).
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        if let Some(w) = web_sys::window() {
+            if let Some(p) = w.performance() {
+                let _ = p.mark("hoard-hydrated");
+            }
+        }
+    });
     view! {
         <Stylesheet id="hoard" href="/pkg/hoard.css"/>
         <Meta name="description" content="Hoard: your music vault"/>

@@ -129,7 +129,7 @@ test('liked songs download live, a failure shows its reason and Retry fixes it',
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${hoard.url}/`);
   await expect(page.getByRole('searchbox')).toBeVisible(); // hydrated
-  const rows = page.locator('table.tracks tbody tr');
+  const rows = page.getByTestId('track-row');
   await expect(rows).toHaveCount(8);
 
   // The source offers every liked song, as "Artist - Title" uploads of the right length.

@@ -9,6 +9,11 @@ import path from 'node:path';
 const root = path.resolve(__dirname, '..', '..');
 const bin = (rel: string) => path.join(process.env.HOARD_TARGET_DIR ?? path.join(root, 'target', 'debug'), rel);
 
+/** Waits until the app is live in `page` (the mark it sets once hydrated). */
+export async function hydrated(page: import('@playwright/test').Page): Promise<void> {
+  await page.waitForFunction(() => performance.getEntriesByName('hoard-hydrated').length > 0, undefined, { timeout: 20_000 });
+}
+
 /** A free loopback port. */
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,13 +1,13 @@
 // The connection watchdog: a banner while the server is gone, none once it is back.
 import { expect, test } from '@playwright/test';
-import { Hoard } from './harness';
+import { Hoard, hydrated } from './harness';
 
 test('the banner appears when the server stops and goes when it is back', async ({ page }) => {
   const hoard = await Hoard.start();
   try {
     await page.goto(`${hoard.url}/`);
     await expect(page.getByRole('heading', { name: 'No liked songs yet' })).toBeVisible();
-    await expect(page.getByRole('searchbox')).toBeVisible(); // hydrated: the watchdog runs
+    await hydrated(page); // the watchdog runs
     const banner = page.getByTestId('watchdog');
     await expect(banner).toHaveCount(0);
     await page.waitForTimeout(2_500); // a healthy poll or two: still no banner

@@ -57,7 +57,7 @@ pub fn LibraryPage() -> impl IntoView {
                     }.into_any(),
                     Ok(page) => view! {
                         <TrackBrowser list=TrackList::Liked path="/".to_string() first=page
-                            caption="Liked songs".to_string() date_label="Added"/>
+                            caption="Liked songs".to_string() date_label="Added" noun=("liked song", "liked songs")/>
                     }.into_any(),
                 }
             })}

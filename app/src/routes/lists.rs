@@ -142,6 +142,9 @@ pub fn TrackBrowser(
     first: Page<Track>,
     caption: String,
     #[prop(optional)] date_label: Option<&'static str>,
+    /// What the count says: ("liked song", "liked songs") and the like.
+    #[prop(default = ("track", "tracks"))]
+    noun: (&'static str, &'static str),
 ) -> impl IntoView {
     let url_query = use_track_query();
     let device = use_device();
@@ -371,10 +374,15 @@ pub fn TrackBrowser(
     let filter_is = move |name: &'static str| filter_name(&query.get().filter) == name;
     let show_date = date_label.is_some();
 
+    // Search and filters work in the browser only, so they appear once the page is live.
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
+    let search_label = format!("Search {caption}");
     view! {
+        <Show when=move || live.get()>
         <div class="list-tools" role="search">
             <label class="filter">
-                <span class="visually-hidden">{format!("Search {caption}")}</span>
+                <span class="visually-hidden">{search_label.clone()}</span>
                 <input type="search" placeholder="Search title, artist or album" bind:value=text data-testid="search"/>
             </label>
             <div class="chips" role="group" aria-label="Show">
@@ -388,8 +396,9 @@ pub fn TrackBrowser(
                     .collect_view()}
             </div>
         </div>
+        </Show>
         <p class="summary" data-testid="list-count" aria-live="polite">
-            {move || format::count(total.get(), "track", "tracks")}
+            {move || format::count(total.get(), noun.0, noun.1)}
             {move || error.get().map(|e| view! { <span class="error">" · " {e}</span> })}
         </p>
         <div class="vlist" role="table" aria-label=caption.clone() aria-rowcount=move || total.get() + 1>

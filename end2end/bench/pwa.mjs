@@ -1,0 +1,146 @@
+// The PWA benchmark (run by scripts/bench-pwa): a release Hoard with 10,000
+// liked songs, measured in Debian's Chromium through Playwright.
+//
+// - wasm_br_bytes: the WASM bundle compressed with brotli (quality 11).
+// - first_load_ms: a first visit to the library (empty profile): navigation
+//   start to the load event.
+// - hydrated_ms: navigation start to the app being live (the
+//   "hoard-hydrated" mark the app sets once hydrated).
+// - offline_start_ms: with the server stopped and the browser offline,
+//   navigation to the library's first rows on screen (service worker cache).
+// - scroll_10k_fps: frames per second while the 10,000-row list scrolls by
+//   half a screen per frame for 4 s (fetching windows as it goes).
+// - lighthouse_perf / lighthouse_a11y (and best practices, printed above):
+//   Lighthouse 12 against the library page, default mobile settings.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { chromium } from '@playwright/test';
+
+const { HOARD_BIN, HOARD_DATA, HOARD_SITE } = process.env;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FLAGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+
+async function startHoard(port) {
+  const child = spawn(HOARD_BIN, [], {
+    env: { PATH: process.env.PATH, HOARD_LISTEN: `127.0.0.1:${port}`, HOARD_DATA_DIR: HOARD_DATA, HOARD_SITE_DIR: HOARD_SITE, HOARD_LOG: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return child;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('hoard did not start');
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const wasm = readFileSync(path.join(HOARD_SITE, 'pkg', 'hoard_bg.wasm'));
+const wasmBr = zlib.brotliCompressSync(wasm, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+
+const port = await freePort();
+const url = `http://127.0.0.1:${port}/`;
+let hoard = await startHoard(port);
+
+// First loads, each in an empty profile; the median of three.
+const loads = [];
+const hydrations = [];
+for (let i = 0; i < 3; i++) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hoard-bench-'));
+  const ctx = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: FLAGS });
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  await page.goto(url, { waitUntil: 'load' });
+  await page.waitForFunction(() => performance.getEntriesByName('hoard-hydrated').length > 0, undefined, { timeout: 30_000 });
+  const t = await page.evaluate(() => ({
+    load: performance.getEntriesByType('navigation')[0].loadEventEnd,
+    hydrated: performance.getEntriesByName('hoard-hydrated')[0].startTime,
+  }));
+  loads.push(t.load);
+  hydrations.push(t.hydrated);
+  await ctx.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// Scrolling and offline start, in one installed-app profile.
+const dir = mkdtempSync(path.join(tmpdir(), 'hoard-bench-'));
+const ctx = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: FLAGS, viewport: { width: 1280, height: 800 } });
+const page = ctx.pages()[0] ?? (await ctx.newPage());
+await page.goto(url);
+await page.waitForFunction(() => navigator.serviceWorker?.controller != null, undefined, { timeout: 30_000 });
+await page.waitForFunction(() => performance.getEntriesByName('hoard-hydrated').length > 0);
+const total = await page.locator('[data-testid=list-count]').textContent();
+if (!/10,?0\d\d tracks/.test(total ?? '')) throw new Error(`expected about 10,000 liked songs, the page says ${total}`);
+const fps = await page.evaluate(
+  () =>
+    new Promise((resolve) => {
+      let frames = 0;
+      const start = performance.now();
+      const step = () => {
+        frames++;
+        window.scrollBy(0, window.innerHeight / 2);
+        if (performance.now() - start < 4000) requestAnimationFrame(step);
+        else resolve((frames * 1000) / (performance.now() - start));
+      };
+      requestAnimationFrame(step);
+    }),
+);
+// The rows under the viewport after the scroll must be real rows, not placeholders.
+await page.waitForFunction(() => document.querySelectorAll('[data-testid=track-row]').length > 5, undefined, { timeout: 10_000 });
+
+hoard.kill('SIGTERM');
+await new Promise((r) => hoard.once('exit', r));
+await ctx.setOffline(true);
+const offline = [];
+for (let i = 0; i < 3; i++) {
+  const p = await ctx.newPage();
+  const t0 = Date.now();
+  await p.goto(url);
+  await p.locator('[data-testid=track-row]').first().waitFor();
+  offline.push(Date.now() - t0);
+  await p.close();
+}
+await ctx.close();
+rmSync(dir, { recursive: true, force: true });
+
+// Lighthouse, on a fresh server and browser.
+hoard = await startHoard(port);
+const lhPort = await freePort();
+const lhBrowser = await chromium.launch({ executablePath: CHROMIUM, args: [...FLAGS, `--remote-debugging-port=${lhPort}`] });
+const { default: lighthouse } = await import('lighthouse');
+const result = await lighthouse(url, {
+  port: lhPort,
+  output: 'json',
+  logLevel: 'error',
+  onlyCategories: ['performance', 'accessibility', 'best-practices'],
+});
+await lhBrowser.close();
+hoard.kill('SIGTERM');
+const score = (c) => Math.round((result.lhr.categories[c].score ?? 0) * 100);
+for (const audit of Object.values(result.lhr.audits)) {
+  if (audit.score !== null && audit.score < 0.9 && audit.scoreDisplayMode !== 'informative' && audit.scoreDisplayMode !== 'notApplicable') {
+    console.log(`lighthouse: ${audit.id}: ${audit.title} (${audit.displayValue ?? audit.score})`);
+  }
+}
+console.log(`lighthouse: performance=${score('performance')} accessibility=${score('accessibility')} best-practices=${score('best-practices')}`);
+console.log(`first loads (ms): ${loads.map(Math.round).join(', ')}; hydrated: ${hydrations.map(Math.round).join(', ')}; offline starts: ${offline.join(', ')}`);
+console.log(
+  `BENCH pwa: wasm_br_bytes=${wasmBr} first_load_ms=${Math.round(median(loads))} hydrated_ms=${Math.round(median(hydrations))} ` +
+    `offline_start_ms=${Math.round(median(offline))} scroll_10k_fps=${Math.round(fps)} ` +
+    `lighthouse_perf=${score('performance')} lighthouse_a11y=${score('accessibility')}`,
+);
