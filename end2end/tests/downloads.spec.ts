@@ -135,22 +135,22 @@ test('liked songs download live, a failure shows its reason and Retry fixes it',
   // The source offers every liked song, as "Artist - Title" uploads of the right length.
   for (let i = 0; i < 8; i++) {
     const row = rows.nth(i);
-    const title = (await row.locator('td.title .name').innerText()).trim();
-    const artist = (await row.locator('td.title .artists a').first().innerText()).trim();
-    const time = await row.locator('td.dur').innerText();
+    const title = (await row.locator('.title .name').innerText()).trim();
+    const artist = (await row.locator('.title .artists a').first().innerText()).trim();
+    const time = await row.locator('.dur').innerText();
     source.add(`${artist} - ${title} (Official Audio)`, seconds(time));
   }
 
   await page.evaluate(() => ((window as any).__sameDocument = true));
   await page.getByRole('button', { name: 'Download all' }).click();
-  await expect(page.getByRole('status')).toContainText('tracks queued');
+  await expect(page.getByRole('status').filter({ hasText: 'tracks queued' })).toBeVisible();
 
   // Without a reload, rows go through the queue: a progress percentage
   // shows while a file arrives, then "In vault".
-  await expect(page.locator('td.title .badge').filter({ hasText: /Downloading \d+%/ }).first()).toBeVisible({
+  await expect(page.locator('[data-testid=track-row] .title .badge').filter({ hasText: /Downloading \d+%/ }).first()).toBeVisible({
     timeout: 60_000,
   });
-  const inVault = page.locator('td.title .badge.dl-downloaded');
+  const inVault = page.locator('[data-testid=track-row] .title .badge.dl-downloaded');
   await expect(inVault).toHaveCount(7, { timeout: 120_000 });
   await expect(inVault.first()).toHaveText('In vault');
   expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
@@ -168,7 +168,7 @@ test('liked songs download live, a failure shows its reason and Retry fixes it',
   // Retry: the source has it now. The job leaves the failed list and the
   // counts follow the queue live.
   await failed.getByRole('button', { name: 'Retry' }).click();
-  await expect(page.getByRole('status')).toHaveText('Queued again.');
+  await expect(page.getByRole('status').filter({ hasText: 'Queued again.' })).toHaveText('Queued again.');
   await expect(page.locator('[data-count="downloaded"]')).toHaveText('8', { timeout: 60_000 });
   await expect(page.locator('[data-count="failed"]')).toHaveText('0');
   await page.getByRole('link', { name: 'In vault', exact: true }).click();
