@@ -250,19 +250,7 @@ mod browser {
 
     async fn load(device: Device) -> Result<(), String> {
         let tracks = kept_tracks().await?;
-        let db = open().await?;
-        let tx = db.transaction("lists").build().map_err(error_text)?;
-        let lists: Vec<JsValue> = tx
-            .object_store("lists")
-            .map_err(error_text)?
-            .get_all()
-            .primitive()
-            .map_err(error_text)?
-            .await
-            .map_err(error_text)?
-            .filter_map(Result::ok)
-            .collect();
-        let lists: Vec<KeptList> = lists.iter().filter_map(from_js).collect();
+        let lists: Vec<KeptList> = all("lists").await?;
         device.bytes.set(tracks.iter().map(|t| t.bytes).sum());
         device.kept.set(tracks.iter().map(|t| t.id).collect());
         device.lists.set(lists);
@@ -270,10 +258,15 @@ mod browser {
     }
 
     pub async fn kept_tracks() -> Result<Vec<KeptTrack>, String> {
+        all("tracks").await
+    }
+
+    /// Every record of `store` that decodes as a `T`.
+    async fn all<T: DeserializeOwned>(store: &str) -> Result<Vec<T>, String> {
         let db = open().await?;
-        let tx = db.transaction("tracks").build().map_err(error_text)?;
-        let all: Vec<JsValue> = tx
-            .object_store("tracks")
+        let tx = db.transaction(store).build().map_err(error_text)?;
+        let values: Vec<JsValue> = tx
+            .object_store(store)
             .map_err(error_text)?
             .get_all()
             .primitive()
@@ -282,7 +275,7 @@ mod browser {
             .map_err(error_text)?
             .filter_map(Result::ok)
             .collect();
-        Ok(all.iter().filter_map(from_js).collect())
+        Ok(values.iter().filter_map(from_js).collect())
     }
 
     /// The tracks of `source`, in list order.

@@ -79,16 +79,17 @@ export class Hoard {
   }
 
   /**
-   * A new server on a fresh vault; `seed` writes the demo library first;
+   * A new server on a fresh vault; `seed` writes the demo library first
+   * (`seedArgs` adds to it, e.g. `['--liked', '2000']`);
    * `spotify` points it at a local Spotify API (schedule off, no sync on start);
    * `env` adds settings.
    */
   static async start(
-    opts: { seed?: boolean; spotify?: SpotifyMock; env?: Record<string, string> } = {},
+    opts: { seed?: boolean; seedArgs?: string[]; spotify?: SpotifyMock; env?: Record<string, string> } = {},
   ): Promise<Hoard> {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'hoard-e2e-'));
     if (opts.seed) {
-      execFileSync(bin(path.join('examples', 'seed')), [path.join(dataDir, 'hoard.db')]);
+      execFileSync(bin(path.join('examples', 'seed')), [path.join(dataDir, 'hoard.db'), ...(opts.seedArgs ?? [])]);
     }
     const hoard = new Hoard(await freePort(), dataDir);
     if (opts.spotify) {

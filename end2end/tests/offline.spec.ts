@@ -2,55 +2,13 @@
 // server, take the browser offline, reload, open the playlist and play a
 // kept track with seeking (the service worker answers Range requests from
 // IndexedDB); a full quota; a new version picked up through the update notice.
-import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BrowserContext, chromium, expect, Page, test } from '@playwright/test';
-import { Hoard } from './harness';
+import { vaultWithAudio } from './audio';
 
 const root = path.resolve(__dirname, '..', '..');
-
-/** The demo playlist's first tracks (see vault/examples/seed.rs), as files in a music folder. */
-const KEPT = [
-  { artist: 'Sigur Rós', title: 'Svefn-g-englar', seconds: 180 },
-  { artist: 'Sigur Rós', title: 'Starálfur', seconds: 197 },
-  { artist: 'Sigur Rós', title: 'Flugufrelsarinn', seconds: 214 },
-];
-
-/** A music folder with small real MP3s (16 kb/s mono, so the test stays light). */
-function musicFolder(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'hoard-music-'));
-  for (const t of KEPT) {
-    execFileSync('ffmpeg', [
-      '-loglevel', 'error', '-f', 'lavfi', '-i', `sine=frequency=440:duration=${t.seconds}`,
-      '-ac', '1', '-ar', '22050', '-b:a', '16k', path.join(dir, `${t.artist} - ${t.title}.mp3`),
-    ]);
-  }
-  return dir;
-}
-
-/** A Hoard with the demo library whose first playlist tracks are in the vault. */
-async function vaultWithAudio(siteDir?: string): Promise<{ hoard: Hoard; music: string }> {
-  const music = musicFolder();
-  const env: Record<string, string> = { HOARD_MUSIC_FOLDER: music, HOARD_DOWNLOAD_ATTEMPTS: '1' };
-  if (siteDir) env.HOARD_SITE_DIR = siteDir;
-  const hoard = await Hoard.start({ seed: true, env });
-  const res = await fetch(`${hoard.url}/api/download_command`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ command: { QueuePlaylist: 1 } }),
-  });
-  expect(res.ok).toBeTruthy();
-  // The three files come from the folder; the rest of the playlist fails (no source here).
-  await expect
-    .poll(async () => (await (await fetch(`${hoard.url}/audio/1`)).status), { timeout: 30_000 })
-    .toBe(200);
-  for (const id of [2, 3]) {
-    await expect.poll(async () => (await fetch(`${hoard.url}/audio/${id}`)).status, { timeout: 30_000 }).toBe(200);
-  }
-  return { hoard, music };
-}
 
 /** A persistent profile (service workers and storage as an installed app has them). */
 async function browser(): Promise<{ context: BrowserContext; page: Page; dir: string }> {
@@ -116,10 +74,16 @@ test('a kept playlist plays offline, with seeking, after the server is gone', as
     await page.reload();
     await expect(page.getByRole('heading', { name: 'Nordic Nights ❄' })).toBeVisible();
     await expect(page.getByTestId('watchdog')).toContainText('offline');
-    // The library (cached at install) opens too, and the device view lists what is kept.
-    await page.goto(`${hoard.url}/device`);
+    // Links work offline too: the device view lists what is kept, the
+    // library (cached at install) opens, and a page never visited leads to
+    // what is on the device.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'On device' }).click();
     await expect(page.getByTestId('device-usage')).toContainText('3 tracks on this device');
-    await page.goto(`${hoard.url}/playlists/1`);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Library' }).click();
+    await expect(page.getByRole('heading', { name: 'Liked songs' })).toBeVisible();
+    await page.goto(`${hoard.url}/history`);
+    await expect(page).toHaveURL(`${hoard.url}/device`);
+    await page.getByRole('link', { name: 'Nordic Nights ❄' }).click();
     await expect(page.getByRole('heading', { name: 'Nordic Nights ❄' })).toBeVisible();
 
     await page.getByRole('button', { name: 'Play Starálfur', exact: true }).click();

@@ -93,6 +93,12 @@ impl Player {
         }
     }
 
+    /// A number the `<audio>` element knows (0 before it exists).
+    #[cfg(feature = "hydrate")]
+    fn read_audio(&self, read: impl Fn(&web_sys::HtmlMediaElement) -> f64) -> f64 {
+        self.audio.get_untracked().map_or(0.0, |a| read(&a))
+    }
+
     /// The track loaded in the player.
     pub fn now(&self) -> Option<QueueItem> {
         let i = self.current.get()?;
@@ -403,11 +409,17 @@ pub fn PlayerBar() -> impl IntoView {
             on:play=move |_| p.playing.set(true)
             on:pause=move |_| p.playing.set(false)
             on:ended=move |_| p.ended()
-            on:timeupdate=move |e| p.position.set(media_time(&e))
-            on:durationchange=move |e| {
-                let d = media_duration(&e);
-                if d.is_finite() && d > 0.0 {
-                    p.duration.set(d);
+            on:timeupdate=move |_| {
+                #[cfg(feature = "hydrate")]
+                p.position.set(p.read_audio(|a| a.current_time()));
+            }
+            on:durationchange=move |_| {
+                #[cfg(feature = "hydrate")]
+                {
+                    let d = p.read_audio(|a| a.duration());
+                    if d.is_finite() && d > 0.0 {
+                        p.duration.set(d);
+                    }
                 }
             }
             on:error=move |_| {
@@ -494,36 +506,6 @@ fn QueuePanel() -> impl IntoView {
                 }}
             </ol>
         </section>
-    }
-}
-
-fn media_time(e: &leptos::ev::Event) -> f64 {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        e.target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlMediaElement>().ok())
-            .map_or(0.0, |a| a.current_time())
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = e;
-        0.0
-    }
-}
-
-fn media_duration(e: &leptos::ev::Event) -> f64 {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        e.target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlMediaElement>().ok())
-            .map_or(0.0, |a| a.duration())
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = e;
-        0.0
     }
 }
 

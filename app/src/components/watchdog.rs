@@ -35,6 +35,45 @@ pub fn Watchdog() -> impl IntoView {
                 w.add_event_listener_with_callback("offline", on_offline.as_ref().unchecked_ref());
         }
         on_offline.forget();
+        // Offline, a link followed in the app would ask the server for its
+        // data and fail; a full navigation gets the page the service worker
+        // cached instead (or "On device" for one never visited).
+        let on_click =
+            Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |e: web_sys::MouseEvent| {
+                if reachable.get_untracked() || e.default_prevented() || e.button() != 0 {
+                    return;
+                }
+                if e.ctrl_key() || e.meta_key() || e.shift_key() || e.alt_key() {
+                    return;
+                }
+                let Some(link) = e
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .and_then(|el| el.closest("a[href]").ok().flatten())
+                else {
+                    return;
+                };
+                let href = link.get_attribute("href").unwrap_or_default();
+                if !href.starts_with('/')
+                    || link.has_attribute("download")
+                    || link.has_attribute("target")
+                {
+                    return;
+                }
+                e.prevent_default();
+                e.stop_propagation();
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().assign(&href);
+                }
+            });
+        if let Some(w) = web_sys::window() {
+            let _ = w.add_event_listener_with_callback_and_bool(
+                "click",
+                on_click.as_ref().unchecked_ref(),
+                true,
+            );
+        }
+        on_click.forget();
         Effect::new(move |_| {
             let offline = !reachable.get();
             if let Some(body) = web_sys::window()

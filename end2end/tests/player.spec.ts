@@ -1,0 +1,89 @@
+// The player in real Chromium: a real <audio> element playing files from the
+// vault, the queue, keyboard shortcuts, the Media Session, playback going on
+// across navigation, and a track with no file saying so.
+import { rmSync } from 'node:fs';
+import { expect, Page, test } from '@playwright/test';
+import { vaultWithAudio } from './audio';
+import { Hoard, hydrated } from './harness';
+
+let hoard: Hoard;
+let music: string;
+test.beforeAll(async () => {
+  test.setTimeout(90_000);
+  ({ hoard, music } = await vaultWithAudio());
+});
+test.afterAll(async () => {
+  await hoard.dispose();
+  rmSync(music, { recursive: true, force: true });
+});
+
+const time = (page: Page) => page.locator('audio').evaluate((a: HTMLAudioElement) => a.currentTime);
+const queue = (page: Page) => page.getByTestId('queue').locator('li .link').allInnerTexts();
+
+test('play, the queue, keys, the lock screen and navigation', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${hoard.url}/playlists/1`);
+  await hydrated(page);
+
+  await page.getByRole('button', { name: 'Play Svefn-g-englar', exact: true }).click();
+  await expect(page.getByTestId('now-playing')).toHaveText('Svefn-g-englar');
+  await expect.poll(() => time(page), { timeout: 15_000 }).toBeGreaterThan(0.5);
+  await expect(page.getByTestId('total')).toHaveText('3:00');
+  // The lock screen shows the track and knows it plays.
+  expect(
+    await page.evaluate(() => ({
+      title: navigator.mediaSession.metadata?.title,
+      artist: navigator.mediaSession.metadata?.artist,
+      album: navigator.mediaSession.metadata?.album,
+      state: navigator.mediaSession.playbackState,
+    })),
+  ).toEqual({ title: 'Svefn-g-englar', artist: 'Sigur Rós', album: 'Ágætis byrjun', state: 'playing' });
+
+  // The queue is the list from the played track on.
+  await page.getByRole('button', { name: /^Queue \(8\)$/ }).click();
+  expect((await queue(page)).map((t) => t.split(' · ')[0])).toEqual([
+    'Svefn-g-englar', 'Starálfur', 'Flugufrelsarinn', 'Olsen Olsen', 'Hunter', 'Jóga', 'Unravel', 'Bachelorette',
+  ]);
+  // "Play next" puts a track right after the current one; reorder and remove.
+  await page.getByRole('button', { name: 'Play Hunter next' }).click();
+  expect((await queue(page))[1]).toContain('Hunter');
+  await page.getByRole('button', { name: 'Move Hunter down' }).first().click();
+  expect((await queue(page))[2]).toContain('Hunter');
+  await page.getByRole('button', { name: 'Remove Hunter from the queue' }).first().click();
+  expect((await queue(page)).filter((t) => t.includes('Hunter'))).toHaveLength(1);
+
+  // Keys: N is the next track, Space pauses and plays, → seeks.
+  await page.getByRole('heading', { level: 1 }).click();
+  await page.keyboard.press('n');
+  await expect(page.getByTestId('now-playing')).toHaveText('Starálfur');
+  await expect.poll(() => time(page), { timeout: 15_000 }).toBeGreaterThan(0.3);
+  await page.keyboard.press(' ');
+  await expect.poll(() => page.locator('audio').evaluate((a: HTMLAudioElement) => a.paused)).toBe(true);
+  await expect(page.getByTestId('play-pause')).toContainText('Play');
+  const paused = await time(page);
+  await page.keyboard.press('ArrowRight');
+  await expect.poll(() => time(page)).toBeGreaterThan(paused + 4);
+  await page.keyboard.press(' ');
+  await expect.poll(() => page.locator('audio').evaluate((a: HTMLAudioElement) => a.paused)).toBe(false);
+
+  // Playback goes on across navigation.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Playlists' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Playlists');
+  const before = await time(page);
+  await expect.poll(() => time(page), { timeout: 10_000 }).toBeGreaterThan(before + 0.5);
+  await expect(page.getByTestId('now-playing')).toHaveText('Starálfur');
+
+  // "Clear queue" keeps only what plays.
+  await page.getByRole('button', { name: 'Clear queue' }).click();
+  expect(await queue(page)).toHaveLength(1);
+  expect(errors).toEqual([]);
+});
+
+test('a track with no file in the vault says so instead of playing silence', async ({ page }) => {
+  await page.goto(`${hoard.url}/playlists/1`);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Play Olsen Olsen', exact: true }).click();
+  await expect(page.getByTestId('player-note')).toContainText('Not in the vault');
+  expect(await page.locator('audio').evaluate((a: HTMLAudioElement) => a.paused)).toBe(true);
+});
