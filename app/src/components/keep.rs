@@ -35,14 +35,15 @@ pub fn KeepButton(request: KeepRequest) -> impl IntoView {
             }
         }
     };
+    // Rendered from the start, hidden until the device's store is open, so
+    // nothing moves when it appears.
     view! {
-        <Show when=move || device.available.get()>
-            <button type="button" class="keep needs-server" data-testid="keep"
-                aria-pressed={ let kept = kept.clone(); move || kept().to_string() }
-                disabled=busy on:click=on_click.clone()>
-                {label.clone()}
-            </button>
-        </Show>
+        <button type="button" class="keep needs-server" data-testid="keep"
+            class:pending=move || !device.available.get()
+            aria-pressed=move || kept().to_string()
+            disabled=busy on:click=on_click>
+            {label}
+        </button>
     }
 }
 

@@ -27,7 +27,7 @@ pub fn UpdateNotice() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     {
         let location = leptos_router::hooks::use_location();
-        Effect::new(move |_| {
+        Effect::new(move |first: Option<()>| {
             let search = location.search.get();
             let path = location.pathname.get();
             let url = if search.is_empty() {
@@ -35,7 +35,10 @@ pub fn UpdateNotice() -> impl IntoView {
             } else {
                 format!("{path}?{search}")
             };
-            browser::visited(&url);
+            // A page the worker served itself is cached already.
+            if first.is_some() || !browser::controlled() {
+                browser::visited(&url);
+            }
         });
     }
     let reload = move |_| {
@@ -129,6 +132,11 @@ mod browser {
                 }
             }
         });
+    }
+
+    /// Whether a service worker controls the page (it saw its navigation).
+    pub fn controlled() -> bool {
+        container().and_then(|c| c.controller()).is_some()
     }
 
     /// Asks the service worker to cache `url` (a page reached without a

@@ -242,7 +242,8 @@ pub fn TrackBrowser(
         use wasm_bindgen::closure::Closure;
         use wasm_bindgen::JsCast;
         let measure = move || {
-            let (Some(w), Some(el)) = (web_sys::window(), list_ref.get_untracked()) else {
+            let (Some(w), Some(el)) = (web_sys::window(), list_ref.try_get_untracked().flatten())
+            else {
                 return;
             };
             let top = el.get_bounding_client_rect().top();
@@ -255,20 +256,21 @@ pub fn TrackBrowser(
             let shown = (height / ROW_PX).ceil() as usize;
             let start = first.saturating_sub(OVERSCAN);
             let end = first + shown + OVERSCAN;
-            if range.get_untracked() != (start, end) {
+            if range.try_get_untracked().is_some_and(|r| r != (start, end)) {
                 range.set((start, end));
             }
         };
         let frame_pending = StoredValue::new(false);
         let on_scroll = Closure::<dyn Fn()>::new(move || {
             // One measurement per frame, however many scroll events come.
-            if frame_pending.get_value() {
+            if frame_pending.try_get_value().unwrap_or(true) {
                 return;
             }
             frame_pending.set_value(true);
             let cb = Closure::once_into_js(move || {
-                frame_pending.set_value(false);
-                measure();
+                if frame_pending.try_set_value(false).is_none() {
+                    measure();
+                }
             });
             if let Some(w) = web_sys::window() {
                 let _ = w.request_animation_frame(cb.unchecked_ref());
@@ -379,8 +381,8 @@ pub fn TrackBrowser(
     Effect::new(move |_| live.set(true));
     let search_label = format!("Search {caption}");
     view! {
-        <Show when=move || live.get()>
-        <div class="list-tools" role="search">
+        // Rendered from the start, hidden until live, so nothing moves when it appears.
+        <div class="list-tools" role="search" class:pending=move || !live.get()>
             <label class="filter">
                 <span class="visually-hidden">{search_label.clone()}</span>
                 <input type="search" placeholder="Search title, artist or album" bind:value=text data-testid="search"/>
@@ -396,7 +398,6 @@ pub fn TrackBrowser(
                     .collect_view()}
             </div>
         </div>
-        </Show>
         <p class="summary" data-testid="list-count" aria-live="polite">
             {move || format::count(total.get(), noun.0, noun.1)}
             {move || error.get().map(|e| view! { <span class="error">" · " {e}</span> })}
