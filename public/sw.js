@@ -64,8 +64,7 @@ async function remember(path) {
   const url = new URL(path, self.location.origin);
   if (url.origin !== self.location.origin || !isPage(url)) return;
   try {
-    const response = await fetch(url, { credentials: 'same-origin' });
-    if (response.ok && !response.redirected) await (await caches.open(CACHE)).put(url.pathname + url.search, response);
+    await cachePage(await caches.open(CACHE), url.pathname + url.search, await fetch(url, { credentials: 'same-origin' }));
   } catch {
     // Offline: whatever is cached stays.
   }
@@ -86,13 +85,17 @@ async function fill(name) {
   await Promise.all(
     [...pages].map(async (url) => {
       try {
-        const response = await fetch(url, { cache: 'reload', credentials: 'same-origin' });
-        if (response.ok && !response.redirected) await cache.put(url, response);
+        await cachePage(cache, url, await fetch(url, { cache: 'reload', credentials: 'same-origin' }));
       } catch {
         // Offline during the update: the page comes back on the next visit.
       }
     }),
   );
+}
+
+/** Caches a page's answer: a real page, not an error nor the sign-in page a redirect leads to. */
+async function cachePage(cache, key, response) {
+  if (response.ok && !response.redirected) await cache.put(key, response);
 }
 
 function isPage(url) {
@@ -147,8 +150,7 @@ async function page(request) {
   const cache = await caches.open(CACHE);
   try {
     const response = await network(request);
-    // Not the sign-in page a redirect leads to, nor an error page.
-    if (response.ok && !response.redirected) await cache.put(key, response.clone());
+    await cachePage(cache, key, response.clone());
     return response;
   } catch {
     const cached = await cache.match(key);

@@ -12,7 +12,7 @@ pub fn KeepButton(request: KeepRequest) -> impl IntoView {
     let key = request.key.clone();
     let kept = {
         let key = key.clone();
-        move || device.lists.with(|l| l.iter().any(|l| l.key == key))
+        move || device.is_kept(&key)
     };
     let busy = move || device.progress.with(Option::is_some);
     let on_click = {

@@ -596,7 +596,7 @@ mod browser {
 
     /// Media Session handlers and keyboard shortcuts, once per page.
     pub fn install(p: Player) {
-        if let Some(session) = session() {
+        if let Some(media) = session() {
             let handler =
                 |f: Box<dyn Fn(JsValue)>| Closure::<dyn Fn(JsValue)>::wrap(f).into_js_value();
             let actions: [(&str, Handler); 8] = [
@@ -626,11 +626,11 @@ mod browser {
                 ),
             ];
             for (action, f) in actions {
-                let _ = session.set_action_handler(action, handler(f).unchecked_ref());
+                let _ = media.set_action_handler(action, handler(f).unchecked_ref());
             }
             Effect::new(move |_| {
                 let playing = p.playing.get();
-                if let Some(s) = session_opt() {
+                if let Some(s) = session() {
                     s.set_playback_state(if playing { "playing" } else { "paused" });
                 }
                 update_position(&p);
@@ -689,10 +689,6 @@ mod browser {
                 window.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
         }
         on_key.forget();
-    }
-
-    fn session_opt() -> Option<MediaSession> {
-        session()
     }
 
     /// Keys typed into a field, or on a focused button or slider, are theirs.

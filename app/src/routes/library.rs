@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use vault::model::{TrackList, TrackQuery};
 
-use super::lists::{track_window, use_track_query, TrackBrowser, WINDOW};
+use super::lists::{first_window, use_track_query, TrackBrowser};
 use crate::components::keep::KeepButton;
 use crate::components::{Empty, ErrorNotice};
 use crate::device::{KeepRequest, KeepSource};
@@ -14,21 +14,8 @@ use crate::device::{KeepRequest, KeepSource};
 #[component]
 pub fn LibraryPage() -> impl IntoView {
     let query = use_track_query();
-    // The first window comes with the page; the list fetches the rest. The
-    // device filter's IDs are only known in the browser, so the page starts unfiltered.
-    let first = Resource::new(
-        move || query.get(),
-        |q| {
-            let q = match q.filter {
-                vault::model::TrackFilter::Only(_) => TrackQuery {
-                    filter: Default::default(),
-                    ..q
-                },
-                _ => q,
-            };
-            track_window(TrackList::Liked, q, 0, WINDOW)
-        },
-    );
+    // The first window comes with the page; the list fetches the rest.
+    let first = Resource::new(move || query.get(), |q| first_window(TrackList::Liked, q));
     view! {
         <Title text="Library"/>
         <div class="page-head">

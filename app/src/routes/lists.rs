@@ -40,6 +40,20 @@ pub async fn track_window(
     Ok(state.vault.track_list(&list, &query, offset, limit).await?)
 }
 
+/// The first window of `list` for a page's server render. The device
+/// filter's IDs are only known in the browser, so it starts unfiltered (the
+/// list refetches once it knows them).
+pub async fn first_window(list: TrackList, query: TrackQuery) -> Result<Page<Track>, AppError> {
+    let query = match query.filter {
+        TrackFilter::Only(_) => TrackQuery {
+            filter: TrackFilter::All,
+            ..query
+        },
+        _ => query,
+    };
+    track_window(list, query, 0, WINDOW).await
+}
+
 /// The list's query as the address has it.
 pub fn use_track_query() -> Memo<TrackQuery> {
     let q = use_query_map();
@@ -312,26 +326,24 @@ pub fn TrackBrowser(
         let at = i % WINDOW as usize;
         blocks.with(|b| b.get(&block).and_then(|rows| rows.get(at).cloned()))
     };
-    // The loaded rows from `i` on, in order: the queue when a row is played.
+    // The loaded rows in list order, and where row `i` is among them: the
+    // queue when a row is played.
     let queue_from = move |i: usize| -> (Vec<QueueItem>, usize) {
-        let mut items = Vec::new();
-        let mut start = 0;
-        let total = total.get_untracked() as usize;
-        for j in 0..total {
-            let block = j as i64 / WINDOW;
-            let row = blocks.with_untracked(|b| {
-                b.get(&block)
-                    .and_then(|rows| rows.get(j % WINDOW as usize))
-                    .map(QueueItem::from)
-            });
-            if let Some(item) = row {
-                if j == i {
-                    start = items.len();
+        blocks.with_untracked(|b| {
+            let mut loaded: Vec<_> = b.iter().collect();
+            loaded.sort_by_key(|(block, _)| **block);
+            let mut items = Vec::new();
+            let mut start = 0;
+            for (block, rows) in loaded {
+                for (at, track) in rows.iter().enumerate() {
+                    if (*block * WINDOW) as usize + at == i {
+                        start = items.len();
+                    }
+                    items.push(QueueItem::from(track));
                 }
-                items.push(item);
             }
-        }
-        (items, start)
+            (items, start)
+        })
     };
 
     let visible = move || {

@@ -5,11 +5,9 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
-use vault::model::{
-    Page, Playlist, PlaylistItem, PlaylistVersion, Track, TrackFilter, TrackList, TrackQuery,
-};
+use vault::model::{Page, Playlist, PlaylistItem, PlaylistVersion, Track, TrackList};
 
-use super::lists::{track_window, use_track_query, TrackBrowser, WINDOW};
+use super::lists::{first_window, use_track_query, TrackBrowser};
 use super::use_id_param;
 use crate::components::format::{count, date, date_time};
 use crate::components::keep::KeepButton;
@@ -146,16 +144,7 @@ pub fn PlaylistPage() -> impl IntoView {
     let track_query = use_track_query();
     let first = Resource::new(
         move || (id.get(), track_query.get()),
-        |(id, q)| async move {
-            let q = match q.filter {
-                TrackFilter::Only(_) => TrackQuery {
-                    filter: TrackFilter::All,
-                    ..q
-                },
-                _ => q,
-            };
-            track_window(TrackList::Playlist(id), q, 0, WINDOW).await
-        },
+        |(id, q)| first_window(TrackList::Playlist(id), q),
     );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading playlist…"</p> }>
