@@ -33,11 +33,7 @@ export async function vaultWithAudio(siteDir?: string): Promise<{ hoard: Hoard; 
   const env: Record<string, string> = { HOARD_MUSIC_FOLDER: music, HOARD_DOWNLOAD_ATTEMPTS: '1' };
   if (siteDir) env.HOARD_SITE_DIR = siteDir;
   const hoard = await Hoard.start({ seed: true, env });
-  const res = await fetch(`${hoard.url}/api/download_command`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ command: { QueuePlaylist: 1 } }),
-  });
+  const res = await hoard.api('download_command', { command: { QueuePlaylist: 1 } });
   expect(res.ok).toBeTruthy();
   // The three files come from the folder; the rest of the playlist fails (no source here).
   await expect

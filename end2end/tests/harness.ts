@@ -136,13 +136,38 @@ export class Hoard {
     throw new Error(`hoard did not answer /health within 20 s:\n${this.log}`);
   }
 
-  /** Stops the server with SIGTERM and waits for it to exit. */
+  /**
+   * Calls a server function the way a script does: JSON, saying it comes
+   * from Hoard's own origin (the boundary refuses requests that do not).
+   */
+  async api(name: string, args: unknown): Promise<Response> {
+    return fetch(`${this.url}/api/${name}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: this.url },
+      body: JSON.stringify(args),
+    });
+  }
+
+  /** What the server has logged so far. */
+  logged(): string {
+    return this.log;
+  }
+
+  /**
+   * Stops the server with SIGTERM and waits for it to exit. Fails if a
+   * browser reported a Content-Security-Policy violation to it meanwhile:
+   * the app must work within its own policy.
+   */
   async stop(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await exited;
+    const violations = this.log.split('\n').filter((line) => line.includes('content security policy violation'));
+    if (violations.length > 0) {
+      throw new Error(`the browser reported Content-Security-Policy violations:\n${violations.join('\n')}`);
+    }
   }
 
   /** Stops the server and removes its vault. */

@@ -42,6 +42,8 @@ fn is_public(path: &str) -> bool {
             | "/manifest.webmanifest"
             // The service worker script is the same for everyone.
             | "/sw.js"
+            // Browsers send violation reports without cookies; they are only logged.
+            | crate::boundary::CSP_REPORT_PATH
     ) || path.starts_with("/pkg/")
         || path.starts_with("/icons/")
 }
@@ -142,21 +144,46 @@ pub async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
     let cookie = format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
-        lifetime.as_secs()
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        lifetime.as_secs(),
+        secure(&state)
     );
     ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
 }
 
-/// `POST /logout`: ends the session and clears the cookie.
+/// `POST /logout`: ends the session, clears the cookie and tells the
+/// browser to drop what this site stored (the service worker's caches, the
+/// music kept in IndexedDB), so a shared device keeps nothing of the vault.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = session_token(&headers) {
         if let Err(e) = state.server.vault.delete_session(&hash_token(&token)).await {
             tracing::error!(error = %e, "could not delete a session");
         }
     }
-    let cookie = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-    ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
+    let cookie = format!(
+        "{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        secure(&state)
+    );
+    (
+        [
+            (header::SET_COOKIE, cookie),
+            (
+                header::HeaderName::from_static("clear-site-data"),
+                "\"cache\", \"storage\"".to_owned(),
+            ),
+        ],
+        Redirect::to("/login"),
+    )
+        .into_response()
+}
+
+/// The cookie attribute that keeps it to https, when Hoard is reached by https.
+fn secure(state: &AppState) -> &'static str {
+    if state.boundary.secure_cookie {
+        "; Secure"
+    } else {
+        ""
+    }
 }
 
 /// Hashes a password for the `password_hash` setting.

@@ -30,6 +30,12 @@ pub struct Config {
     pub site_dir: PathBuf,
     /// Argon2 hash of the login password (`hoard hash-password` makes one).
     pub password_hash: Option<String>,
+    /// The address people reach Hoard at through a reverse proxy
+    /// (`https://music.example.com/`): its host is answered, its origin may
+    /// change things, and with https the session cookie is `Secure`.
+    pub public_url: Option<String>,
+    /// More host names Hoard answers for, besides loopback and `public_url`.
+    pub allowed_hosts: Vec<String>,
     /// How long a login lasts, in days.
     pub session_days: u32,
     /// Log filter, in `tracing` syntax (`info`, `hoard=debug,tower_http=info`).
@@ -84,6 +90,8 @@ impl Default for Config {
             database: None,
             site_dir: PathBuf::from("target/site"),
             password_hash: None,
+            public_url: None,
+            allowed_hosts: Vec::new(),
             session_days: 30,
             log: "info".into(),
             spotify_client_id: None,
@@ -173,6 +181,12 @@ impl Config {
                 ),
             ));
         }
+        if let Some(url) = &self.public_url {
+            check_public_url(url).map_err(|problem| invalid("public_url", problem))?;
+        }
+        for host in &self.allowed_hosts {
+            check_host_name(host).map_err(|problem| invalid("allowed_hosts", problem))?;
+        }
         if self.session_days == 0 {
             return Err(invalid("session_days", "must be at least 1"));
         }
@@ -256,11 +270,23 @@ impl Config {
         Ok(())
     }
 
-    /// The redirect URI Spotify sends the browser back to.
+    /// The redirect URI Spotify sends the browser back to: the setting, or
+    /// `public_url`'s when that is https, or the loopback address's.
     pub fn redirect_uri(&self) -> String {
-        self.spotify_redirect_uri
-            .clone()
-            .unwrap_or_else(|| format!("http://127.0.0.1:{}/spotify/callback", self.listen.port()))
+        if let Some(uri) = &self.spotify_redirect_uri {
+            return uri.clone();
+        }
+        match self.public_url() {
+            Some(url) if url.scheme() == "https" => format!("{}spotify/callback", url.as_str()),
+            _ => format!("http://127.0.0.1:{}/spotify/callback", self.listen.port()),
+        }
+    }
+
+    /// `public_url`, parsed (it was checked at start).
+    pub fn public_url(&self) -> Option<url::Url> {
+        self.public_url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok())
     }
 
     /// The key file that seals the Spotify token when `secret_key` is not set.
@@ -278,6 +304,43 @@ impl Config {
     /// Whether a login is required.
     pub fn password_protected(&self) -> bool {
         self.password_hash.is_some()
+    }
+}
+
+/// A `public_url` is an http(s) URL of a host's root: Hoard's pages and
+/// assets use absolute paths, so it cannot live under a sub-path.
+fn check_public_url(url: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("`{url}` is not a URL ({e})"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(format!(
+            "`{url}` must be an http(s) URL such as https://music.example.com/"
+        ));
+    }
+    if parsed.path() != "/" || parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!(
+            "`{url}` must be the root of its host (no path): Hoard cannot live under a sub-path"
+        ));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(format!("`{url}` must not carry a user name or password"));
+    }
+    Ok(())
+}
+
+/// An `allowed_hosts` entry is a bare host name or address, without scheme, port or path.
+fn check_host_name(host: &str) -> Result<(), String> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let valid = !host.is_empty()
+        && (bare.parse::<std::net::IpAddr>().is_ok()
+            || host.split('.').all(|label| {
+                !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            }));
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{host}` is not a host name; give names such as music.example.com, without scheme, port or path"
+        ))
     }
 }
 

@@ -6,6 +6,7 @@
 //! settings.
 
 mod auth;
+mod boundary;
 mod config;
 mod media;
 mod router;
@@ -210,6 +211,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         server,
         pending: Default::default(),
         shutting_down,
+        boundary: Arc::new(boundary::Boundary::new(&config)),
         password_hash: config.password_hash.as_deref().map(Arc::from),
         session_days: config.session_days,
         login_gate: Arc::default(),

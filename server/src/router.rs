@@ -1,5 +1,6 @@
 //! The HTTP surface: the Leptos app and its server functions, the health
-//! check, login and logout, and the static assets, behind the session layer.
+//! check, login and logout, and the static assets, behind the session layer
+//! and, around everything, the boundary (`boundary.rs`).
 
 use std::sync::Arc;
 
@@ -28,6 +29,8 @@ pub struct AppState {
     pub login_gate: Arc<tokio::sync::Mutex<()>>,
     /// Spotify connections waiting for their callback.
     pub pending: crate::spotify::Pending,
+    /// Which hosts and origins are Hoard's, and the headers answers carry.
+    pub boundary: Arc<crate::boundary::Boundary>,
     /// Becomes true when the server starts shutting down: long-lived
     /// responses (the live event stream) end then, so shutdown does not wait
     /// for the browser to close them.
@@ -50,6 +53,10 @@ pub fn build(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
+        .route(
+            crate::boundary::CSP_REPORT_PATH,
+            post(crate::boundary::csp_report),
+        )
         .route("/spotify/connect", post(crate::spotify::connect))
         .route("/spotify/callback", get(crate::spotify::callback))
         .route("/audio/{track_id}", get(crate::media::audio))
@@ -70,18 +77,6 @@ pub fn build(state: AppState) -> Router {
             state.clone(),
             auth::require_session,
         ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
         // Pages are live data and the bundle's file names do not change
         // between builds: browsers revalidate everything (a 304 is cheap).
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -94,6 +89,12 @@ pub fn build(state: AppState) -> Router {
             tower_http::compression::CompressionLayer::new()
                 .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("audio/"))),
         )
+        // Outside everything else: no route runs for a host or origin that is
+        // not Hoard's, and every answer carries the security headers.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::boundary::guard,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod boundary;
 mod downloads;
 mod spotify;
 
@@ -38,6 +39,21 @@ fn refused(dir: &Path, env: &[(&str, &str)]) -> Output {
     out
 }
 
+/// A client that does not follow redirects and says it comes from `base`,
+/// as a script must (the boundary refuses POSTs that say nothing).
+fn same_origin_client(base: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ORIGIN,
+        reqwest::header::HeaderValue::from_str(base).expect("origin"),
+    );
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}
+
 struct Server {
     child: Child,
     base: String,
@@ -54,14 +70,11 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn hoard");
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
+        let base = format!("http://127.0.0.1:{port}");
         let mut server = Server {
             child,
-            base: format!("http://127.0.0.1:{port}"),
-            client,
+            client: same_origin_client(&base),
+            base,
         };
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
@@ -221,6 +234,18 @@ fn bad_settings_are_refused_by_name() {
             &[("HOARD_SYNC_INTERVAL_MINUTES", "often")],
             &["`sync_interval_minutes`"],
         ),
+        (
+            &[("HOARD_PUBLIC_URL", "https://music.example.com/hoard/")],
+            &["`public_url`", "sub-path"],
+        ),
+        (
+            &[("HOARD_PUBLIC_URL", "music.example.com")],
+            &["`public_url`", "not a URL"],
+        ),
+        (
+            &[("HOARD_ALLOWED_HOSTS", "[https://music.example.com]")],
+            &["`allowed_hosts`", "without scheme"],
+        ),
     ];
     for (env, expected) in cases {
         let out = refused(dir.path(), env);
@@ -343,6 +368,8 @@ async fn with_a_password_every_page_needs_a_login_and_the_cookie_is_locked_down(
     assert_eq!(connect.status(), 401, "POST without a session");
     let api = c
         .post(server.url("/api/anything"))
+        .header("content-type", "application/json")
+        .body("{}")
         .send()
         .await
         .expect("api");

@@ -34,10 +34,7 @@ fn hoard(dir: &Path, mock: &MockServer, port: u16) -> Command {
 async fn serve(mut command: Command, port: u16) -> (Child, reqwest::Client, String) {
     let server = command.spawn().expect("spawn hoard");
     let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let client = super::same_origin_client(&base);
     let deadline = Instant::now() + Duration::from_secs(20);
     while client.get(format!("{base}/health")).send().await.is_err() {
         assert!(Instant::now() < deadline, "hoard did not start");
