@@ -148,6 +148,14 @@ export class Hoard {
     });
   }
 
+  /** Drops the violations logged so far: for a test that causes them on purpose. */
+  forgetCspViolations(): void {
+    this.log = this.log
+      .split('\n')
+      .filter((line) => !line.includes('content security policy violation'))
+      .join('\n');
+  }
+
   /** What the server has logged so far. */
   logged(): string {
     return this.log;

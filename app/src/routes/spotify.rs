@@ -24,8 +24,9 @@ pub struct SpotifyStatus {
 #[cfg(feature = "ssr")]
 pub const AUTO_SYNC: &str = "sync.auto";
 
-/// The account, the running sync's progress and the last runs.
-#[server(input = crate::codec::Json, output = crate::codec::Json)]
+/// The account, the running sync's progress and the last runs. At a fixed
+/// address (`/api/sync_overview`) for scripts too.
+#[server(endpoint = "sync_overview", input = crate::codec::Json, output = crate::codec::Json)]
 pub async fn sync_overview() -> Result<SpotifyStatus, AppError> {
     let state = crate::state::server_state()?;
     let progress = state.syncer.progress().borrow().clone();
@@ -50,8 +51,9 @@ pub enum PanelAction {
 }
 
 /// Carries out one [`PanelAction`]. One server function for every button
-/// keeps the browser bundle small.
-#[server(input = crate::codec::Json, output = crate::codec::Json)]
+/// keeps the browser bundle small. At a fixed address
+/// (`/api/spotify_command`) for scripts too: `{"command": {"Sync": {"full": false}}}`.
+#[server(endpoint = "spotify_command", input = crate::codec::Json, output = crate::codec::Json)]
 pub async fn spotify_command(command: PanelAction) -> Result<(), AppError> {
     let state = crate::state::server_state()?;
     let running = state.syncer.progress().borrow().running;
