@@ -99,6 +99,7 @@ pub fn App() -> impl IntoView {
                 </nav>
             </header>
             <Watchdog/>
+            <routes::spotify::RenewalBanner/>
             <components::pwa::UpdateNotice/>
             <components::keep::DeviceStatus/>
             <main id="main" tabindex="-1">

@@ -137,7 +137,10 @@ async fn sync_once(config: Config, mode: SyncMode) -> anyhow::Result<()> {
 
 /// Syncs on start and then every `interval` while the Settings toggle is on.
 async fn schedule_syncs(syncer: Arc<Syncer>, vault: vault::Vault, on_start: bool, interval: u32) {
-    let connected = || async { matches!(vault.spotify_account().await, Ok(Some(_))) };
+    // An authorization Spotify has ended waits for the user's new sign-in.
+    let connected = || async {
+        matches!(vault.spotify_account().await, Ok(Some(a)) if a.grant_ended_at.is_none())
+    };
     let run = |trigger: &'static str| syncer.run_logged(trigger, SyncMode::Incremental);
     if on_start && connected().await {
         run("start").await;

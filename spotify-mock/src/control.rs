@@ -24,6 +24,7 @@ pub fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route("/_mock/faults", get(get_faults).post(set_faults))
         .route("/_mock/expire-tokens", post(expire_tokens))
+        .route("/_mock/revoke-grants", post(revoke_grants))
         .route("/_mock/token", post(issue_token))
         .route("/_mock/calls", get(calls))
         .route("/_mock/calls/reset", post(reset_calls))
@@ -142,6 +143,11 @@ async fn set_faults(State(s): St, b: Bytes) -> Result<Response, ApiError> {
 
 async fn expire_tokens(State(s): St) -> Response {
     handle(&s).expire_tokens();
+    done()
+}
+
+async fn revoke_grants(State(s): St) -> Response {
+    handle(&s).revoke_grants();
     done()
 }
 

@@ -240,6 +240,16 @@ impl MockHandle {
         }
     }
 
+    /// Ends every user authorization, as Spotify does six months after sign-in:
+    /// access tokens expire and refresh tokens answer `invalid_grant`.
+    pub fn revoke_grants(&self) {
+        let mut auth = self.shared.auth();
+        auth.refresh.clear();
+        for t in auth.tokens.values_mut() {
+            t.expired = true;
+        }
+    }
+
     /// Number of `/v1` requests received (including faulted ones).
     pub fn calls(&self) -> u64 {
         self.shared.calls.load(Ordering::SeqCst)

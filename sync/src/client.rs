@@ -99,6 +99,13 @@ pub enum ApiError {
     Quota { retry_after: Duration },
     #[error("Spotify refused the saved authorization ({0}); connect Spotify again in Settings")]
     Unauthorized(String),
+    /// The token endpoint answered `invalid_grant`: the authorization has
+    /// ended (Spotify ends them six months after sign-in) or was revoked.
+    #[error(
+        "Spotify wants a new sign-in: it has ended Hoard's authorization ({0}), as it does six \
+         months after you connect. Press Connect in Settings; the vault and the schedule stay as they are"
+    )]
+    GrantEnded(String),
     #[error("Spotify refused access (403): {0}")]
     Forbidden(String),
     #[error("not found on Spotify")]
@@ -346,6 +353,10 @@ impl Api {
                                 return Err(ApiError::Network(format!("token refresh: {status}")))
                             }
                         }
+                    }
+                    // Retrying cannot help, and Spotify asks that the token be discarded.
+                    Failure::Status { message, .. } if message.starts_with("invalid_grant") => {
+                        return Err(ApiError::GrantEnded(message))
                     }
                     Failure::Status { message, .. } => return Err(ApiError::Unauthorized(message)),
                     Failure::Network(message) => match backoff.next() {

@@ -270,6 +270,10 @@ impl Syncer {
             known_refresh: Mutex::new(refresh_token),
         };
         let result = run.all(mode).await;
+        if let Err(SyncError::Api(ApiError::GrantEnded(reason))) = &result {
+            tracing::warn!(%reason, "Spotify ended the authorization; a new sign-in is needed");
+            self.vault.spotify_grant_ended().await?;
+        }
         // A rotated refresh token must survive even a failed sync.
         let persisted = run.persist_rotated_token().await;
         let mut report = run.report;

@@ -373,7 +373,16 @@ pub struct SpotifyAccount {
     pub client_id: String,
     pub user_id: Option<String>,
     pub display_name: Option<String>,
+    /// When the user last signed in to Spotify through Hoard.
     pub connected_at: String,
+    /// Six months after `connected_at`: Spotify ends the authorization then,
+    /// and the user must sign in again before it.
+    pub renew_by: String,
+    /// True from 14 days before `renew_by`: the UI warns.
+    pub renew_soon: bool,
+    /// When Spotify refused the authorization (`invalid_grant`); the token
+    /// is gone and only a new sign-in brings syncing back.
+    pub grant_ended_at: Option<String>,
 }
 
 /// One run of the Spotify sync.

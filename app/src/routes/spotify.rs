@@ -59,10 +59,19 @@ pub async fn spotify_command(command: PanelAction) -> Result<(), AppError> {
     let running = state.syncer.progress().borrow().running;
     match command {
         PanelAction::Sync { full } => {
-            if state.vault.spotify_account().await?.is_none() {
-                return Err(AppError::Refused(
-                    "No Spotify account is connected; connect one first.".into(),
-                ));
+            match state.vault.spotify_account().await? {
+                None => {
+                    return Err(AppError::Refused(
+                        "No Spotify account is connected; connect one first.".into(),
+                    ))
+                }
+                Some(account) if account.grant_ended_at.is_some() => {
+                    return Err(AppError::Refused(
+                        "Spotify wants a new sign-in first: press \"Sign in to Spotify again\"."
+                            .into(),
+                    ))
+                }
+                Some(_) => {}
             }
             if running {
                 return Err(AppError::Refused("A sync is already running.".into()));
@@ -207,11 +216,51 @@ fn PanelBody(
             format::every_minutes(setup.interval_minutes)
         )
     };
+    let ended = account.grant_ended_at.is_some();
+    let disabled = move || disabled() || ended;
+    let renew_by = format::date(&account.renew_by).to_owned();
+    let renewal = if ended {
+        view! {
+            <p class="notice error" role="alert" data-testid="spotify-renewal">
+                {format!(
+                    "Spotify wants a new sign-in: it ended Hoard's authorization on {}, as it does six months after you connect. Sign in again to sync; the vault and the schedule stay as they are.",
+                    format::date(account.grant_ended_at.as_deref().unwrap_or_default())
+                )}
+            </p>
+        }
+        .into_any()
+    } else if account.renew_soon {
+        view! {
+            <p class="notice warn" role="status" data-testid="spotify-renewal">
+                {format!(
+                    "Spotify ends this connection on {renew_by} (six months after you connected). Sign in again before then to keep syncing; nothing in the vault changes."
+                )}
+            </p>
+        }
+        .into_any()
+    } else {
+        view! {
+            <p class="hint" data-testid="spotify-renewal">
+                {format!("Renew by {renew_by}: Spotify ends a connection six months after you sign in.")}
+            </p>
+        }
+        .into_any()
+    };
+    let renew = (ended || account.renew_soon).then(|| {
+        view! {
+            <form method="post" action="/spotify/connect" class="connect">
+                <input type="hidden" name="client_id" value=account.client_id.clone()/>
+                <button type="submit">"Sign in to Spotify again"</button>
+            </form>
+        }
+    });
     view! {
         <p data-testid="spotify-account">
             "Connected as " <strong>{who}</strong>
             " since " {format::date(&account.connected_at).to_owned()} "."
         </p>
+        {renewal}
+        {renew}
         <div class="actions">
             <button type="button" disabled=disabled on:click=move |_| run.run(PanelAction::Sync { full: false })>
                 "Sync now"
@@ -235,6 +284,30 @@ fn PanelBody(
         <Runs runs/>
     }
     .into_any()
+}
+
+/// A line on every page when the Spotify connection must be renewed soon,
+/// or has ended: the user may not open Settings for months. Asked for once
+/// the app is live, so it never holds up a page.
+#[component]
+pub fn RenewalBanner() -> impl IntoView {
+    let overview = LocalResource::new(sync_overview);
+    move || {
+        let account = overview.get()?.ok()?.account?;
+        let text = if account.grant_ended_at.is_some() {
+            "Spotify wants a new sign-in: syncing has stopped until you sign in again."
+        } else if account.renew_soon {
+            "Spotify ends Hoard's connection soon: sign in again to keep syncing."
+        } else {
+            return None;
+        };
+        let date = format::date(&account.renew_by).to_owned();
+        Some(view! {
+            <p class="banner renewal" role="status" data-testid="renewal-banner">
+                {format!("{text} (renew by {date}) ")} <a href="/settings">"Open Settings"</a>
+            </p>
+        })
+    }
 }
 
 #[component]

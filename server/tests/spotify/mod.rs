@@ -367,3 +367,152 @@ async fn with_auto_download_on_a_sync_queues_the_library_it_brought() {
     let _ = server.kill();
     let _ = server.wait();
 }
+
+/// Presses Connect and follows Spotify's approval back; returns where Hoard sent the browser.
+async fn connect(client: &reqwest::Client, base: &str) -> String {
+    let to_spotify = client
+        .post(format!("{base}/spotify/connect"))
+        .form(&[("client_id", CLIENT_ID)])
+        .send()
+        .await
+        .expect("connect");
+    let approved = client
+        .get(location(&to_spotify))
+        .send()
+        .await
+        .expect("authorize");
+    let back = client
+        .get(location(&approved))
+        .send()
+        .await
+        .expect("callback");
+    location(&back)
+}
+
+/// Waits until `n` sync runs have finished; returns the newest's outcome and detail.
+async fn finished_runs(vault: &Vault, n: i64) -> (String, String) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while scalar(
+        vault,
+        "SELECT COUNT(*) FROM sync_runs WHERE outcome IS NOT NULL",
+    )
+    .await
+        < n
+    {
+        assert!(Instant::now() < deadline, "sync run {n} did not finish");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    sqlx::query_as("SELECT outcome, coalesce(detail, '') FROM sync_runs ORDER BY id DESC LIMIT 1")
+        .fetch_one(vault.pool())
+        .await
+        .expect("run")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authorization_spotify_ended_asks_for_a_new_sign_in_and_keeps_the_vault() {
+    let mock = MockServer::start(LibrarySpec {
+        liked: 30,
+        playlists: 2,
+        playlist_len: 10,
+        ..LibrarySpec::default()
+    })
+    .await
+    .expect("mock");
+    let spotify = mock.handle();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let (mut server, client, base) = serve(hoard(dir.path(), &mock, port), port).await;
+    assert_eq!(connect(&client, &base).await, "/settings");
+    let vault = Vault::open(&dir.path().join("hoard-data/hoard.db"))
+        .await
+        .expect("vault");
+    assert_eq!(finished_runs(&vault, 1).await.0, "ok");
+    let settings = |client: reqwest::Client| {
+        let url = format!("{base}/settings");
+        async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .expect("settings")
+                .text()
+                .await
+                .expect("html")
+        }
+    };
+    // Settings says until when the connection lasts: six months from sign-in.
+    let account = vault
+        .spotify_account()
+        .await
+        .expect("account")
+        .expect("connected");
+    let connected: String = account.connected_at.chars().take(10).collect();
+    let (expected,): (String,) = sqlx::query_as("SELECT date(?, '+6 months')")
+        .bind(&connected)
+        .fetch_one(vault.pool())
+        .await
+        .expect("date");
+    assert_eq!(&account.renew_by[..10], expected);
+    assert!(!account.renew_soon);
+    let html = settings(client.clone()).await;
+    assert!(html.contains(&format!("Renew by {expected}")), "{html}");
+    assert!(!html.contains("Sign in to Spotify again"));
+
+    // Fourteen days before the end, Settings warns and offers the sign-in.
+    sqlx::query("UPDATE spotify_account SET connected_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-6 months', '+10 days')")
+        .execute(vault.pool())
+        .await
+        .expect("age the connection");
+    let html = settings(client.clone()).await;
+    assert!(html.contains("Spotify ends this connection on"), "{html}");
+    assert!(html.contains("Sign in to Spotify again"), "{html}");
+
+    // Spotify ends the authorization: the next sync says so plainly.
+    let liked_before = scalar(&vault, "SELECT COUNT(*) FROM liked_tracks").await;
+    spotify.revoke_grants();
+    let sync = client
+        .post(format!("{base}/api/spotify_command"))
+        .json(&serde_json::json!({ "command": { "Sync": { "full": false } } }))
+        .send()
+        .await
+        .expect("sync");
+    assert_eq!(sync.status(), 200);
+    let (outcome, detail) = finished_runs(&vault, 2).await;
+    assert_eq!(outcome, "failed");
+    assert!(detail.contains("Spotify wants a new sign-in"), "{detail}");
+    // The dead token is discarded, as Spotify asks; nothing else changes.
+    assert_eq!(
+        scalar(&vault, "SELECT COUNT(*) FROM spotify_account WHERE refresh_token_enc IS NULL AND grant_ended_at IS NOT NULL").await,
+        1
+    );
+    assert_eq!(
+        scalar(&vault, "SELECT COUNT(*) FROM liked_tracks").await,
+        liked_before
+    );
+    let html = settings(client.clone()).await;
+    assert!(html.contains("Spotify wants a new sign-in"), "{html}");
+    assert!(html.contains("Sign in to Spotify again"), "{html}");
+    let again = client
+        .post(format!("{base}/api/spotify_command"))
+        .json(&serde_json::json!({ "command": { "Sync": { "full": false } } }))
+        .send()
+        .await
+        .expect("sync");
+    assert!(
+        again.text().await.expect("body").contains("new sign-in"),
+        "a sync is refused with the reason until the user signs in"
+    );
+
+    // Signing in again brings it all back.
+    assert_eq!(connect(&client, &base).await, "/settings");
+    assert_eq!(finished_runs(&vault, 3).await.0, "ok");
+    let account = vault
+        .spotify_account()
+        .await
+        .expect("account")
+        .expect("connected");
+    assert!(account.grant_ended_at.is_none() && !account.renew_soon);
+    let _ = server.kill();
+    let log = output(server);
+    assert!(log.contains("Spotify ended the authorization"), "{log}");
+}

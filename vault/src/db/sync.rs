@@ -36,19 +36,58 @@ impl Vault {
 
     /// The connected account, if any.
     pub async fn spotify_account(&self) -> DbResult<Option<SpotifyAccount>> {
-        let row: Option<(String, Option<String>, Option<String>, String)> = sqlx::query_as(
-            "SELECT client_id, user_id, display_name, connected_at FROM spotify_account",
+        type Row = (
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            bool,
+            Option<String>,
+        );
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT client_id, user_id, display_name, connected_at,
+                    strftime('%Y-%m-%dT%H:%M:%SZ', connected_at, '+6 months'),
+                    datetime(connected_at, '+6 months', '-14 days') <= datetime('now'),
+                    grant_ended_at
+             FROM spotify_account",
         )
         .fetch_optional(self.pool())
         .await?;
         Ok(row.map(
-            |(client_id, user_id, display_name, connected_at)| SpotifyAccount {
+            |(
                 client_id,
                 user_id,
                 display_name,
                 connected_at,
+                renew_by,
+                renew_soon,
+                grant_ended_at,
+            )| {
+                SpotifyAccount {
+                    client_id,
+                    user_id,
+                    display_name,
+                    connected_at,
+                    renew_by,
+                    renew_soon,
+                    grant_ended_at,
+                }
             },
         ))
+    }
+
+    /// Spotify refused the authorization for good (`invalid_grant`): the
+    /// token is discarded, as Spotify asks, and the time kept for the UI.
+    pub async fn spotify_grant_ended(&self) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE spotify_account SET refresh_token_enc = NULL,
+                 grant_ended_at = coalesce(grant_ended_at, ?)",
+        )
+        .bind(now_text())
+        .execute(self.pool())
+        .await?;
+        Ok(())
     }
 
     /// The encrypted refresh token of the connected account.
@@ -72,7 +111,7 @@ impl Vault {
              VALUES (1, ?, ?, ?, ?)
              ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id,
                  refresh_token_enc = excluded.refresh_token_enc, scopes = excluded.scopes,
-                 connected_at = excluded.connected_at",
+                 connected_at = excluded.connected_at, grant_ended_at = NULL",
         )
         .bind(client_id)
         .bind(refresh_token_enc)
