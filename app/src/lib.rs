@@ -27,23 +27,8 @@ use routes::{
 /// The name under which the build writes `pkg/hoard.js`, `pkg/hoard_bg.wasm` and `pkg/hoard.css`.
 pub const OUTPUT_NAME: &str = "hoard";
 
-/// The response header through which a page hands its CSP nonce to the
-/// server's boundary, which turns it into the Content-Security-Policy (and
-/// removes this header).
-pub const NONCE_HEADER: &str = "x-hoard-nonce";
-
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    // Leptos gives every render a nonce and puts it on its inline scripts
-    // (hydration, resolved resources); the page's policy must name it.
-    #[cfg(feature = "ssr")]
-    if let (Some(nonce), Some(response)) =
-        (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
-    {
-        if let Ok(value) = http::HeaderValue::from_str(&nonce) {
-            response.insert_header(http::HeaderName::from_static(NONCE_HEADER), value);
-        }
-    }
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -67,6 +67,23 @@ test('connect from Settings, watch the first sync live, then sync a removal', as
     await expect(page.getByTestId('version-note')).toContainText('as it was on');
     await expect(page.locator('tbody tr')).toHaveCount(40);
 
+    // Spotify ends the authorization (as it does six months after sign-in):
+    // the next sync says so, and every page carries the word until the user
+    // signs in again.
+    await page.goto(`${hoard.url}/settings`);
+    await expect(page.getByTestId('spotify-renewal')).toContainText('Renew by');
+    await spotify.control('revoke-grants', {});
+    await page.getByRole('button', { name: 'Sync now', exact: true }).click();
+    await expect(page.getByTestId('spotify-renewal')).toContainText('Spotify wants a new sign-in', { timeout: 30_000 });
+    await page.goto(`${hoard.url}/`);
+    await expect(page.getByTestId('renewal-banner')).toContainText('Spotify wants a new sign-in');
+    await expect(page.getByText('119 liked songs')).toBeVisible();
+    await page.getByTestId('renewal-banner').getByRole('link', { name: 'Open Settings' }).click();
+    await page.getByRole('button', { name: 'Sign in to Spotify again' }).click();
+    await expect(page).toHaveURL(`${hoard.url}/settings`);
+    await expect(page.getByTestId('spotify-renewal')).toContainText('Renew by');
+    await expect(page.getByTestId('renewal-banner')).toHaveCount(0);
+
     // Disconnect forgets the account; the library stays.
     await page.goto(`${hoard.url}/settings`);
     await page.getByRole('button', { name: 'Disconnect' }).click();

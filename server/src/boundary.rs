@@ -31,7 +31,7 @@
 use std::collections::HashSet;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
@@ -72,6 +72,20 @@ pub struct Boundary {
     refused: Mutex<HashSet<String>>,
     reports: Mutex<(u64, u64)>,
     dropped_reports: AtomicU64,
+}
+
+/// The nonce of one answer's policy: the page's inline scripts carry it
+/// (`router.rs` hands it to Leptos), so only they run.
+#[derive(Clone)]
+pub struct PageNonce(pub Arc<str>);
+
+impl PageNonce {
+    fn new() -> Option<Self> {
+        let mut bytes = [0u8; 16];
+        getrandom::fill(&mut bytes).ok()?;
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        Some(PageNonce(hex.into()))
+    }
 }
 
 /// Why a request was refused, as the client reads it.
@@ -255,17 +269,12 @@ impl Boundary {
         }
     }
 
-    /// The headers every answer carries.
-    fn secure(&self, headers: &mut HeaderMap) {
-        let nonce = headers
-            .remove(app::NONCE_HEADER)
-            .and_then(|v| v.to_str().ok().map(str::to_owned))
-            .filter(|n| {
-                n.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_+/=".contains(c))
-            });
+    /// The headers every answer carries; a page's policy names its nonce.
+    fn secure(&self, headers: &mut HeaderMap, nonce: Option<&PageNonce>) {
+        let html = text(headers, "content-type").is_some_and(|t| t.starts_with("text/html"));
+        let nonce = nonce.filter(|_| html).map(|n| &*n.0);
         if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-            if let Ok(value) = HeaderValue::from_str(&self.csp(nonce.as_deref())) {
+            if let Ok(value) = HeaderValue::from_str(&self.csp(nonce)) {
                 headers.insert(header::CONTENT_SECURITY_POLICY, value);
             }
         }
@@ -346,11 +355,18 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
             })
         }),
     };
+    let nonce = PageNonce::new();
     let mut response = match checked {
-        Ok(()) => next.run(request).await,
+        Ok(()) => {
+            let mut request = request;
+            if let Some(nonce) = &nonce {
+                request.extensions_mut().insert(nonce.clone());
+            }
+            next.run(request).await
+        }
         Err(refused) => refusal(refused),
     };
-    boundary.secure(response.headers_mut());
+    boundary.secure(response.headers_mut(), nonce.as_ref());
     response
 }
 

@@ -47,7 +47,18 @@ impl FromRef<AppState> for LeptosOptions {
 pub fn build(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let server = state.server.clone();
-    let context = move || provide_context(server.clone());
+    let context = move || {
+        provide_context(server.clone());
+        // The page's inline scripts carry the nonce the boundary put in its policy.
+        if let Some(nonce) = use_context::<axum::http::request::Parts>().and_then(|parts| {
+            parts
+                .extensions
+                .get::<crate::boundary::PageNonce>()
+                .cloned()
+        }) {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+        }
+    };
     let options = state.leptos_options.clone();
     Router::new()
         .route("/health", get(health))

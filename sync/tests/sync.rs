@@ -607,11 +607,18 @@ async fn a_revoked_authorization_asks_to_connect_again() {
             .run("test", SyncMode::Incremental)
             .await
             .expect_err(attempt);
-        assert!(
-            error.to_string().contains("connect Spotify again"),
-            "{attempt}: {error}"
-        );
+        // Spotify's `invalid_grant` is final: it asks for a new sign-in.
+        let expected = if attempt == "made up" {
+            "Spotify wants a new sign-in"
+        } else {
+            "connect Spotify again"
+        };
+        assert!(error.to_string().contains(expected), "{attempt}: {error}");
     }
+    // The refused token is discarded, as Spotify asks, and the account kept.
+    assert_eq!(h.vault.spotify_refresh_token().await.expect("token"), None);
+    let account = h.vault.spotify_account().await.expect("account");
+    assert!(account.expect("kept").grant_ended_at.is_some());
 }
 
 #[tokio::test]
