@@ -331,22 +331,7 @@ async fn with_auto_download_on_a_sync_queues_the_library_it_brought() {
     let mut command = hoard(dir.path(), &mock, port);
     command.env("HOARD_AUTO_DOWNLOAD", "true");
     let (mut server, client, base) = serve(command, port).await;
-    let to_spotify = client
-        .post(format!("{base}/spotify/connect"))
-        .form(&[("client_id", CLIENT_ID)])
-        .send()
-        .await
-        .expect("connect");
-    let approved = client
-        .get(location(&to_spotify))
-        .send()
-        .await
-        .expect("authorize");
-    client
-        .get(location(&approved))
-        .send()
-        .await
-        .expect("callback");
+    connect(&client, &base).await;
 
     // When the first sync ends, every library track has a queued job.
     let deadline = Instant::now() + Duration::from_secs(60);
