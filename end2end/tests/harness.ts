@@ -106,6 +106,18 @@ export class Hoard {
     return hoard;
   }
 
+  /** Adds settings for the next `resume()`. */
+  addEnv(env: Record<string, string>): void {
+    this.extraEnv = { ...this.extraEnv, ...env };
+  }
+
+  /** The Argon2 hash of `password`, as `hoard hash-password` prints it. */
+  static hashPassword(password: string): string {
+    return execFileSync(bin('hoard'), ['hash-password'], { input: `${password}\n`, stdio: ['pipe', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  }
+
   /** Starts the server process (again) on the same port and vault. */
   async resume(): Promise<void> {
     this.child = spawn(bin('hoard'), [], {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BrowserContext, chromium, expect, Page, test } from '@playwright/test';
 import { vaultWithAudio } from './audio';
+import { Hoard } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -183,6 +184,52 @@ test('a new version is announced, and taking it keeps the offline cache', async 
     rmSync(dir, { recursive: true, force: true });
     rmSync(music, { recursive: true, force: true });
     rmSync(site, { recursive: true, force: true });
+    await hoard.dispose();
+  }
+});
+
+test('signing out leaves nothing of the vault on a shared device', async () => {
+  test.setTimeout(120_000);
+  const { hoard, music } = await vaultWithAudio();
+  // The same vault, now behind a password.
+  await hoard.stop();
+  hoard.addEnv({ HOARD_PASSWORD_HASH: Hoard.hashPassword('open sesame') });
+  await hoard.resume();
+  const { context, page, dir } = await browser();
+  const stored = () =>
+    page.evaluate(async () => ({
+      caches: (await caches.keys()).filter((k) => k.startsWith('hoard-')).length,
+      databases: (await indexedDB.databases()).map((d) => d.name),
+      workers: (await navigator.serviceWorker.getRegistrations()).length,
+    }));
+  try {
+    await page.goto(`${hoard.url}/playlists/1`);
+    await expect(page).toHaveURL(/\/login/);
+    await page.getByLabel('Password').fill('open sesame');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(`${hoard.url}/playlists/1`);
+    await controlled(page);
+    await page.getByTestId('keep').click();
+    await expect(page.getByTestId('device-status')).toContainText('is on this device: 3 of 8 tracks', { timeout: 30_000 });
+    expect(Object.keys(await keptAudioSizes(page)).sort()).toEqual(['1', '2', '3']);
+    expect(await stored()).toMatchObject({ caches: 1, databases: ['hoard'], workers: 1 });
+
+    await page.goto(`${hoard.url}/settings`);
+    await expect(page.locator('.sign-out')).toContainText('removes the music and pages kept on this device');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page).toHaveURL(`${hoard.url}/login`);
+    // Clear-Site-Data took the service worker, its cached pages and the kept music.
+    await expect.poll(stored).toEqual({ caches: 0, databases: [], workers: 0 });
+    // And offline, nothing of the vault opens.
+    await hoard.stop();
+    await context.setOffline(true);
+    const offline = await page.goto(`${hoard.url}/playlists/1`).catch(() => null);
+    expect(offline === null || !offline.ok()).toBe(true);
+    await expect(page.getByText('Nordic Nights')).toHaveCount(0);
+  } finally {
+    await context.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(music, { recursive: true, force: true });
     await hoard.dispose();
   }
 });
