@@ -14,8 +14,11 @@
 //!    an MP4 file's atoms fit in the file, and any file holds at least half
 //!    the bytes its declared bitrate and duration call for (which catches
 //!    MP3 files whose Xing header still counts the frames that are gone);
-//! 5. when the expected duration is known (Spotify's), it lasts that long,
-//!    within a [`Tolerance`].
+//! 5. it decodes from start to end (ffmpeg decodes every packet, stopping
+//!    at the first error) and what decodes lasts what the file claims: a
+//!    header can say 3:56 over a body of a few bytes;
+//! 6. when the expected duration is known (Spotify's), what decodes lasts
+//!    that long, within a [`Tolerance`].
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -203,19 +206,108 @@ pub fn validate(
     if info.duration_ms <= 0 {
         return Err(Invalid("no audio (it lasts 0:00)".into()));
     }
+    let decoded_ms = decoded_duration(path)?;
+    // Encoders pad and trim a few frames; a real cut loses far more.
+    let slack = (info.duration_ms as f64 * 0.02).max(1_000.0);
+    if ((info.duration_ms - decoded_ms) as f64) > slack {
+        return Err(Invalid(format!(
+            "truncated: only {} of the {} it claims decodes",
+            format_duration(decoded_ms),
+            format_duration(info.duration_ms),
+        )));
+    }
 
     if let Some(expected) = expected_ms.filter(|&e| e > 0) {
         let allowed = tolerance.allowed_ms(expected);
-        if (info.duration_ms - expected).abs() as f64 > allowed {
+        if (decoded_ms - expected).abs() as f64 > allowed {
             return Err(Invalid(format!(
                 "lasts {}, Spotify says {} (more than {} s off)",
-                format_duration(info.duration_ms),
+                format_duration(decoded_ms),
                 format_duration(expected),
                 (allowed / 1000.0).round(),
             )));
         }
     }
     Ok(probed.info)
+}
+
+/// The longest a decode check may take (a whole album-length file decodes
+/// in seconds).
+const DECODE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(180);
+
+/// Decodes the first audio stream from start to end with ffmpeg, stopping at
+/// the first error, and returns how long what decoded lasts.
+pub fn decoded_duration(path: &Path) -> Result<i64, Invalid> {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("ffmpeg")
+        .args(["-nostdin", "-hide_banner", "-v", "error", "-xerror", "-i"])
+        .arg(path)
+        .args(["-map", "0:a:0", "-f", "null", "-progress", "pipe:1", "-"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            Invalid(format!(
+                "cannot check that it decodes: ffmpeg does not start ({e})"
+            ))
+        })?;
+    let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+    let read_all = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let out = read_all(stdout.map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let err = read_all(stderr.map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let started = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() > DECODE_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Invalid(format!(
+                    "does not decode within {} s",
+                    DECODE_TIMEOUT.as_secs()
+                )));
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(10)),
+            Err(e) => return Err(Invalid(format!("cannot check that it decodes ({e})"))),
+        }
+    };
+    let (out, err) = (
+        out.join().unwrap_or_default(),
+        err.join().unwrap_or_default(),
+    );
+    if !status.success() {
+        let first = err
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("no reason given");
+        // "[flac @ 0x55e5…] invalid residual": the decoder's name, not its address.
+        let first = match first.split_once(" @ 0x").zip(first.split_once("] ")) {
+            Some(((decoder, _), (_, message))) => {
+                format!("{}: {message}", decoder.trim_start_matches('['))
+            }
+            None => first.to_owned(),
+        };
+        return Err(Invalid(format!(
+            "does not decode from start to end ({})",
+            first.chars().take(160).collect::<String>()
+        )));
+    }
+    // `-progress` reports `out_time_us=` as it goes; the last is the end.
+    out.lines()
+        .filter_map(|l| l.strip_prefix("out_time_us="))
+        .filter_map(|v| v.trim().parse::<i64>().ok())
+        .next_back()
+        .map(|us| us / 1000)
+        .ok_or_else(|| Invalid("no audio decodes".into()))
 }
 
 /// Checks that the MP4 file's top-level atoms fit in the file.

@@ -434,6 +434,52 @@ fn cut_off_downloads_fail() {
 }
 
 #[test]
+fn a_file_counts_only_when_it_decodes_to_the_end() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    // Like mutagen's 512-byte FLAC that claims 3:56: a header that counts
+    // 3:56 of samples over one second of audio.
+    let short = tone(dir.path(), "short.flac", "flac", 1, &[]);
+    let mut data = std::fs::read(&short).expect("read");
+    // STREAMINFO starts at byte 8; its bytes 10..18 hold the sample rate
+    // (20 bits), channels and bits per sample (8), and the total (36).
+    let mut packed = u64::from_be_bytes(data[18..26].try_into().expect("8 bytes"));
+    let rate = packed >> 44;
+    packed = (packed & !0xf_ffff_ffff) | (rate * 236);
+    data[18..26].copy_from_slice(&packed.to_be_bytes());
+    let header_only = dir.path().join("header-only.flac");
+    std::fs::write(&header_only, &data).expect("written");
+    assert_eq!(
+        probe(&header_only).expect("lofty reads it").duration_ms / 1000,
+        236
+    );
+    let why = reason(&header_only);
+    assert!(
+        why.starts_with("truncated: only 0:0") && why.ends_with("of the 3:56 it claims decodes"),
+        "{why}"
+    );
+    // Cuts too small for the byte counts to notice: a FLAC, and an MP3 cut
+    // by less than a tenth, both of which still claim their whole length.
+    for (name, format, percent) in [("cut.flac", "flac", 70), ("small-cut-2.mp3", "mp3", 93)] {
+        let whole = tone(dir.path(), name, format, 30, &[]);
+        assert!(reason_or_ok(&whole).is_none(), "{name} whole passes");
+        let why = reason(&truncated(&whole, percent));
+        assert!(
+            why.starts_with("truncated: ")
+                || why.starts_with("does not decode from start to end ("),
+            "{name}: {why}"
+        );
+        assert!(!why.contains(" @ 0x"), "no addresses in a reason: {why}");
+    }
+}
+
+/// `None` when the file passes validation, else its reason.
+fn reason_or_ok(path: &Path) -> Option<String> {
+    validate(path, None, Tolerance::default())
+        .err()
+        .map(|e| e.to_string())
+}
+
+#[test]
 fn the_duration_must_match_spotify_within_the_tolerance() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let clip = tone(dir.path(), "preview.mp3", "mp3", 12, &[]);
