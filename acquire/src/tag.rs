@@ -192,6 +192,13 @@ pub fn write_tags(path: &Path, tags: &TrackTags) -> Result<(), TagError> {
         }
     }
 
+    // An upload may carry several ID3v2 tags one after another; lofty
+    // replaces only the first, and other players read the rest. None of
+    // them survives: Hoard's is the only one.
+    if matches!(format, FileType::Mpeg | FileType::Aac) {
+        strip_leading_id3v2(&mut file).map_err(|e| TagError::write(path, e))?;
+    }
+
     file.rewind().map_err(|e| TagError::write(path, e))?;
     let saved = match primary {
         TagType::Id3v2 => id3v2(tags).save_to(&mut file, options),
@@ -199,6 +206,37 @@ pub fn write_tags(path: &Path, tags: &TrackTags) -> Result<(), TagError> {
         _ => vorbis_comments(tags).save_to(&mut file, options),
     };
     saved.map_err(|e| TagError::write(path, e))
+}
+
+/// Removes every ID3v2 tag at the start of the file (each one's size is in
+/// its header: ten bytes, a syncsafe length, and a footer if flagged).
+fn strip_leading_id3v2(file: &mut File) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    file.rewind()?;
+    let mut data = Vec::new();
+    file.read_to_end(&mut data)?;
+    let mut start = 0usize;
+    while let Some(header) = data
+        .get(start..start + 10)
+        .filter(|h| h.starts_with(b"ID3"))
+    {
+        let size = header[6..10]
+            .iter()
+            .fold(0usize, |n, b| (n << 7) | usize::from(b & 0x7f));
+        let footer = if header[5] & 0x10 != 0 { 10 } else { 0 };
+        let end = start + 10 + size + footer;
+        if end > data.len() {
+            break;
+        }
+        start = end;
+    }
+    if start > 0 {
+        file.seek(SeekFrom::Start(0))?;
+        file.write_all(&data[start..])?;
+        file.set_len((data.len() - start) as u64)?;
+        file.flush()?;
+    }
+    Ok(())
 }
 
 /// `"A; B"` for single-valued artist fields.

@@ -211,6 +211,64 @@ fn tags_round_trip_in_every_format_and_replace_the_uploads() {
     }
 }
 
+/// The length of the ID3v2 tag at the start of `data`, if one is there.
+fn leading_id3v2(data: &[u8]) -> Option<usize> {
+    if data.len() < 10 || &data[..3] != b"ID3" {
+        return None;
+    }
+    let size = data[6..10]
+        .iter()
+        .fold(0usize, |n, b| (n << 7) | usize::from(b & 0x7f));
+    let footer = if data[5] & 0x10 != 0 { 10 } else { 0 };
+    Some(10 + size + footer)
+}
+
+#[test]
+fn an_upload_with_two_id3v2_tags_keeps_only_hoards() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("two-tags.mp3");
+    let title = "-metadata";
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:duration=5",
+        "-c:a",
+        "libmp3lame",
+        title,
+        "title=The upload's own title",
+        title,
+        "artist=SomeUploader",
+        "-id3v2_version",
+        "3",
+        path.to_str().expect("a UTF-8 path"),
+    ]);
+    // The upload's tag twice over, as some rippers and sites leave them.
+    let data = std::fs::read(&path).expect("read");
+    let first = leading_id3v2(&data).expect("ffmpeg wrote an ID3v2 tag");
+    let doubled = [&data[..first], &data[..]].concat();
+    std::fs::write(&path, &doubled).expect("written");
+    assert_eq!(
+        leading_id3v2(&doubled[first..]),
+        Some(first),
+        "two tags before the audio"
+    );
+
+    write_tags(&path, &full_tags(jpeg(dir.path()))).expect("tagged");
+    let data = std::fs::read(&path).expect("read");
+    let ours = leading_id3v2(&data).expect("Hoard's tag");
+    assert_eq!(
+        leading_id3v2(&data[ours..]),
+        None,
+        "exactly one ID3v2 tag is left"
+    );
+    let text = String::from_utf8_lossy(&data);
+    assert!(!text.contains("upload's own title") && !text.contains("SomeUploader"));
+    let seen = ffprobe_tags(&path);
+    assert_eq!(ffprobe_value(&seen, "title"), "Get Lucky");
+    validate(&path, Some(5_000), Tolerance::default()).expect("still valid audio");
+}
+
 #[test]
 fn tagging_twice_replaces_and_a_minimal_track_reads_back() {
     let dir = tempfile::tempdir().expect("a temp dir");
