@@ -31,8 +31,8 @@ use vault::{FinishedDownload, Vault};
 use crate::layout::{relative_path, unique_path, TrackPlace};
 use crate::matcher::{choose, Candidate, MatchOptions, Scored, Verdict, Wanted};
 use crate::source::{Source, SourceError};
-use crate::tag::{write_tags, Cover, TrackTags};
-use crate::validate::{validate, Tolerance};
+use crate::tag::{write_tags_checked, CheckedTagError, Cover, TrackTags};
+use crate::validate::{check_decodes, check_header, Tolerance};
 
 /// The setting that keeps the queue paused across restarts.
 const PAUSED_SETTING: &str = "downloads_paused";
@@ -502,7 +502,7 @@ impl Acquirer {
         let tolerance = self.settings.tolerance;
         let checked = {
             let file = file.clone();
-            tokio::task::spawn_blocking(move || validate(&file, expected, tolerance))
+            tokio::task::spawn_blocking(move || check_header(&file))
                 .await
                 .map_err(|e| Outcome::Retry(format!("validation stopped: {e}")))?
         };
@@ -517,12 +517,34 @@ impl Acquirer {
 
         let cover = self.cover(&track).await;
         let tags = track_tags(&track, cover);
-        {
+        // Tagging, then the decode check on the tagged file: one full
+        // decode, and a tagger that would damage the file is caught.
+        let tagged = {
             let file = file.clone();
-            tokio::task::spawn_blocking(move || write_tags(&file, &tags))
-                .await
-                .map_err(|e| Outcome::Retry(format!("tagging stopped: {e}")))?
-                .map_err(|e| Outcome::Fail(format!("tagging failed: {e}")))?;
+            let claimed = info.duration_ms;
+            tokio::task::spawn_blocking(move || {
+                write_tags_checked(&file, &tags, |path| {
+                    check_decodes(path, claimed, expected, tolerance)
+                })
+            })
+            .await
+            .map_err(|e| Outcome::Retry(format!("tagging stopped: {e}")))?
+        };
+        match tagged {
+            Ok(_) => {}
+            Err(CheckedTagError::Tag(e)) => {
+                return Err(Outcome::Fail(format!("tagging failed: {e}")))
+            }
+            Err(e) => {
+                let reason = match e {
+                    CheckedTagError::Invalid(invalid) => {
+                        format!("the file failed validation: {invalid}")
+                    }
+                    other => other.to_string(),
+                };
+                self.quarantine(&track, &file, &reason, source.name()).await;
+                return Err(Outcome::Fail(reason));
+            }
         }
         if cancel.is_cancelled() {
             return Err(Outcome::Cancelled);

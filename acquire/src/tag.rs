@@ -208,6 +208,60 @@ pub fn write_tags(path: &Path, tags: &TrackTags) -> Result<(), TagError> {
     saved.map_err(|e| TagError::write(path, e))
 }
 
+/// Why [`write_tags_checked`] left a file as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckedTagError {
+    /// The file itself fails the check (it did before tagging too).
+    #[error("{0}")]
+    Invalid(crate::validate::Invalid),
+    /// The tagger refused or failed.
+    #[error(transparent)]
+    Tag(#[from] TagError),
+    /// The file passed before tagging and would not after: a tagger bug
+    /// (seen with lofty on some MP4 and MP3 files). The file is put back.
+    #[error("tagging would damage this file (after tagging it {0}); it is left untagged")]
+    Damaged(crate::validate::Invalid),
+}
+
+/// Tags the file, then runs `check` (the decode check) on the result. A
+/// file the tagger would damage is put back byte for byte, so tagging never
+/// makes a good file worse. Returns what `check` returned. The one full
+/// decode on the happy path is the validation itself: a second one runs
+/// only when the first fails, to tell a bad file from a bad tagging.
+pub fn write_tags_checked<T>(
+    path: &Path,
+    tags: &TrackTags,
+    check: impl Fn(&Path) -> Result<T, crate::validate::Invalid>,
+) -> Result<T, CheckedTagError> {
+    let mut backup = path.as_os_str().to_owned();
+    backup.push(".untagged");
+    let backup = PathBuf::from(backup);
+    std::fs::copy(path, &backup)
+        .map_err(|e| TagError::write(path, format!("cannot keep a copy: {e}")))?;
+    let restore = || {
+        std::fs::rename(&backup, path)
+            .map_err(|e| TagError::write(path, format!("cannot put the file back: {e}")))
+    };
+    if let Err(e) = write_tags(path, tags) {
+        restore()?;
+        return Err(e.into());
+    }
+    match check(path) {
+        Ok(value) => {
+            let _ = std::fs::remove_file(&backup);
+            Ok(value)
+        }
+        Err(after) => {
+            let before = check(&backup);
+            restore()?;
+            match before {
+                Err(invalid) => Err(CheckedTagError::Invalid(invalid)),
+                Ok(_) => Err(CheckedTagError::Damaged(after)),
+            }
+        }
+    }
+}
+
 /// Removes every ID3v2 tag at the start of the file (each one's size is in
 /// its header: ten bytes, a syncsafe length, and a footer if flagged).
 fn strip_leading_id3v2(file: &mut File) -> std::io::Result<()> {

@@ -169,6 +169,14 @@ pub fn validate(
     expected_ms: Option<i64>,
     tolerance: Tolerance,
 ) -> Result<AudioInfo, Invalid> {
+    let info = check_header(path)?;
+    check_decodes(path, info.duration_ms, expected_ms, tolerance)?;
+    Ok(info)
+}
+
+/// Steps 1 to 4: what lofty and the file's own structure say, without
+/// decoding (cheap). [`check_decodes`] is the rest.
+pub fn check_header(path: &Path) -> Result<AudioInfo, Invalid> {
     let probed = read(path)?;
     let info = &probed.info;
     if !probed.has_audio_stream {
@@ -206,14 +214,26 @@ pub fn validate(
     if info.duration_ms <= 0 {
         return Err(Invalid("no audio (it lasts 0:00)".into()));
     }
+    Ok(probed.info)
+}
+
+/// Steps 5 and 6: the file decodes from start to end, what decodes lasts
+/// the `claimed_ms` its header says, and `expected_ms` (Spotify's) within
+/// `tolerance`. Returns the decoded duration.
+pub fn check_decodes(
+    path: &Path,
+    claimed_ms: i64,
+    expected_ms: Option<i64>,
+    tolerance: Tolerance,
+) -> Result<i64, Invalid> {
     let decoded_ms = decoded_duration(path)?;
     // Encoders pad and trim a few frames; a real cut loses far more.
-    let slack = (info.duration_ms as f64 * 0.02).max(1_000.0);
-    if ((info.duration_ms - decoded_ms) as f64) > slack {
+    let slack = (claimed_ms as f64 * 0.02).max(1_000.0);
+    if ((claimed_ms - decoded_ms) as f64) > slack {
         return Err(Invalid(format!(
             "truncated: only {} of the {} it claims decodes",
             format_duration(decoded_ms),
-            format_duration(info.duration_ms),
+            format_duration(claimed_ms),
         )));
     }
 
@@ -228,7 +248,7 @@ pub fn validate(
             )));
         }
     }
-    Ok(probed.info)
+    Ok(decoded_ms)
 }
 
 /// The longest a decode check may take (a whole album-length file decodes
