@@ -30,7 +30,6 @@
 
 use std::collections::HashSet;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -71,7 +70,6 @@ pub struct Boundary {
     pub secure_cookie: bool,
     refused: Mutex<HashSet<String>>,
     reports: Mutex<(u64, u64)>,
-    dropped_reports: AtomicU64,
 }
 
 /// The nonce of one answer's policy: the page's inline scripts carry it
@@ -136,7 +134,6 @@ impl Boundary {
             secure_cookie: public.is_some_and(|u| u.scheme() == "https"),
             refused: Mutex::default(),
             reports: Mutex::default(),
-            dropped_reports: AtomicU64::new(0),
         }
     }
 
@@ -395,7 +392,6 @@ fn server_function_content_type(request: &Request) -> Result<(), String> {
 pub async fn csp_report(State(state): State<AppState>, body: axum::body::Bytes) -> Response {
     let boundary = &state.boundary;
     if !boundary.report_allowed() {
-        boundary.dropped_reports.fetch_add(1, Ordering::Relaxed);
         return StatusCode::NO_CONTENT.into_response();
     }
     let report: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
