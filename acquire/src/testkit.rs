@@ -21,6 +21,25 @@ use axum::routing::get;
 use axum::Router;
 use rand::RngCore;
 
+/// A full set of tags for one real track ("Get Lucky"), as the queue writes
+/// them, with an optional cover.
+pub fn get_lucky_tags(cover: Option<crate::tag::Cover>) -> crate::tag::TrackTags {
+    crate::tag::TrackTags {
+        title: "Get Lucky".into(),
+        artists: vec!["Daft Punk".into(), "Pharrell Williams".into()],
+        album: Some("Random Access Memories".into()),
+        album_artists: vec!["Daft Punk".into()],
+        track_number: Some(8),
+        track_total: Some(13),
+        disc_number: Some(1),
+        disc_total: Some(2),
+        release_date: Some("2013-05-17".into()),
+        isrc: Some("USQX91300108".into()),
+        spotify_id: Some("69kOkLUCkxIZYexIgSG8rq".into()),
+        cover,
+    }
+}
+
 /// Makes a `seconds` long sine tone in `format` (`mp3`, `m4a`, `opus`,
 /// `ogg`, `flac`, `webm`, `wav`) with ffmpeg. Panics if ffmpeg fails: the
 /// fixture is broken, not the code under test.

@@ -13,7 +13,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use hoard_acquire::local::scan;
-use hoard_acquire::tag::{read_tags, write_tags_checked, CheckedTagError, TrackTags};
+use hoard_acquire::tag::{read_tags, write_tags_checked, CheckedTagError};
+use hoard_acquire::testkit::get_lucky_tags;
 use hoard_acquire::validate::{check_decodes, check_header, probe, validate, Tolerance};
 
 const MUTAGEN: &str = "mutagen-1.48.1";
@@ -59,23 +60,6 @@ fn corpus() -> PathBuf {
     data
 }
 
-fn tags() -> TrackTags {
-    TrackTags {
-        title: "Get Lucky".into(),
-        artists: vec!["Daft Punk".into(), "Pharrell Williams".into()],
-        album: Some("Random Access Memories".into()),
-        album_artists: vec!["Daft Punk".into()],
-        track_number: Some(8),
-        track_total: Some(13),
-        disc_number: Some(1),
-        disc_total: Some(1),
-        release_date: Some("2013-05-17".into()),
-        isrc: Some("USQX91300108".into()),
-        spotify_id: Some("69kOkLUCkxIZYexIgSG8rq".into()),
-        cover: None,
-    }
-}
-
 /// What happened to one file.
 #[derive(Debug)]
 enum Outcome {
@@ -99,7 +83,7 @@ fn run(path: &Path, work: &Path) -> Result<Outcome, String> {
         Err(invalid) => return Ok(Outcome::Refused(invalid.to_string())),
     };
     let original = std::fs::read(&copy).map_err(|e| e.to_string())?;
-    let checked = write_tags_checked(&copy, &tags(), |p| {
+    let checked = write_tags_checked(&copy, &get_lucky_tags(None), |p| {
         check_decodes(p, info.duration_ms, None, Tolerance::default())
     });
     let unchanged = || std::fs::read(&copy).is_ok_and(|now| now == original);

@@ -7,6 +7,7 @@ use std::process::Command;
 use hoard_acquire::local::scan;
 use hoard_acquire::matcher::{choose, MatchOptions, Verdict, Wanted};
 use hoard_acquire::tag::{read_tags, write_tags, Cover, ReadTags, TrackTags};
+use hoard_acquire::testkit::get_lucky_tags;
 use hoard_acquire::validate::{probe, validate, Tolerance};
 use lofty::file::TaggedFileExt;
 use lofty::tag::TagType;
@@ -108,23 +109,10 @@ fn ffprobe_value(tags: &[(String, String)], key: &str) -> String {
 }
 
 fn full_tags(cover: Vec<u8>) -> TrackTags {
-    TrackTags {
-        title: "Get Lucky".into(),
-        artists: vec!["Daft Punk".into(), "Pharrell Williams".into()],
-        album: Some("Random Access Memories".into()),
-        album_artists: vec!["Daft Punk".into()],
-        track_number: Some(8),
-        track_total: Some(13),
-        disc_number: Some(1),
-        disc_total: Some(2),
-        release_date: Some("2013-05-17".into()),
-        isrc: Some("USQX91300108".into()),
-        spotify_id: Some("69kOkLUCkxIZYexIgSG8rq".into()),
-        cover: Some(Cover {
-            data: cover,
-            mime: "image/jpeg".into(),
-        }),
-    }
+    get_lucky_tags(Some(Cover {
+        data: cover,
+        mime: "image/jpeg".into(),
+    }))
 }
 
 #[test]

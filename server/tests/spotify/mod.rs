@@ -135,17 +135,7 @@ async fn connect_in_the_browser_flow_then_a_killed_sync_is_completed_by_the_next
     let vault = Vault::open(&dir.path().join("hoard-data/hoard.db"))
         .await
         .expect("vault");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while scalar(
-        &vault,
-        "SELECT COUNT(*) FROM sync_runs WHERE outcome IS NOT NULL",
-    )
-    .await
-        == 0
-    {
-        assert!(Instant::now() < deadline, "the first sync did not finish");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    finished_runs(&vault, 1).await;
     let (outcome, trigger): (String, String) =
         sqlx::query_as("SELECT outcome, trigger FROM sync_runs")
             .fetch_one(vault.pool())
