@@ -207,6 +207,9 @@ impl LocalIndex {
             duration_ms: file.duration_ms,
             url: url_of(&file.path),
             isrc: file.isrc.clone(),
+            artists: file.artists.clone(),
+            found_by: "music folder".into(),
+            ..Candidate::default()
         }
     }
 
@@ -390,6 +393,7 @@ mod tests {
             artists: vec!["Daft Punk".into()],
             duration_ms: 200_000,
             isrc: Some("USQX91300108".into()),
+            ..Wanted::default()
         };
         let found = index.candidates(&wanted);
         assert_eq!(found.len(), 2, "{found:?}");

@@ -1,18 +1,29 @@
-//! Matching a Spotify track to an upload, the way spotDL does, but with a
-//! score and a reason kept for every candidate.
+//! Matching a Spotify track to an upload. It would rather refuse than be
+//! wrong: a same-titled song by another artist, a cover, a live take, a
+//! clean edit of an explicit track or a video with a longer cut is never
+//! accepted, whatever else agrees.
 //!
-//! 1. Both sides are [`normalise`]d: transliterated to ASCII (diacritics,
-//!    other scripts), lower case, "feat." credits and noise in brackets
-//!    ("Official Video", "Lyrics", "HD") removed, "Artist - Topic" channels
-//!    reduced to the artist.
-//! 2. An ISRC that matches is accepted outright.
-//! 3. Otherwise the title (with the artist prefix of "Artist - Title" uploads
-//!    removed), the artist (channel or title) and the duration are scored,
-//!    and each version the Spotify title does not ask for (live, cover,
-//!    remix, sped up, …) costs a penalty.
-//! 4. The best candidate wins only above [`MatchOptions::threshold`];
-//!    otherwise the verdict is [`Verdict::NoConfidentMatch`] and the scored
-//!    candidates are kept for the user to pick from.
+//! 1. An ISRC that matches is accepted outright.
+//! 2. Gates, each of which refuses a candidate on its own (its score is
+//!    capped at [`GATE_CAP`], below any sane threshold):
+//!    - **artist**: one of Spotify's artists must be one of the candidate's
+//!      (its credits split on "A, B & C", "A x B", "A feat. B"; an
+//!      "Artist - Topic" or "ArtistVEVO" channel; or named in the title);
+//!    - **title**: the titles, without credits, noise ("Official Video")
+//!      and version words, must agree;
+//!    - **version**: a version one side names and the other does not
+//!      ([`VERSIONS`]: covers, live takes and sessions, remixes, piano and
+//!      orchestral renditions, language versions, re-recordings, …, in
+//!      several languages), on the title or, for songs, the album;
+//!    - **explicit**: when both sides say, explicit and clean must agree;
+//!    - **duration**: off by more than [`MatchOptions::song_gate_s`] for a
+//!      song result, or [`MatchOptions::video_gate_s`] for a video or an
+//!      upload (videos often carry an intro or a skit).
+//! 3. What passes is scored: title, artist, duration, the kind of result
+//!    (YouTube Music's song > official audio > official video > upload) and
+//!    album agreement. The best wins above [`MatchOptions::threshold`];
+//!    otherwise the verdict is [`Verdict::NoConfidentMatch`], and every
+//!    candidate keeps its score and reasons for the user to pick from.
 
 use std::collections::BTreeSet;
 
@@ -24,20 +35,95 @@ pub struct Wanted {
     pub title: String,
     /// In credit order.
     pub artists: Vec<String>,
+    pub album: Option<String>,
     pub duration_ms: i64,
     pub isrc: Option<String>,
+    /// Spotify's explicit flag, when known.
+    pub explicit: Option<bool>,
+}
+
+/// What kind of result a candidate is (YouTube Music's `videoType`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A song: the label's audio of a release (`ATV`).
+    Song,
+    /// An official audio upload shown as a video (`OFFICIAL_SOURCE_MUSIC`).
+    OfficialAudio,
+    /// An official music video (`OMV`).
+    OfficialVideo,
+    /// Anyone's upload (`UGC`).
+    Upload,
+    /// A source that does not say (plain YouTube, SoundCloud, a file).
+    #[default]
+    Unknown,
+}
+
+impl Kind {
+    /// From YouTube Music's `videoType` (`MUSIC_VIDEO_TYPE_ATV`, …).
+    pub fn from_video_type(video_type: &str) -> Kind {
+        match video_type.trim_start_matches("MUSIC_VIDEO_TYPE_") {
+            "ATV" => Kind::Song,
+            "OFFICIAL_SOURCE_MUSIC" => Kind::OfficialAudio,
+            "OMV" => Kind::OfficialVideo,
+            "UGC" => Kind::Upload,
+            _ => Kind::Unknown,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Song => "song",
+            Kind::OfficialAudio => "official audio",
+            Kind::OfficialVideo => "official video",
+            Kind::Upload => "upload",
+            Kind::Unknown => "result",
+        }
+    }
+
+    /// Songs carry the release's audio; videos may carry anything.
+    fn is_song_like(self) -> bool {
+        matches!(self, Kind::Song | Kind::OfficialAudio)
+    }
+
+    fn weight(self) -> f64 {
+        match self {
+            Kind::Song => 1.0,
+            Kind::OfficialAudio => 0.9,
+            Kind::OfficialVideo => 0.6,
+            Kind::Unknown => 0.6,
+            Kind::Upload => 0.5,
+        }
+    }
 }
 
 /// An upload a source offers.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Candidate {
     pub title: String,
-    /// The channel or uploader ("Artist - Topic", "ArtistVEVO", …).
+    /// The channel or uploader ("Artist - Topic", "ArtistVEVO", …), or the
+    /// credited artists joined.
     pub uploader: String,
     pub duration_ms: Option<i64>,
     pub url: String,
-    /// Some sources (a local file's tags, YouTube Music) give one.
+    /// Some sources (a local file's tags) give one.
     pub isrc: Option<String>,
+    /// The credited artists, where the source lists them.
+    #[serde(default)]
+    pub artists: Vec<String>,
+    #[serde(default)]
+    pub album: Option<String>,
+    /// Whether the source marks it explicit (`None`: it does not say).
+    #[serde(default)]
+    pub explicit: Option<bool>,
+    #[serde(default)]
+    pub kind: Kind,
+    /// Views or plays, where shown.
+    #[serde(default)]
+    pub views: Option<u64>,
+    /// Which search found it (`isrc`, `songs`, `videos`, `top`, …).
+    #[serde(default)]
+    pub found_by: String,
 }
 
 /// A candidate with its score (0 to 1) and why.
@@ -62,37 +148,196 @@ pub enum Verdict {
 pub struct MatchOptions {
     /// The score a candidate needs to be chosen.
     pub threshold: f64,
-    /// A duration this far off (in seconds) scores zero for duration.
-    pub duration_zero_s: f64,
-    /// The score taken off for each version the Spotify title does not ask for.
-    pub version_penalty: f64,
+    /// A song result this far off Spotify's duration (seconds) is refused.
+    pub song_gate_s: f64,
+    /// A video or upload this far off is refused.
+    pub video_gate_s: f64,
 }
 
 impl Default for MatchOptions {
     fn default() -> Self {
         Self {
             threshold: 0.75,
-            duration_zero_s: 30.0,
-            version_penalty: 0.35,
+            song_gate_s: 7.0,
+            video_gate_s: 4.0,
         }
     }
 }
 
-/// Versions of a song that are not the song: each named as a reason reads.
-const VERSIONS: &[(&str, &[&str])] = &[
-    ("live", &["live", "en vivo", "ao vivo", "concert"]),
-    ("cover", &["cover"]),
-    ("remix", &["remix", "rmx", "bootleg", "mashup"]),
-    ("karaoke", &["karaoke"]),
-    ("instrumental", &["instrumental", "backing track"]),
-    ("sped up", &["sped up", "speed up", "spedup", "nightcore"]),
-    ("slowed", &["slowed", "reverb"]),
-    ("8D", &["8d", "8 d audio"]),
-    ("acoustic", &["acoustic", "unplugged"]),
-    ("remaster", &["remaster", "remastered"]),
-    ("extended", &["extended"]),
-    ("radio edit", &["radio edit"]),
+/// The score of a refused candidate is capped at this.
+pub const GATE_CAP: f64 = 0.25;
+
+/// Versions of a song that are not the song, each with the words that name
+/// it (folded to ASCII, lower case, matched as whole words) and the words
+/// in other scripts (matched as they are written).
+pub const VERSIONS: &[(&str, &[&str], &[&str])] = &[
+    (
+        "live",
+        &[
+            "live", "en vivo", "ao vivo", "en directo", "en concierto", "dal vivo", "en public",
+            "in concert", "concert", "canli", "performance", "live performance", "fancam",
+            "music bank", "inkigayo", "m countdown", "show champion", "music core",
+            "live version", "live ver", "vivo",
+        ],
+        &["ライブ", "라이브", "现场", "現場", "концерт", "живой", "лайв", "مباشر", "लाइव"],
+    ),
+    (
+        "live session",
+        &[
+            "the first take", "first take", "tiny desk", "mtv unplugged", "unplugged", "session",
+            "sessions", "live session", "live lounge", "colors show", "a colors show",
+            "coke studio", "killing voice", "dingo", "kexp", "audiotree", "sofar", "vevo lift",
+            "studio session", "one take", "npr music", "live from", "at home",
+        ],
+        &["킬링보이스", "딩고"],
+    ),
+    (
+        "cover",
+        &[
+            "cover", "covers", "covered by", "cover by", "tribute", "originally performed",
+            "made famous by", "as made famous", "in the style of", "versao cover",
+            "version cover", "reprise",
+        ],
+        &["カバー", "歌ってみた", "弾いてみた", "커버", "翻唱", "кавер", "ковер", "कवर"],
+    ),
+    (
+        "remix",
+        &["remix", "rmx", "bootleg", "mashup", "flip", "rework", "remixed", "mix cut", "phonk"],
+        &["리믹스", "リミックス", "ремикс"],
+    ),
+    (
+        "karaoke",
+        &["karaoke", "backing track", "sing along", "singalong", "minus one", "mr"],
+        &["カラオケ", "노래방", "伴奏", "караоке", "卡拉ok"],
+    ),
+    (
+        "instrumental",
+        &["instrumental", "off vocal", "inst", "no vocals", "without vocals", "beat", "bgm"],
+        &["インスト", "純音樂", "纯音乐", "минус"],
+    ),
+    (
+        "sped up",
+        &["sped up", "speed up", "spedup", "nightcore", "fast version", "faster"],
+        &["加速", "ускоренная", "ускоренный"],
+    ),
+    (
+        "slowed",
+        &["slowed", "reverb", "slowed reverb", "slow version", "daycore"],
+        &["减速", "замедленная", "замедленный"],
+    ),
+    ("8D", &["8d", "8d audio", "16d", "3d audio"], &[]),
+    (
+        "acoustic",
+        &["acoustic", "acustico", "acustica", "akustik", "acoustique", "akustisch"],
+        &["어쿠스틱", "アコースティック", "акустика", "акустическая"],
+    ),
+    (
+        "piano",
+        &["piano version", "piano ver", "piano cover", "piano arrangement", "piano solo", "piano"],
+        &["ピアノ", "피아노", "钢琴", "鋼琴", "пианино", "фортепиано"],
+    ),
+    (
+        "orchestral",
+        &[
+            "orchestral", "orchestra", "symphonic", "orchestra ver", "string quartet",
+            "strings version", "symphony",
+        ],
+        &["オーケストラ", "오케스트라", "交响", "оркестр"],
+    ),
+    ("lo-fi", &["lofi", "lo fi", "chill version", "lofi flip", "lofi remix"], &[]),
+    ("8-bit", &["8 bit", "8bit", "chiptune", "16 bit", "16bit"], &[]),
+    (
+        "female/male version",
+        &[
+            "female version", "male version", "female ver", "male ver", "female key", "male key",
+            "girl version", "boy version",
+        ],
+        &["女性キー", "男性キー", "女性が歌う", "男性が歌う", "여자 버전", "남자 버전", "女声版", "男声版"],
+    ),
+    (
+        "language version",
+        &[
+            "japanese ver", "japanese version", "english ver", "english version", "korean ver",
+            "korean version", "chinese ver", "chinese version", "mandarin version",
+            "spanish version", "version en espanol", "version espanol", "en espanol",
+            "version en ingles", "english remix", "version francaise", "en francais",
+            "versao em portugues", "versao portugues", "em portugues", "versione italiana",
+            "deutsche version", "auf deutsch", "hindi version", "tamil version", "telugu version",
+            "russian version", "turkish version", "turkce versiyon", "arabic version",
+            "jp ver", "kr ver", "eng ver", "en ver", "version pop", "pop version", "rock version",
+            "cumbia version", "salsa version", "banda version", "version banda",
+            "bachata version", "version bachata", "version salsa", "version cumbia",
+        ],
+        &["日本語", "英語", "한국어", "中文版", "国语", "國語", "粤语", "粵語", "日文版", "韩文版"],
+    ),
+    (
+        "re-recording",
+        &[
+            "taylor s version", "re recorded", "rerecorded", "re recording", "re record",
+            "new version", "new ver", "new recording", "rerecording",
+        ],
+        &[],
+    ),
+    ("radio edit", &["radio edit", "radio version", "radio mix", "single edit"], &[]),
+    (
+        "clean",
+        &["clean", "clean version", "edited", "censored", "clean edit", "super clean"],
+        &[],
+    ),
+    (
+        "extended",
+        &[
+            "extended", "extended mix", "extended version", "club mix", "12 inch", "long version",
+            "full version",
+        ],
+        &[],
+    ),
+    ("VIP", &["vip", "vip mix"], &[]),
+    ("bass boosted", &["bass boosted", "bass boost", "bassboosted", "bass boosted version"], &[]),
+    (
+        "loop",
+        &["10 hours", "10 hour", "1 hour", "one hour", "hour loop", "hours loop", "loop", "1h"],
+        &["10時間", "1時間", "1시간", "10시간"],
+    ),
+    (
+        "full album",
+        &[
+            "full album", "full ep", "album completo", "album complet", "greatest hits",
+            "best of", "playlist", "megamix", "medley", "compilation", "top songs", "all songs",
+        ],
+        &["フルアルバム", "全曲", "메들리", "合集", "串烧"],
+    ),
+    (
+        "demo",
+        &[
+            "demo", "demo version", "early version", "outtake", "alternate take",
+            "alternate version", "alt version", "rehearsal", "take 1", "take 2", "take 3",
+            "anthology",
+        ],
+        &[],
+    ),
+    ("another mix", &["stereo mix", "mono", "mono version", "rough mix", "dolby atmos", "spatial audio"], &[]),
+    ("TV size", &["tv size", "tv ver", "tv version", "tv edit", "anime size", "opening"], &["TVサイズ", "TV ver"]),
+    (
+        "not the record",
+        &[
+            "reaction", "tutorial", "how to play", "lesson", "dance practice", "dance cover",
+            "choreography", "mirrored", "fan made", "fanmade", "amv", "teaser", "trailer",
+            "behind the scenes", "making of", "shorts", "interview", "snippet", "preview",
+            "ringtone",
+        ],
+        &["踊ってみた", "안무", "リアクション"],
+    ),
 ];
+
+/// Versions that name the same recording for a listener: never a reason.
+const SAME_RECORDING: &[&str] = &[
+    "remaster", "remastered", "album version", "single version", "original mix", "original version",
+];
+
+/// Versions a title can lack although the recording is that one: a radio
+/// edit is told apart by its length, a clean edit by the explicit flag.
+const NEED_NOT_NAME: &[&str] = &["radio edit", "clean", "full album", "loop", "not the record"];
 
 /// Bracketed or trailing words that say nothing about which recording it is.
 const NOISE: &[&str] = &[
@@ -100,7 +345,11 @@ const NOISE: &[&str] = &[
     "official video",
     "official audio",
     "official lyric video",
+    "official lyrics video",
     "official visualizer",
+    "official visualiser",
+    "official mv",
+    "official m v",
     "official",
     "music video",
     "lyric video",
@@ -108,7 +357,18 @@ const NOISE: &[&str] = &[
     "lyrics",
     "lyric",
     "with lyrics",
+    "letra",
+    "letra oficial",
+    "video oficial",
+    "video official",
+    "clipe oficial",
+    "videoclip oficial",
+    "clip officiel",
+    "paroles",
+    "testo",
+    "songtext",
     "audio",
+    "audio oficial",
     "video",
     "visualizer",
     "visualiser",
@@ -117,6 +377,17 @@ const NOISE: &[&str] = &[
     "4k",
     "mv",
     "m v",
+    "explicit",
+    "explicit version",
+    "dirty",
+    "uncensored",
+    "color coded lyrics",
+    "han rom eng",
+    "eng sub",
+    "romanized",
+    "legendado",
+    "traducao",
+    "subtitulado",
 ];
 
 /// ASCII, lower case, words separated by single spaces.
@@ -136,59 +407,108 @@ fn fold(s: &str) -> String {
     out.trim_end().to_owned()
 }
 
-/// Removes "feat. X" credits (bracketed or trailing).
-fn drop_features(s: &str) -> String {
+const FEATURE_MARKERS: &[&str] = &[
+    " feat. ", " feat ", " ft. ", " ft ", " featuring ", " with ", " prod. ", " prod ",
+];
+
+/// Removes "feat. X" credits (bracketed or trailing) and returns what is
+/// left and the credited names.
+fn split_features(s: &str) -> (String, Vec<String>) {
     let lower = s.to_lowercase();
-    let markers = [
-        " feat. ",
-        " feat ",
-        " ft. ",
-        " ft ",
-        " featuring ",
-        "(feat",
-        "[feat",
-        "(ft",
-        "[ft",
-        "(with ",
-        "[with ",
-    ];
-    let mut cut = s.len();
-    for marker in markers {
-        if let Some(i) = lower.find(marker) {
-            // A bracketed credit ends at its bracket; what follows it stays.
-            if marker.starts_with(['(', '[']) {
-                let close = if marker.starts_with('(') { ')' } else { ']' };
-                if let Some(end) = lower[i..].find(close) {
+    let mut names = Vec::new();
+    for open in ['(', '['] {
+        let close = if open == '(' { ')' } else { ']' };
+        for marker in ["feat", "ft.", "ft ", "featuring", "with ", "prod"] {
+            let needle = format!("{open}{marker}");
+            if let Some(i) = lower.find(&needle) {
+                if let Some(len) = lower[i..].find(close) {
+                    let inner = &s[i + needle.len()..i + len];
+                    names.extend(split_artist_list(inner.trim_start_matches(['.', ' '])));
                     let mut kept = String::from(&s[..i]);
-                    kept.push_str(&s[i + end + 1..]);
-                    return drop_features(&kept);
+                    kept.push_str(&s[i + len + close.len_utf8()..]);
+                    let (rest, more) = split_features(&kept);
+                    names.extend(more);
+                    return (rest, names);
                 }
             }
-            cut = cut.min(i);
         }
     }
-    s[..cut].to_owned()
+    let mut cut = s.len();
+    for marker in FEATURE_MARKERS {
+        if let Some(i) = lower.find(marker) {
+            // " with " only credits someone at the end of a title.
+            if *marker == " with " && lower[i..].contains(['(', '-']) {
+                continue;
+            }
+            if i < cut {
+                cut = i;
+            }
+        }
+    }
+    if cut < s.len() {
+        let tail = &s[cut..];
+        let after = FEATURE_MARKERS
+            .iter()
+            .find_map(|m| tail.to_lowercase().starts_with(m).then(|| &tail[m.len()..]))
+            .unwrap_or(tail);
+        // A credit ends where a bracket or a dash starts.
+        let end = after.find(['(', '[', '|']).unwrap_or(after.len());
+        names.extend(split_artist_list(&after[..end]));
+        let mut kept = s[..cut].to_owned();
+        kept.push_str(&after[end..]);
+        return (kept, names);
+    }
+    (s.to_owned(), names)
+}
+
+/// Splits a credit list ("A, B & C", "A x B", "A feat. B", "A and B") into names.
+pub fn split_artist_list(s: &str) -> Vec<String> {
+    let mut parts = vec![s.to_owned()];
+    for sep in [
+        ",", "&", " x ", " X ", " × ", " feat. ", " feat ", " ft. ", " ft ", " featuring ",
+        " with ", " and ", " y ", " e ", " und ", " et ", "、", "/", ";", " vs. ", " vs ",
+    ] {
+        parts = parts
+            .iter()
+            .flat_map(|p| p.split(sep).map(str::to_owned).collect::<Vec<_>>())
+            .collect();
+    }
+    parts
+        .into_iter()
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect()
 }
 
 /// Removes brackets whose content is only noise ("(Official Video)", "[HD]").
 fn drop_noise_brackets(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
-    while let Some(open) = rest.find(['(', '[']) {
-        let close = if rest[open..].starts_with('(') {
-            ')'
-        } else {
-            ']'
+    while let Some(open) = rest.find(['(', '[', '【', '「', '『']) {
+        let opener = rest[open..].chars().next().unwrap_or('(');
+        let close = match opener {
+            '(' => ')',
+            '[' => ']',
+            '【' => '】',
+            '「' => '」',
+            _ => '』',
         };
         let Some(len) = rest[open..].find(close) else {
             break;
         };
-        let inner = fold(&rest[open + 1..open + len]);
+        let inner = fold(&rest[open + opener.len_utf8()..open + len]);
         out.push_str(&rest[..open]);
-        if !NOISE.contains(&inner.as_str()) {
-            out.push_str(&rest[open..=open + len]);
+        if NOISE.contains(&inner.as_str()) {
+            out.push(' ');
+        } else if opener == '「' || opener == '『' || opener == '【' {
+            // Japanese quotes hold the title itself: keep the words.
+            out.push(' ');
+            out.push_str(&rest[open + opener.len_utf8()..open + len]);
+            out.push(' ');
+        } else {
+            out.push_str(&rest[open..open + len + close.len_utf8()]);
         }
-        rest = &rest[open + len + 1..];
+        rest = &rest[open + len + close.len_utf8()..];
     }
     out.push_str(rest);
     out
@@ -196,7 +516,8 @@ fn drop_noise_brackets(s: &str) -> String {
 
 /// A title or name as the matcher compares it.
 pub fn normalise(s: &str) -> String {
-    let mut folded = fold(&drop_noise_brackets(&drop_features(s)));
+    let (without, _) = split_features(s);
+    let mut folded = fold(&drop_noise_brackets(&without));
     // Trailing noise without brackets: "Song - Official Video", "Song Lyrics".
     loop {
         let before = folded.len();
@@ -218,7 +539,7 @@ pub fn normalise(s: &str) -> String {
 /// "DaftPunkVEVO", "Daft Punk Official").
 pub fn normalise_uploader(s: &str) -> String {
     let mut name = normalise(s);
-    for suffix in [" topic", "vevo", " official", " music"] {
+    for suffix in [" topic", "vevo", " official", " music", " officiel", " oficial"] {
         if let Some(stripped) = name.strip_suffix(suffix) {
             name = stripped.trim_end().to_owned();
         }
@@ -226,13 +547,46 @@ pub fn normalise_uploader(s: &str) -> String {
     name
 }
 
-/// The versions (live, cover, …) a title names.
-pub fn versions(title: &str) -> BTreeSet<&'static str> {
-    let words = format!(" {} ", fold(title));
+/// The versions (live, cover, …) a text names, in any script.
+pub fn versions(text: &str) -> BTreeSet<&'static str> {
+    let mut found = versions_in_words(text);
+    found.extend(versions_in_scripts(text));
+    found
+}
+
+/// The versions named by words that fold to ASCII.
+fn versions_in_words(text: &str) -> BTreeSet<&'static str> {
+    let folded = format!(" {} ", fold(text));
+    // "Remastered 2011", "Album Version" name the same recording: their
+    // words must not read as another version.
+    let mut words = folded.clone();
+    for same in SAME_RECORDING {
+        words = words.replace(&format!(" {same} "), " ");
+    }
+    let mut found: BTreeSet<&'static str> = VERSIONS
+        .iter()
+        .filter(|(_, spellings, _)| spellings.iter().any(|s| words.contains(&format!(" {s} "))))
+        .map(|(name, _, _)| *name)
+        .collect();
+    // "(2023 Mix)", "(2009 Stereo Mix)": a new mix is another recording.
+    let tokens: Vec<&str> = words.split_whitespace().collect();
+    for pair in tokens.windows(2) {
+        let year = pair[0].len() == 4
+            && pair[0].parse::<u32>().is_ok_and(|y| (1950..=2099).contains(&y));
+        if year && matches!(pair[1], "mix" | "ver" | "version" | "recording") {
+            found.insert(if pair[1] == "mix" { "another mix" } else { "re-recording" });
+        }
+    }
+    found
+}
+
+/// The versions named in other scripts ("歌ってみた", "라이브").
+fn versions_in_scripts(text: &str) -> BTreeSet<&'static str> {
+    let raw = text.to_lowercase();
     VERSIONS
         .iter()
-        .filter(|(_, spellings)| spellings.iter().any(|s| words.contains(&format!(" {s} "))))
-        .map(|(name, _)| *name)
+        .filter(|(_, _, scripts)| scripts.iter().any(|s| raw.contains(&s.to_lowercase())))
+        .map(|(name, _, _)| *name)
         .collect()
 }
 
@@ -251,21 +605,174 @@ fn similarity(a: &str, b: &str) -> f64 {
     whole.max(sorted)
 }
 
+/// Whether `needle`'s words appear, in order, in `hay` (both normalised).
+fn contains_words(hay: &str, needle: &str) -> bool {
+    !needle.is_empty() && format!(" {hay} ").contains(&format!(" {needle} "))
+}
+
+/// The core of a title: normalised, with its version words and dashes'
+/// decorations ("- Remastered 2011", "(Live)") removed, so the song's own
+/// name is compared and versions are judged apart.
+fn core_title(title: &str) -> String {
+    let mut s = title.to_owned();
+    // Spotify's "Title - Remastered 2011" / "Title - Live at X": what follows
+    // the dash is a version when it names one.
+    for sep in [" - ", " – ", " — "] {
+        if let Some((head, tail)) = s.split_once(sep) {
+            let t = fold(tail);
+            let same = SAME_RECORDING.iter().any(|w| contains_words(&t, w));
+            if same || !versions(tail).is_empty() || t.split(' ').any(|w| w.len() == 4 && w.parse::<u32>().is_ok()) {
+                s = head.to_owned();
+            }
+        }
+    }
+    // Brackets that name a version or the same recording.
+    let mut out = String::new();
+    let mut rest = s.as_str();
+    while let Some(open) = rest.find(['(', '[']) {
+        let close = if rest[open..].starts_with('(') { ')' } else { ']' };
+        let Some(len) = rest[open..].find(close) else {
+            break;
+        };
+        let inner = &rest[open + 1..open + len];
+        let folded = fold(inner);
+        let drop = !versions(inner).is_empty()
+            || SAME_RECORDING.iter().any(|w| contains_words(&folded, w))
+            || folded.contains("version")
+            || folded.contains("ver")
+            || folded.contains("from");
+        out.push_str(&rest[..open]);
+        if !drop {
+            out.push_str(&rest[open..=open + len]);
+        }
+        rest = &rest[open + len + 1..];
+    }
+    out.push_str(rest);
+    normalise(&out)
+}
+
+/// What a text says besides `core` (the song's own name): folded, with the
+/// core's words taken out once.
+fn decorations(text: &str, core: &str) -> String {
+    let folded = format!(" {} ", fold(text));
+    let core = core.trim();
+    if core.is_empty() {
+        return folded.trim().to_owned();
+    }
+    folded
+        .replacen(&format!(" {core} "), " ", 1)
+        .trim()
+        .to_owned()
+}
+
+/// Names the same artist (both normalised): equal, close, or one of the
+/// other's listed names.
+fn same_artist(a: &str, b: &str) -> bool {
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    if a == b {
+        return true;
+    }
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    // "Beyonce" / "Beyonce Knowles"; "IU" within "IU 아이유" folds.
+    (short.len() >= 4 && contains_words(long, short))
+        || (short.len() >= 5 && strsim::normalized_levenshtein(a, b) >= 0.85)
+}
+
+/// A named version ("(Japanese Ver.)", "(Versión Pop)", "(Taylor's
+/// Version)") that is not one of the same-recording kinds.
+fn named_versions(text: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut rest = text;
+    while let Some(open) = rest.find(['(', '[']) {
+        let close = if rest[open..].starts_with('(') { ')' } else { ']' };
+        let Some(len) = rest[open..].find(close) else {
+            break;
+        };
+        let inner = fold(&rest[open + 1..open + len]);
+        let words: Vec<&str> = inner.split(' ').collect();
+        let is_version = words
+            .iter()
+            .any(|w| matches!(*w, "ver" | "version" | "versao" | "versione" | "versiyon" | "versiya"));
+        if is_version && !SAME_RECORDING.iter().any(|s| contains_words(&inner, s)) {
+            let name: Vec<&str> = words
+                .into_iter()
+                .filter(|w| !matches!(*w, "ver" | "version" | "versao" | "versione" | "versiyon" | "versiya" | "s"))
+                .collect();
+            if !name.is_empty() && name != ["explicit"] {
+                found.insert(name.join(" "));
+            }
+        }
+        rest = &rest[open + len + 1..];
+    }
+    found
+}
+
+/// The candidate's artists as the matcher compares them: its credits, its
+/// channel, and names its title credits ("Artist - Title", "feat. X").
+fn candidate_artists(candidate: &Candidate, wanted: &Wanted) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for credit in &candidate.artists {
+        names.push(normalise_uploader(credit));
+        names.extend(split_artist_list(credit).iter().map(|n| normalise_uploader(n)));
+    }
+    if !candidate.uploader.is_empty() {
+        names.push(normalise_uploader(&candidate.uploader));
+        names.extend(
+            split_artist_list(&candidate.uploader)
+                .iter()
+                .map(|n| normalise_uploader(n)),
+        );
+    }
+    let (_, featured) = split_features(&candidate.title);
+    names.extend(featured.iter().map(|n| normalise(n)));
+    // Uploads that are not songs often say who in the title.
+    if !candidate.kind.is_song_like() || candidate.artists.is_empty() {
+        let title = normalise(&candidate.title);
+        for artist in wanted.artists.iter().flat_map(|a| {
+            let mut all = vec![a.clone()];
+            all.extend(split_artist_list(a));
+            all
+        }) {
+            let a = normalise(&artist);
+            if a.len() >= 2 && contains_words(&title, &a) {
+                names.push(a);
+            }
+        }
+        for sep in [" - ", " – ", " — ", " | ", ": "] {
+            if let Some((head, _)) = candidate.title.split_once(sep) {
+                names.extend(split_artist_list(head).iter().map(|n| normalise(n)));
+            }
+        }
+    }
+    names.retain(|n| !n.is_empty());
+    names
+}
+
 /// The candidate's title without a leading "Artist - " (or "Artist: ").
 fn title_without_artist(title: &str, artists: &[String]) -> String {
-    for sep in [" - ", " – ", " — ", ": ", " | "] {
+    for sep in [" - ", " – ", " — ", ": ", " | ", " _ "] {
         if let Some((head, tail)) = title.split_once(sep) {
             let head = normalise(head);
             let named = artists.iter().any(|a| {
                 let a = normalise(a);
-                !a.is_empty() && (head.contains(&a) || similarity(&head, &a) > 0.8)
+                !a.is_empty() && (contains_words(&head, &a) || similarity(&head, &a) > 0.8)
             });
             if named {
-                return normalise(tail);
+                return tail.to_owned();
+            }
+            // "Title - Artist": the artist after the dash.
+            let tail_n = normalise(tail);
+            if artists.iter().any(|a| {
+                let a = normalise(a);
+                !a.is_empty() && (contains_words(&tail_n, &a) || similarity(&tail_n, &a) > 0.8)
+            }) {
+                return title[..title.len() - tail.len() - sep.len()].to_owned();
             }
         }
     }
-    normalise(title)
+    title.to_owned()
 }
 
 /// Scores one candidate against the wanted track.
@@ -280,65 +787,176 @@ pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> 
             };
         }
     }
-    let want_title = normalise(&wanted.title);
-    let cand_title = title_without_artist(&candidate.title, &wanted.artists);
-    let title = similarity(&want_title, &cand_title).max(
-        // Some uploads put more around the title ("Title - Album Version");
-        // a candidate that contains the whole title is close.
-        if !want_title.is_empty() && format!(" {cand_title} ").contains(&format!(" {want_title} "))
-        {
-            0.9
-        } else {
-            0.0
-        },
-    );
-    reasons.push(format!("title {:.0}%", title * 100.0));
+    let mut refusals: Vec<String> = Vec::new();
+    reasons.push(candidate.kind.label().to_owned());
 
-    let uploader = normalise_uploader(&candidate.uploader);
-    let full_title = format!(" {} ", normalise(&candidate.title));
-    let artist = wanted
+    // Artist.
+    let cand_artists = candidate_artists(candidate, wanted);
+    let wanted_artists: Vec<(String, bool)> = wanted
         .artists
         .iter()
-        .map(|a| normalise(a))
-        .filter(|a| !a.is_empty())
-        .map(|a| {
-            if full_title.contains(&format!(" {a} ")) || uploader == a {
-                1.0
-            } else {
-                similarity(&uploader, &a)
-            }
+        .enumerate()
+        .flat_map(|(i, a)| {
+            let mut all = vec![(normalise(a), i == 0)];
+            all.extend(split_artist_list(a).iter().map(|p| (normalise(p), i == 0)));
+            all
         })
-        .fold(0.0, f64::max);
-    reasons.push(format!("artist {:.0}%", artist * 100.0));
+        .filter(|(a, _)| !a.is_empty())
+        .collect();
+    let matched: Vec<&(String, bool)> = wanted_artists
+        .iter()
+        .filter(|(a, _)| cand_artists.iter().any(|c| same_artist(a, c)))
+        .collect();
+    let artist = if matched.iter().any(|(_, first)| *first) {
+        1.0
+    } else if !matched.is_empty() {
+        0.85
+    } else {
+        0.0
+    };
+    if artist == 0.0 {
+        let shown = if candidate.artists.is_empty() {
+            candidate.uploader.clone()
+        } else {
+            candidate.artists.join(", ")
+        };
+        refusals.push(format!("another artist ({shown})"));
+    } else {
+        reasons.push(format!("artist {:.0}%", artist * 100.0));
+    }
 
-    // A cut that is far longer or shorter (a video with a skit, a radio
-    // edit) is another recording, whatever its title says.
-    let mut penalty = 0.0;
+    // Title.
+    let credited: Vec<String> = candidate
+        .artists
+        .iter()
+        .chain(&wanted.artists)
+        .cloned()
+        .chain(std::iter::once(candidate.uploader.clone()))
+        .collect();
+    let want_core = core_title(&wanted.title);
+    let cand_core = core_title(&title_without_artist(&candidate.title, &credited));
+    let mut title = similarity(&want_core, &cand_core);
+    if contains_words(&cand_core, &want_core) || contains_words(&normalise(&candidate.title), &want_core) {
+        title = title.max(0.9);
+    }
+    if title < 0.7 {
+        refusals.push(format!("another title ({:.0}% alike)", title * 100.0));
+    } else {
+        reasons.push(format!("title {:.0}%", title * 100.0));
+    }
+
+    // Versions, on both sides: what the titles (and, for songs, the
+    // albums) say besides the song's own name.
+    let want_extra = format!(
+        "{} {}",
+        decorations(&wanted.title, &want_core),
+        wanted.album.as_deref().map(|a| decorations(a, &want_core)).unwrap_or_default()
+    );
+    let mut cand_extra = decorations(&title_without_artist(&candidate.title, &credited), &cand_core);
+    if candidate.kind == Kind::Song {
+        if let Some(album) = &candidate.album {
+            cand_extra.push(' ');
+            cand_extra.push_str(&decorations(album, &want_core));
+        }
+    }
+    let want_raw = format!("{} {}", wanted.title, wanted.album.as_deref().unwrap_or(""));
+    let mut cand_raw = candidate.title.clone();
+    if candidate.kind == Kind::Song {
+        cand_raw.push(' ');
+        cand_raw.push_str(candidate.album.as_deref().unwrap_or(""));
+    }
+    let mut asked = versions_in_words(&want_extra);
+    asked.extend(versions_in_scripts(&want_raw));
+    let mut offered = versions_in_words(&cand_extra);
+    offered.extend(versions_in_scripts(&cand_raw));
+    if wanted.explicit == Some(false) {
+        // A clean track's upload may well say "Clean".
+        asked.remove("clean");
+        offered.remove("clean");
+    }
+    for v in offered.difference(&asked) {
+        refusals.push(format!("a {v} version, which Spotify's track is not"));
+    }
+    for v in asked.difference(&offered) {
+        if !NEED_NOT_NAME.contains(v) {
+            refusals.push(format!("not the {v} version Spotify's track is"));
+        }
+    }
+    let mut want_named = named_versions(&wanted.title);
+    let mut cand_named = named_versions(&candidate.title);
+    if wanted.explicit == Some(false) {
+        want_named.retain(|v| versions(v).iter().all(|x| *x != "clean"));
+        cand_named.retain(|v| versions(v).iter().all(|x| *x != "clean"));
+    }
+    for v in cand_named.symmetric_difference(&want_named) {
+        // Already named above as a kind of version.
+        let kinds = versions(v);
+        if kinds.is_empty() || kinds.iter().all(|k| !refusals.iter().any(|r| r.contains(k))) {
+            refusals.push(format!("the \"{v}\" version differs"));
+        }
+    }
+
+    // Explicit and clean.
+    if let (Some(want), Some(have)) = (wanted.explicit, candidate.explicit) {
+        if want != have {
+            refusals.push(if want {
+                "the clean edit of an explicit track".to_owned()
+            } else {
+                "the explicit version of a clean track".to_owned()
+            });
+        }
+    }
+
+    // Duration.
+    let gate = if candidate.kind.is_song_like() {
+        options.song_gate_s
+    } else {
+        options.video_gate_s
+    };
     let duration = match candidate.duration_ms {
         Some(ms) if wanted.duration_ms > 0 => {
             let diff_s = (ms - wanted.duration_ms).abs() as f64 / 1000.0;
-            reasons.push(format!("duration off by {diff_s:.0} s"));
-            if diff_s > options.duration_zero_s {
-                penalty += options.version_penalty;
+            if diff_s > gate {
+                refusals.push(format!(
+                    "{:.0} s {} than Spotify's",
+                    diff_s,
+                    if ms > wanted.duration_ms { "longer" } else { "shorter" }
+                ));
+                0.0
+            } else {
+                reasons.push(format!("duration off by {diff_s:.0} s"));
+                if diff_s <= 2.0 {
+                    1.0
+                } else {
+                    1.0 - 0.5 * (diff_s - 2.0) / (gate - 2.0).max(0.1)
+                }
             }
-            (1.0 - diff_s / options.duration_zero_s).max(0.0)
         }
         _ => {
             reasons.push("duration unknown".into());
-            0.5
+            0.4
         }
     };
 
-    let asked = versions(&wanted.title);
-    let offered = versions(&candidate.title);
-    let unwanted: Vec<&str> = offered.difference(&asked).copied().collect();
-    penalty += options.version_penalty * unwanted.len() as f64;
-    for version in &unwanted {
-        reasons.push(format!(
-            "a {version} version, which the Spotify title does not ask for"
-        ));
+    // Album agreement, for song results.
+    let mut album_bonus = 0.0;
+    if let (Some(want), Some(have), true) = (&wanted.album, &candidate.album, candidate.kind == Kind::Song) {
+        let (w, h) = (core_title(want), core_title(have));
+        if !w.is_empty() && (w == h || similarity(&w, &h) >= 0.85) {
+            album_bonus = 0.05;
+            reasons.push("same album".into());
+        }
     }
-    let score = (0.55 * title + 0.25 * artist + 0.2 * duration - penalty).clamp(0.0, 1.0);
+
+    let mut score =
+        (0.45 * title + 0.25 * artist + 0.2 * duration + 0.1 * candidate.kind.weight() + album_bonus)
+            .clamp(0.0, 1.0);
+    if !refusals.is_empty() {
+        score = score.min(GATE_CAP);
+        for r in refusals {
+            reasons.push(format!("refused: {r}"));
+        }
+    }
     Scored {
         candidate: candidate.clone(),
         score,
@@ -356,6 +974,7 @@ pub fn choose(
         .iter()
         .map(|c| score(wanted, c, options))
         .collect();
+    // Best first; among equals, the source's own order.
     scored.sort_by(|a, b| b.score.total_cmp(&a.score));
     let verdict = match scored.first() {
         Some(best) if best.score >= options.threshold => Verdict::Match {
@@ -382,7 +1001,7 @@ mod tests {
             title: title.into(),
             artists: artists.iter().map(|a| a.to_string()).collect(),
             duration_ms: seconds * 1000,
-            isrc: None,
+            ..Wanted::default()
         }
     }
 
@@ -392,7 +1011,22 @@ mod tests {
             uploader: uploader.into(),
             duration_ms: Some(seconds * 1000),
             url: format!("https://music.youtube.com/watch?v={}", title.len()),
-            isrc: None,
+            kind: Kind::Upload,
+            ..Candidate::default()
+        }
+    }
+
+    fn song(title: &str, artists: &[&str], album: &str, seconds: i64, explicit: bool) -> Candidate {
+        Candidate {
+            title: title.into(),
+            uploader: artists.join(", "),
+            artists: artists.iter().map(|a| a.to_string()).collect(),
+            album: Some(album.into()),
+            duration_ms: Some(seconds * 1000),
+            explicit: Some(explicit),
+            url: format!("https://music.youtube.com/watch?v={title}{album}"),
+            kind: Kind::Song,
+            ..Candidate::default()
         }
     }
 
@@ -414,42 +1048,52 @@ mod tests {
         assert_eq!(normalise("Halo [Official Music Video] (HD)"), "halo");
         assert_eq!(normalise("Déjà Vu - Lyrics"), "deja vu");
         assert_eq!(normalise("Song ft. Someone Else"), "song");
-        assert_eq!(normalise("Clair de Lune (Live)"), "clair de lune live");
         assert_eq!(normalise_uploader("Daft Punk - Topic"), "daft punk");
         assert_eq!(normalise_uploader("BeyonceVEVO"), "beyonce");
         assert_eq!(
-            versions("Song (Live at Wembley) - Remastered 2011").len(),
-            2
+            split_artist_list("Tiësto, Karol G & Ava Max"),
+            ["Tiësto", "Karol G", "Ava Max"]
         );
-        assert!(
-            versions("Livewire").is_empty(),
-            "a word inside another word is not a version"
-        );
+        assert_eq!(split_artist_list("Bad Bunny x Jhay Cortez"), ["Bad Bunny", "Jhay Cortez"]);
+        assert!(versions("Livewire").is_empty(), "a word inside another word is not a version");
+        assert!(versions("Song - Remastered 2011").is_empty());
+        assert!(versions("Ticket To Ride (2023 Mix)").contains("another mix"));
+        assert!(versions("夜に駆ける / THE FIRST TAKE").contains("live session"));
+        assert!(versions("Lemon (歌ってみた)").contains("cover"));
+        assert!(versions("Despacito (Versión Pop)").contains("language version"));
     }
 
     #[test]
-    fn the_topic_upload_beats_videos_live_covers_and_sped_up_versions() {
+    fn the_song_beats_videos_live_covers_and_sped_up_versions() {
         let w = wanted(
             "Get Lucky (feat. Pharrell Williams & Nile Rodgers)",
             &["Daft Punk", "Pharrell Williams", "Nile Rodgers"],
             369,
         );
         let candidates = [
-            upload(
-                "Daft Punk - Get Lucky (Live at the Grammys)",
-                "Daft Punk",
-                372,
-            ),
+            upload("Daft Punk - Get Lucky (Live at the Grammys)", "Daft Punk", 372),
             upload("Get Lucky - Daft Punk (cover by Jane)", "Jane Covers", 368),
             upload("Get Lucky (sped up)", "speedy", 300),
-            upload(
-                "Daft Punk - Get Lucky (Official Video) ft. Pharrell Williams, Nile Rodgers",
-                "DaftPunkVEVO",
-                248,
+            Candidate {
+                kind: Kind::OfficialVideo,
+                ..upload(
+                    "Daft Punk - Get Lucky (Official Video) ft. Pharrell Williams, Nile Rodgers",
+                    "Daft Punk",
+                    248,
+                )
+            },
+            song(
+                "Get Lucky (feat. Pharrell Williams and Nile Rodgers)",
+                &["Daft Punk", "Pharrell Williams", "Nile Rodgers"],
+                "Random Access Memories",
+                369,
+                false,
             ),
-            upload("Get Lucky", "Daft Punk - Topic", 369),
         ];
-        assert_eq!(pick(&w, &candidates).as_deref(), Some("Get Lucky"));
+        assert_eq!(
+            pick(&w, &candidates).as_deref(),
+            Some("Get Lucky (feat. Pharrell Williams and Nile Rodgers)")
+        );
         let (scored, _) = choose(&w, &candidates, &MatchOptions::default());
         let live = scored
             .iter()
@@ -460,8 +1104,8 @@ mod tests {
             "{:?}",
             live.reasons
         );
-        assert!(live.score < 0.75);
-        // The video alone is two minutes longer than the record: not it.
+        assert!(live.score <= GATE_CAP);
+        // The video alone is two minutes shorter than the record: not it.
         assert_eq!(pick(&w, &candidates[3..4]), None);
     }
 
@@ -479,26 +1123,64 @@ mod tests {
     }
 
     #[test]
-    fn a_version_the_title_asks_for_is_not_penalised() {
+    fn a_version_the_title_asks_for_is_required() {
         let w = wanted("Levels - Skrillex Remix", &["Avicii", "Skrillex"], 283);
         let candidates = [
-            upload("Avicii - Levels (Skrillex Remix)", "Skrillex", 283),
-            upload("Avicii - Levels", "Avicii - Topic", 199),
+            song("Levels (Skrillex Remix)", &["Avicii", "Skrillex"], "Levels", 283, false),
+            song("Levels", &["Avicii"], "Levels", 199, false),
         ];
-        assert_eq!(
-            pick(&w, &candidates).as_deref(),
-            Some("Avicii - Levels (Skrillex Remix)")
+        assert_eq!(pick(&w, &candidates).as_deref(), Some("Levels (Skrillex Remix)"));
+        let w = wanted("Love Story (Taylor's Version)", &["Taylor Swift"], 235);
+        let original = song("Love Story", &["Taylor Swift"], "Fearless", 235, false);
+        assert_eq!(pick(&w, std::slice::from_ref(&original)), None);
+        let w = wanted("Love Story", &["Taylor Swift"], 235);
+        let remake = song(
+            "Love Story (Taylor's Version)",
+            &["Taylor Swift"],
+            "Fearless (Taylor's Version)",
+            235,
+            false,
         );
+        assert_eq!(pick(&w, &[remake, original]).as_deref(), Some("Love Story"));
+    }
+
+    #[test]
+    fn another_artist_or_the_clean_edit_is_never_accepted() {
+        let w = Wanted {
+            explicit: Some(true),
+            album: Some("DAMN.".into()),
+            ..wanted("HUMBLE.", &["Kendrick Lamar"], 177)
+        };
+        let clean = song("HUMBLE.", &["Kendrick Lamar"], "DAMN.", 177, false);
+        let other = song("HUMBLE.", &["Someone Else"], "Humble", 177, true);
+        assert_eq!(pick(&w, &[clean.clone(), other]), None);
+        let (scored, _) = choose(&w, &[clean], &MatchOptions::default());
+        assert!(
+            scored[0].reasons.iter().any(|r| r.contains("clean edit")),
+            "{:?}",
+            scored[0].reasons
+        );
+        let explicit = song("HUMBLE.", &["Kendrick Lamar"], "DAMN.", 177, true);
+        assert_eq!(pick(&w, &[explicit]).as_deref(), Some("HUMBLE."));
+    }
+
+    #[test]
+    fn several_credited_artists_count_as_the_artist() {
+        let w = wanted("Tum Hi Ho", &["Arijit Singh", "Mithoon"], 262);
+        let c = song(
+            "Tum Hi Ho",
+            &["Mithoon", "Arijit Singh", "Mithoon"],
+            "Aashiqui 2",
+            262,
+            false,
+        );
+        assert!(pick(&w, &[c]).is_some());
     }
 
     #[test]
     fn other_scripts_and_accents_match_their_uploads() {
         let w = wanted("残酷な天使のテーゼ", &["高橋洋子"], 246);
-        let candidates = [upload(
-            "高橋洋子 - 残酷な天使のテーゼ",
-            "高橋洋子 - Topic",
-            245,
-        )];
+        let candidates = [song("残酷な天使のテーゼ", &["高橋洋子"], "残酷な天使のテーゼ", 245, false)];
         assert!(pick(&w, &candidates).is_some());
         let w = wanted("Déjà vu", &["Beyoncé", "JAY-Z"], 240);
         let candidates = [upload("Beyonce - Deja Vu ft. Jay-Z", "BeyonceVEVO", 241)];
@@ -525,12 +1207,15 @@ mod tests {
         ];
         let (scored, verdict) = choose(&w, &candidates, &MatchOptions::default());
         assert!(matches!(verdict, Verdict::NoConfidentMatch { best: Some(b) } if b < 0.75));
-        assert_eq!(
-            scored.len(),
-            2,
-            "the candidates are kept for the user to pick"
-        );
+        assert_eq!(scored.len(), 2, "the candidates are kept for the user to pick");
         assert!(scored[0].score >= scored[1].score, "best first");
         assert_eq!(pick(&w, &[]), None);
+        // An official video with a longer cut is not the album audio.
+        let w = wanted("Bad Romance", &["Lady Gaga"], 294);
+        let video = Candidate {
+            kind: Kind::OfficialVideo,
+            ..upload("Lady Gaga - Bad Romance (Official Music Video)", "Lady Gaga", 308)
+        };
+        assert_eq!(pick(&w, &[video]), None);
     }
 }

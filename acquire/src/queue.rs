@@ -452,8 +452,10 @@ impl Acquirer {
         let wanted = Wanted {
             title: track.title.clone(),
             artists: track.artists.clone(),
+            album: track.album.clone(),
             duration_ms: track.duration_ms,
             isrc: track.isrc.clone(),
+            explicit: Some(track.explicit),
         };
         let (source, candidate, chosen, user_chosen) = match &track.url {
             Some(url) => {

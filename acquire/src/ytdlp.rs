@@ -234,7 +234,7 @@ fn parse_search(json: &str) -> Result<Vec<Candidate>, SourceError> {
                 uploader: e.artist.or(e.uploader).or(e.channel).unwrap_or_default(),
                 duration_ms: e.duration.map(|d| (d * 1000.0).round() as i64),
                 url,
-                isrc: None,
+                ..Candidate::default()
             })
         })
         .collect())

@@ -245,6 +245,8 @@ pub struct AcquireTrack {
     pub track_total: Option<i64>,
     pub duration_ms: i64,
     pub isrc: Option<String>,
+    /// Spotify's explicit flag.
+    pub explicit: bool,
     /// The album's cover (the largest Spotify offers).
     pub cover_url: Option<String>,
     pub is_local: bool,

@@ -284,6 +284,7 @@ impl Vault {
             track_total: Option<i64>,
             duration_ms: i64,
             isrc: Option<String>,
+            explicit: bool,
             image_url: Option<String>,
             images: Option<String>,
             is_local: bool,
@@ -302,7 +303,7 @@ impl Vault {
                    ORDER BY aa.position) ar) AS album_artists,
                 al.release_date, t.disc_number,
                 (SELECT MAX(disc_number) FROM tracks WHERE album_id = t.album_id) AS disc_total,
-                t.track_number, al.total_tracks AS track_total, t.duration_ms, t.isrc,
+                t.track_number, al.total_tracks AS track_total, t.duration_ms, t.isrc, t.explicit,
                 al.image_url, al.images, t.is_local, d.url, d.file_path, d.attempts
              FROM tracks t LEFT JOIN albums al ON al.id = t.album_id
                   LEFT JOIN downloads d ON d.track_id = t.id
@@ -327,6 +328,7 @@ impl Vault {
             track_total: row.track_total,
             duration_ms: row.duration_ms,
             isrc: row.isrc,
+            explicit: row.explicit,
             cover_url: largest_image(row.images.as_deref()).or(row.image_url),
             is_local: row.is_local,
             url: row.url,
