@@ -22,6 +22,7 @@ pub mod tag;
 pub mod testkit;
 pub mod validate;
 pub mod ytdlp;
+pub mod ytmusic;
 
 pub use queue::{Acquirer, QueueSettings};
 pub use source::{Source, SourceError};

@@ -174,156 +174,436 @@ pub const VERSIONS: &[(&str, &[&str], &[&str])] = &[
     (
         "live",
         &[
-            "live", "en vivo", "ao vivo", "en directo", "en concierto", "dal vivo", "en public",
-            "in concert", "concert", "canli", "performance", "live performance", "fancam",
-            "music bank", "inkigayo", "m countdown", "show champion", "music core",
-            "live version", "live ver", "vivo",
+            "live",
+            "en vivo",
+            "ao vivo",
+            "en directo",
+            "en concierto",
+            "dal vivo",
+            "en public",
+            "in concert",
+            "concert",
+            "canli",
+            "performance",
+            "live performance",
+            "fancam",
+            "music bank",
+            "inkigayo",
+            "m countdown",
+            "show champion",
+            "music core",
+            "live version",
+            "live ver",
+            "vivo",
         ],
-        &["ライブ", "라이브", "现场", "現場", "концерт", "живой", "лайв", "مباشر", "लाइव"],
+        &[
+            "ライブ",
+            "라이브",
+            "现场",
+            "現場",
+            "концерт",
+            "живой",
+            "лайв",
+            "مباشر",
+            "लाइव",
+        ],
     ),
     (
         "live session",
         &[
-            "the first take", "first take", "tiny desk", "mtv unplugged", "unplugged", "session",
-            "sessions", "live session", "live lounge", "colors show", "a colors show",
-            "coke studio", "killing voice", "dingo", "kexp", "audiotree", "sofar", "vevo lift",
-            "studio session", "one take", "npr music", "live from", "at home",
+            "the first take",
+            "first take",
+            "tiny desk",
+            "mtv unplugged",
+            "unplugged",
+            "session",
+            "sessions",
+            "live session",
+            "live lounge",
+            "colors show",
+            "a colors show",
+            "coke studio",
+            "killing voice",
+            "dingo",
+            "kexp",
+            "audiotree",
+            "sofar",
+            "vevo lift",
+            "studio session",
+            "one take",
+            "npr music",
+            "live from",
+            "at home",
         ],
         &["킬링보이스", "딩고"],
     ),
     (
         "cover",
         &[
-            "cover", "covers", "covered by", "cover by", "tribute", "originally performed",
-            "made famous by", "as made famous", "in the style of", "versao cover",
-            "version cover", "reprise",
+            "cover",
+            "covers",
+            "covered by",
+            "cover by",
+            "tribute",
+            "originally performed",
+            "made famous by",
+            "as made famous",
+            "in the style of",
+            "versao cover",
+            "version cover",
+            "reprise",
         ],
-        &["カバー", "歌ってみた", "弾いてみた", "커버", "翻唱", "кавер", "ковер", "कवर"],
+        &[
+            "カバー",
+            "歌ってみた",
+            "弾いてみた",
+            "커버",
+            "翻唱",
+            "кавер",
+            "ковер",
+            "कवर",
+        ],
     ),
     (
         "remix",
-        &["remix", "rmx", "bootleg", "mashup", "flip", "rework", "remixed", "mix cut", "phonk"],
+        &[
+            "remix", "rmx", "bootleg", "mashup", "flip", "rework", "remixed", "mix cut", "phonk",
+        ],
         &["리믹스", "リミックス", "ремикс"],
     ),
     (
         "karaoke",
-        &["karaoke", "backing track", "sing along", "singalong", "minus one", "mr"],
+        &[
+            "karaoke",
+            "backing track",
+            "sing along",
+            "singalong",
+            "minus one",
+            "mr",
+        ],
         &["カラオケ", "노래방", "伴奏", "караоке", "卡拉ok"],
     ),
     (
         "instrumental",
-        &["instrumental", "off vocal", "inst", "no vocals", "without vocals", "beat", "bgm"],
+        &[
+            "instrumental",
+            "off vocal",
+            "inst",
+            "no vocals",
+            "without vocals",
+            "beat",
+            "bgm",
+        ],
         &["インスト", "純音樂", "纯音乐", "минус"],
     ),
     (
         "sped up",
-        &["sped up", "speed up", "spedup", "nightcore", "fast version", "faster"],
+        &[
+            "sped up",
+            "speed up",
+            "spedup",
+            "nightcore",
+            "fast version",
+            "faster",
+        ],
         &["加速", "ускоренная", "ускоренный"],
     ),
     (
         "slowed",
-        &["slowed", "reverb", "slowed reverb", "slow version", "daycore"],
+        &[
+            "slowed",
+            "reverb",
+            "slowed reverb",
+            "slow version",
+            "daycore",
+        ],
         &["减速", "замедленная", "замедленный"],
     ),
     ("8D", &["8d", "8d audio", "16d", "3d audio"], &[]),
     (
         "acoustic",
-        &["acoustic", "acustico", "acustica", "akustik", "acoustique", "akustisch"],
+        &[
+            "acoustic",
+            "acustico",
+            "acustica",
+            "akustik",
+            "acoustique",
+            "akustisch",
+        ],
         &["어쿠스틱", "アコースティック", "акустика", "акустическая"],
     ),
     (
         "piano",
-        &["piano version", "piano ver", "piano cover", "piano arrangement", "piano solo", "piano"],
+        &[
+            "piano version",
+            "piano ver",
+            "piano cover",
+            "piano arrangement",
+            "piano solo",
+            "piano",
+        ],
         &["ピアノ", "피아노", "钢琴", "鋼琴", "пианино", "фортепиано"],
     ),
     (
         "orchestral",
         &[
-            "orchestral", "orchestra", "symphonic", "orchestra ver", "string quartet",
-            "strings version", "symphony",
+            "orchestral",
+            "orchestra",
+            "symphonic",
+            "orchestra ver",
+            "string quartet",
+            "strings version",
+            "symphony",
         ],
         &["オーケストラ", "오케스트라", "交响", "оркестр"],
     ),
-    ("lo-fi", &["lofi", "lo fi", "chill version", "lofi flip", "lofi remix"], &[]),
-    ("8-bit", &["8 bit", "8bit", "chiptune", "16 bit", "16bit"], &[]),
+    (
+        "lo-fi",
+        &["lofi", "lo fi", "chill version", "lofi flip", "lofi remix"],
+        &[],
+    ),
+    (
+        "8-bit",
+        &["8 bit", "8bit", "chiptune", "16 bit", "16bit"],
+        &[],
+    ),
     (
         "female/male version",
         &[
-            "female version", "male version", "female ver", "male ver", "female key", "male key",
-            "girl version", "boy version",
+            "female version",
+            "male version",
+            "female ver",
+            "male ver",
+            "female key",
+            "male key",
+            "girl version",
+            "boy version",
         ],
-        &["女性キー", "男性キー", "女性が歌う", "男性が歌う", "여자 버전", "남자 버전", "女声版", "男声版"],
+        &[
+            "女性キー",
+            "男性キー",
+            "女性が歌う",
+            "男性が歌う",
+            "여자 버전",
+            "남자 버전",
+            "女声版",
+            "男声版",
+        ],
     ),
     (
         "language version",
         &[
-            "japanese ver", "japanese version", "english ver", "english version", "korean ver",
-            "korean version", "chinese ver", "chinese version", "mandarin version",
-            "spanish version", "version en espanol", "version espanol", "en espanol",
-            "version en ingles", "english remix", "version francaise", "en francais",
-            "versao em portugues", "versao portugues", "em portugues", "versione italiana",
-            "deutsche version", "auf deutsch", "hindi version", "tamil version", "telugu version",
-            "russian version", "turkish version", "turkce versiyon", "arabic version",
-            "jp ver", "kr ver", "eng ver", "en ver", "version pop", "pop version", "rock version",
-            "cumbia version", "salsa version", "banda version", "version banda",
-            "bachata version", "version bachata", "version salsa", "version cumbia",
+            "japanese ver",
+            "japanese version",
+            "english ver",
+            "english version",
+            "korean ver",
+            "korean version",
+            "chinese ver",
+            "chinese version",
+            "mandarin version",
+            "spanish version",
+            "version en espanol",
+            "version espanol",
+            "en espanol",
+            "version en ingles",
+            "english remix",
+            "version francaise",
+            "en francais",
+            "versao em portugues",
+            "versao portugues",
+            "em portugues",
+            "versione italiana",
+            "deutsche version",
+            "auf deutsch",
+            "hindi version",
+            "tamil version",
+            "telugu version",
+            "russian version",
+            "turkish version",
+            "turkce versiyon",
+            "arabic version",
+            "jp ver",
+            "kr ver",
+            "eng ver",
+            "en ver",
+            "version pop",
+            "pop version",
+            "rock version",
+            "cumbia version",
+            "salsa version",
+            "banda version",
+            "version banda",
+            "bachata version",
+            "version bachata",
+            "version salsa",
+            "version cumbia",
         ],
-        &["日本語", "英語", "한국어", "中文版", "国语", "國語", "粤语", "粵語", "日文版", "韩文版"],
+        &[
+            "日本語",
+            "英語",
+            "한국어",
+            "中文版",
+            "国语",
+            "國語",
+            "粤语",
+            "粵語",
+            "日文版",
+            "韩文版",
+        ],
     ),
     (
         "re-recording",
         &[
-            "taylor s version", "re recorded", "rerecorded", "re recording", "re record",
-            "new version", "new ver", "new recording", "rerecording",
+            "taylor s version",
+            "re recorded",
+            "rerecorded",
+            "re recording",
+            "re record",
+            "new version",
+            "new ver",
+            "new recording",
+            "rerecording",
         ],
         &[],
     ),
-    ("radio edit", &["radio edit", "radio version", "radio mix", "single edit"], &[]),
+    (
+        "radio edit",
+        &["radio edit", "radio version", "radio mix", "single edit"],
+        &[],
+    ),
     (
         "clean",
-        &["clean", "clean version", "edited", "censored", "clean edit", "super clean"],
+        &[
+            "clean",
+            "clean version",
+            "edited",
+            "censored",
+            "clean edit",
+            "super clean",
+        ],
         &[],
     ),
     (
         "extended",
         &[
-            "extended", "extended mix", "extended version", "club mix", "12 inch", "long version",
+            "extended",
+            "extended mix",
+            "extended version",
+            "club mix",
+            "12 inch",
+            "long version",
             "full version",
         ],
         &[],
     ),
     ("VIP", &["vip", "vip mix"], &[]),
-    ("bass boosted", &["bass boosted", "bass boost", "bassboosted", "bass boosted version"], &[]),
+    (
+        "bass boosted",
+        &[
+            "bass boosted",
+            "bass boost",
+            "bassboosted",
+            "bass boosted version",
+        ],
+        &[],
+    ),
     (
         "loop",
-        &["10 hours", "10 hour", "1 hour", "one hour", "hour loop", "hours loop", "loop", "1h"],
+        &[
+            "10 hours",
+            "10 hour",
+            "1 hour",
+            "one hour",
+            "hour loop",
+            "hours loop",
+            "loop",
+            "1h",
+        ],
         &["10時間", "1時間", "1시간", "10시간"],
     ),
     (
         "full album",
         &[
-            "full album", "full ep", "album completo", "album complet", "greatest hits",
-            "best of", "playlist", "megamix", "medley", "compilation", "top songs", "all songs",
+            "full album",
+            "full ep",
+            "album completo",
+            "album complet",
+            "greatest hits",
+            "best of",
+            "playlist",
+            "megamix",
+            "medley",
+            "compilation",
+            "top songs",
+            "all songs",
         ],
         &["フルアルバム", "全曲", "메들리", "合集", "串烧"],
     ),
     (
         "demo",
         &[
-            "demo", "demo version", "early version", "outtake", "alternate take",
-            "alternate version", "alt version", "rehearsal", "take 1", "take 2", "take 3",
+            "demo",
+            "demo version",
+            "early version",
+            "outtake",
+            "alternate take",
+            "alternate version",
+            "alt version",
+            "rehearsal",
+            "take 1",
+            "take 2",
+            "take 3",
             "anthology",
         ],
         &[],
     ),
-    ("another mix", &["stereo mix", "mono", "mono version", "rough mix", "dolby atmos", "spatial audio"], &[]),
-    ("TV size", &["tv size", "tv ver", "tv version", "tv edit", "anime size", "opening"], &["TVサイズ", "TV ver"]),
+    (
+        "another mix",
+        &[
+            "stereo mix",
+            "mono",
+            "mono version",
+            "rough mix",
+            "dolby atmos",
+            "spatial audio",
+        ],
+        &[],
+    ),
+    (
+        "TV size",
+        &[
+            "tv size",
+            "tv ver",
+            "tv version",
+            "tv edit",
+            "anime size",
+            "opening",
+        ],
+        &["TVサイズ", "TV ver"],
+    ),
     (
         "not the record",
         &[
-            "reaction", "tutorial", "how to play", "lesson", "dance practice", "dance cover",
-            "choreography", "mirrored", "fan made", "fanmade", "amv", "teaser", "trailer",
-            "behind the scenes", "making of", "shorts", "interview", "snippet", "preview",
+            "reaction",
+            "tutorial",
+            "how to play",
+            "lesson",
+            "dance practice",
+            "dance cover",
+            "choreography",
+            "mirrored",
+            "fan made",
+            "fanmade",
+            "amv",
+            "teaser",
+            "trailer",
+            "behind the scenes",
+            "making of",
+            "shorts",
+            "interview",
+            "snippet",
+            "preview",
             "ringtone",
         ],
         &["踊ってみた", "안무", "リアクション"],
@@ -332,12 +612,23 @@ pub const VERSIONS: &[(&str, &[&str], &[&str])] = &[
 
 /// Versions that name the same recording for a listener: never a reason.
 const SAME_RECORDING: &[&str] = &[
-    "remaster", "remastered", "album version", "single version", "original mix", "original version",
+    "remaster",
+    "remastered",
+    "album version",
+    "single version",
+    "original mix",
+    "original version",
 ];
 
 /// Versions a title can lack although the recording is that one: a radio
 /// edit is told apart by its length, a clean edit by the explicit flag.
-const NEED_NOT_NAME: &[&str] = &["radio edit", "clean", "full album", "loop", "not the record"];
+const NEED_NOT_NAME: &[&str] = &[
+    "radio edit",
+    "clean",
+    "full album",
+    "loop",
+    "not the record",
+];
 
 /// Bracketed or trailing words that say nothing about which recording it is.
 const NOISE: &[&str] = &[
@@ -408,7 +699,14 @@ fn fold(s: &str) -> String {
 }
 
 const FEATURE_MARKERS: &[&str] = &[
-    " feat. ", " feat ", " ft. ", " ft ", " featuring ", " with ", " prod. ", " prod ",
+    " feat. ",
+    " feat ",
+    " ft. ",
+    " ft ",
+    " featuring ",
+    " with ",
+    " prod. ",
+    " prod ",
 ];
 
 /// Removes "feat. X" credits (bracketed or trailing) and returns what is
@@ -465,8 +763,27 @@ fn split_features(s: &str) -> (String, Vec<String>) {
 pub fn split_artist_list(s: &str) -> Vec<String> {
     let mut parts = vec![s.to_owned()];
     for sep in [
-        ",", "&", " x ", " X ", " × ", " feat. ", " feat ", " ft. ", " ft ", " featuring ",
-        " with ", " and ", " y ", " e ", " und ", " et ", "、", "/", ";", " vs. ", " vs ",
+        ",",
+        "&",
+        " x ",
+        " X ",
+        " × ",
+        " feat. ",
+        " feat ",
+        " ft. ",
+        " ft ",
+        " featuring ",
+        " with ",
+        " and ",
+        " y ",
+        " e ",
+        " und ",
+        " et ",
+        "、",
+        "/",
+        ";",
+        " vs. ",
+        " vs ",
     ] {
         parts = parts
             .iter()
@@ -539,7 +856,14 @@ pub fn normalise(s: &str) -> String {
 /// "DaftPunkVEVO", "Daft Punk Official").
 pub fn normalise_uploader(s: &str) -> String {
     let mut name = normalise(s);
-    for suffix in [" topic", "vevo", " official", " music", " officiel", " oficial"] {
+    for suffix in [
+        " topic",
+        "vevo",
+        " official",
+        " music",
+        " officiel",
+        " oficial",
+    ] {
         if let Some(stripped) = name.strip_suffix(suffix) {
             name = stripped.trim_end().to_owned();
         }
@@ -572,9 +896,15 @@ fn versions_in_words(text: &str) -> BTreeSet<&'static str> {
     let tokens: Vec<&str> = words.split_whitespace().collect();
     for pair in tokens.windows(2) {
         let year = pair[0].len() == 4
-            && pair[0].parse::<u32>().is_ok_and(|y| (1950..=2099).contains(&y));
+            && pair[0]
+                .parse::<u32>()
+                .is_ok_and(|y| (1950..=2099).contains(&y));
         if year && matches!(pair[1], "mix" | "ver" | "version" | "recording") {
-            found.insert(if pair[1] == "mix" { "another mix" } else { "re-recording" });
+            found.insert(if pair[1] == "mix" {
+                "another mix"
+            } else {
+                "re-recording"
+            });
         }
     }
     found
@@ -621,7 +951,11 @@ fn core_title(title: &str) -> String {
         if let Some((head, tail)) = s.split_once(sep) {
             let t = fold(tail);
             let same = SAME_RECORDING.iter().any(|w| contains_words(&t, w));
-            if same || !versions(tail).is_empty() || t.split(' ').any(|w| w.len() == 4 && w.parse::<u32>().is_ok()) {
+            if same
+                || !versions(tail).is_empty()
+                || t.split(' ')
+                    .any(|w| w.len() == 4 && w.parse::<u32>().is_ok())
+            {
                 s = head.to_owned();
             }
         }
@@ -630,7 +964,11 @@ fn core_title(title: &str) -> String {
     let mut out = String::new();
     let mut rest = s.as_str();
     while let Some(open) = rest.find(['(', '[']) {
-        let close = if rest[open..].starts_with('(') { ')' } else { ']' };
+        let close = if rest[open..].starts_with('(') {
+            ')'
+        } else {
+            ']'
+        };
         let Some(len) = rest[open..].find(close) else {
             break;
         };
@@ -686,19 +1024,31 @@ fn named_versions(text: &str) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     let mut rest = text;
     while let Some(open) = rest.find(['(', '[']) {
-        let close = if rest[open..].starts_with('(') { ')' } else { ']' };
+        let close = if rest[open..].starts_with('(') {
+            ')'
+        } else {
+            ']'
+        };
         let Some(len) = rest[open..].find(close) else {
             break;
         };
         let inner = fold(&rest[open + 1..open + len]);
         let words: Vec<&str> = inner.split(' ').collect();
-        let is_version = words
-            .iter()
-            .any(|w| matches!(*w, "ver" | "version" | "versao" | "versione" | "versiyon" | "versiya"));
+        let is_version = words.iter().any(|w| {
+            matches!(
+                *w,
+                "ver" | "version" | "versao" | "versione" | "versiyon" | "versiya"
+            )
+        });
         if is_version && !SAME_RECORDING.iter().any(|s| contains_words(&inner, s)) {
             let name: Vec<&str> = words
                 .into_iter()
-                .filter(|w| !matches!(*w, "ver" | "version" | "versao" | "versione" | "versiyon" | "versiya" | "s"))
+                .filter(|w| {
+                    !matches!(
+                        *w,
+                        "ver" | "version" | "versao" | "versione" | "versiyon" | "versiya" | "s"
+                    )
+                })
                 .collect();
             if !name.is_empty() && name != ["explicit"] {
                 found.insert(name.join(" "));
@@ -715,7 +1065,11 @@ fn candidate_artists(candidate: &Candidate, wanted: &Wanted) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for credit in &candidate.artists {
         names.push(normalise_uploader(credit));
-        names.extend(split_artist_list(credit).iter().map(|n| normalise_uploader(n)));
+        names.extend(
+            split_artist_list(credit)
+                .iter()
+                .map(|n| normalise_uploader(n)),
+        );
     }
     if !candidate.uploader.is_empty() {
         names.push(normalise_uploader(&candidate.uploader));
@@ -836,7 +1190,9 @@ pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> 
     let want_core = core_title(&wanted.title);
     let cand_core = core_title(&title_without_artist(&candidate.title, &credited));
     let mut title = similarity(&want_core, &cand_core);
-    if contains_words(&cand_core, &want_core) || contains_words(&normalise(&candidate.title), &want_core) {
+    if contains_words(&cand_core, &want_core)
+        || contains_words(&normalise(&candidate.title), &want_core)
+    {
         title = title.max(0.9);
     }
     if title < 0.7 {
@@ -850,9 +1206,16 @@ pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> 
     let want_extra = format!(
         "{} {}",
         decorations(&wanted.title, &want_core),
-        wanted.album.as_deref().map(|a| decorations(a, &want_core)).unwrap_or_default()
+        wanted
+            .album
+            .as_deref()
+            .map(|a| decorations(a, &want_core))
+            .unwrap_or_default()
     );
-    let mut cand_extra = decorations(&title_without_artist(&candidate.title, &credited), &cand_core);
+    let mut cand_extra = decorations(
+        &title_without_artist(&candidate.title, &credited),
+        &cand_core,
+    );
     if candidate.kind == Kind::Song {
         if let Some(album) = &candidate.album {
             cand_extra.push(' ');
@@ -891,7 +1254,11 @@ pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> 
     for v in cand_named.symmetric_difference(&want_named) {
         // Already named above as a kind of version.
         let kinds = versions(v);
-        if kinds.is_empty() || kinds.iter().all(|k| !refusals.iter().any(|r| r.contains(k))) {
+        if kinds.is_empty()
+            || kinds
+                .iter()
+                .all(|k| !refusals.iter().any(|r| r.contains(k)))
+        {
             refusals.push(format!("the \"{v}\" version differs"));
         }
     }
@@ -920,7 +1287,11 @@ pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> 
                 refusals.push(format!(
                     "{:.0} s {} than Spotify's",
                     diff_s,
-                    if ms > wanted.duration_ms { "longer" } else { "shorter" }
+                    if ms > wanted.duration_ms {
+                        "longer"
+                    } else {
+                        "shorter"
+                    }
                 ));
                 0.0
             } else {
@@ -940,7 +1311,11 @@ pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> 
 
     // Album agreement, for song results.
     let mut album_bonus = 0.0;
-    if let (Some(want), Some(have), true) = (&wanted.album, &candidate.album, candidate.kind == Kind::Song) {
+    if let (Some(want), Some(have), true) = (
+        &wanted.album,
+        &candidate.album,
+        candidate.kind == Kind::Song,
+    ) {
         let (w, h) = (core_title(want), core_title(have));
         if !w.is_empty() && (w == h || similarity(&w, &h) >= 0.85) {
             album_bonus = 0.05;
@@ -948,9 +1323,12 @@ pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> 
         }
     }
 
-    let mut score =
-        (0.45 * title + 0.25 * artist + 0.2 * duration + 0.1 * candidate.kind.weight() + album_bonus)
-            .clamp(0.0, 1.0);
+    let mut score = (0.45 * title
+        + 0.25 * artist
+        + 0.2 * duration
+        + 0.1 * candidate.kind.weight()
+        + album_bonus)
+        .clamp(0.0, 1.0);
     if !refusals.is_empty() {
         score = score.min(GATE_CAP);
         for r in refusals {
@@ -1054,8 +1432,14 @@ mod tests {
             split_artist_list("Tiësto, Karol G & Ava Max"),
             ["Tiësto", "Karol G", "Ava Max"]
         );
-        assert_eq!(split_artist_list("Bad Bunny x Jhay Cortez"), ["Bad Bunny", "Jhay Cortez"]);
-        assert!(versions("Livewire").is_empty(), "a word inside another word is not a version");
+        assert_eq!(
+            split_artist_list("Bad Bunny x Jhay Cortez"),
+            ["Bad Bunny", "Jhay Cortez"]
+        );
+        assert!(
+            versions("Livewire").is_empty(),
+            "a word inside another word is not a version"
+        );
         assert!(versions("Song - Remastered 2011").is_empty());
         assert!(versions("Ticket To Ride (2023 Mix)").contains("another mix"));
         assert!(versions("夜に駆ける / THE FIRST TAKE").contains("live session"));
@@ -1071,7 +1455,11 @@ mod tests {
             369,
         );
         let candidates = [
-            upload("Daft Punk - Get Lucky (Live at the Grammys)", "Daft Punk", 372),
+            upload(
+                "Daft Punk - Get Lucky (Live at the Grammys)",
+                "Daft Punk",
+                372,
+            ),
             upload("Get Lucky - Daft Punk (cover by Jane)", "Jane Covers", 368),
             upload("Get Lucky (sped up)", "speedy", 300),
             Candidate {
@@ -1126,10 +1514,19 @@ mod tests {
     fn a_version_the_title_asks_for_is_required() {
         let w = wanted("Levels - Skrillex Remix", &["Avicii", "Skrillex"], 283);
         let candidates = [
-            song("Levels (Skrillex Remix)", &["Avicii", "Skrillex"], "Levels", 283, false),
+            song(
+                "Levels (Skrillex Remix)",
+                &["Avicii", "Skrillex"],
+                "Levels",
+                283,
+                false,
+            ),
             song("Levels", &["Avicii"], "Levels", 199, false),
         ];
-        assert_eq!(pick(&w, &candidates).as_deref(), Some("Levels (Skrillex Remix)"));
+        assert_eq!(
+            pick(&w, &candidates).as_deref(),
+            Some("Levels (Skrillex Remix)")
+        );
         let w = wanted("Love Story (Taylor's Version)", &["Taylor Swift"], 235);
         let original = song("Love Story", &["Taylor Swift"], "Fearless", 235, false);
         assert_eq!(pick(&w, std::slice::from_ref(&original)), None);
@@ -1180,7 +1577,13 @@ mod tests {
     #[test]
     fn other_scripts_and_accents_match_their_uploads() {
         let w = wanted("残酷な天使のテーゼ", &["高橋洋子"], 246);
-        let candidates = [song("残酷な天使のテーゼ", &["高橋洋子"], "残酷な天使のテーゼ", 245, false)];
+        let candidates = [song(
+            "残酷な天使のテーゼ",
+            &["高橋洋子"],
+            "残酷な天使のテーゼ",
+            245,
+            false,
+        )];
         assert!(pick(&w, &candidates).is_some());
         let w = wanted("Déjà vu", &["Beyoncé", "JAY-Z"], 240);
         let candidates = [upload("Beyonce - Deja Vu ft. Jay-Z", "BeyonceVEVO", 241)];
@@ -1207,14 +1610,22 @@ mod tests {
         ];
         let (scored, verdict) = choose(&w, &candidates, &MatchOptions::default());
         assert!(matches!(verdict, Verdict::NoConfidentMatch { best: Some(b) } if b < 0.75));
-        assert_eq!(scored.len(), 2, "the candidates are kept for the user to pick");
+        assert_eq!(
+            scored.len(),
+            2,
+            "the candidates are kept for the user to pick"
+        );
         assert!(scored[0].score >= scored[1].score, "best first");
         assert_eq!(pick(&w, &[]), None);
         // An official video with a longer cut is not the album audio.
         let w = wanted("Bad Romance", &["Lady Gaga"], 294);
         let video = Candidate {
             kind: Kind::OfficialVideo,
-            ..upload("Lady Gaga - Bad Romance (Official Music Video)", "Lady Gaga", 308)
+            ..upload(
+                "Lady Gaga - Bad Romance (Official Music Video)",
+                "Lady Gaga",
+                308,
+            )
         };
         assert_eq!(pick(&w, &[video]), None);
     }

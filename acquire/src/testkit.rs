@@ -1,11 +1,12 @@
 //! For tests and benchmarks only (feature `testkit`): real audio files made
-//! with ffmpeg, and a loopback server that yt-dlp searches and downloads from.
+//! with ffmpeg, and a loopback YouTube Music that Hoard searches (through
+//! ytmusicapi) and yt-dlp downloads from.
 //!
-//! The server's search answers with a podcast feed, which yt-dlp's generic
-//! extractor reads as a playlist (title and duration per entry), exactly as
-//! it reads YouTube Music's results. Files are served whole (`/files/`),
-//! slowly (`/slow/`), cut off half way (`/drop/`) or replaced by random bytes
-//! (`/garbage/`).
+//! The search is `ytmusic-mock`'s: answers shaped like real captured ones,
+//! holding only what YouTube Music shows (title, artists, album, duration,
+//! E badge, kind). Each offered result is downloaded from `/watch?v=ID` as
+//! its file, served whole (`/files/`), slowly (`/slow/`), cut off half way
+//! (`/drop/`) or replaced by random bytes (`/garbage/`).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -87,24 +88,34 @@ pub fn generate_cover(dir: &Path) -> PathBuf {
     path
 }
 
-/// One upload the server's search offers.
+/// One result the loopback YouTube Music shows.
 #[derive(Clone, Debug)]
-pub struct Upload {
-    pub title: String,
-    /// What the search result says (it may lie, as uploads do).
-    pub duration_s: f64,
+pub struct Offer<'a> {
+    /// The title as shown (a song result's title names no artist).
+    pub title: &'a str,
+    /// The artists shown (a user upload shows its channel).
+    pub artists: &'a [&'a str],
+    /// Song results only.
+    pub album: Option<&'a str>,
+    /// What the result says (it may lie, as uploads do).
+    pub seconds: f64,
+    /// `ATV` (song), `OMV`, `UGC` or `OFFICIAL_SOURCE_MUSIC`.
+    pub kind: &'a str,
+    pub explicit: bool,
     /// `/files/name.mp3`, `/slow/…`, `/drop/…` or `/garbage/…`.
-    pub path: String,
+    pub path: &'a str,
 }
 
 #[derive(Clone)]
 struct Shared {
     dir: PathBuf,
-    uploads: Arc<Mutex<Vec<Upload>>>,
+    catalogue: Arc<ytmusic_mock::Catalogue>,
+    /// videoId → the path its audio comes from.
+    audio: Arc<Mutex<std::collections::HashMap<String, String>>>,
+    /// The cases offered so far, by track.
+    cases: Arc<Mutex<Vec<ytmusic_mock::case::Case>>>,
     /// Bytes per second of `/slow/`.
     slow_rate: usize,
-    /// `http://127.0.0.1:PORT`, for the absolute URLs of search results.
-    base: String,
 }
 
 /// The loopback server.
@@ -125,108 +136,129 @@ impl AudioServer {
             .await
             .expect("bind a loopback port");
         let addr = listener.local_addr().expect("local address");
+        let catalogue = ytmusic_mock::Catalogue::new(Vec::new());
         let shared = Shared {
             dir: dir.to_owned(),
-            uploads: Arc::default(),
+            catalogue: catalogue.clone(),
+            audio: Arc::default(),
+            cases: Arc::default(),
             slow_rate: bytes_per_second.max(1),
-            base: format!("http://{addr}"),
         };
-        let app = Router::new()
-            .route("/search", get(search))
+        let files = Router::new()
+            .route("/watch", get(watch))
             .route("/files/{name}", get(file))
             .route("/slow/{name}", get(slow))
             .route("/drop/{name}", get(drop_half))
             .route("/garbage/{name}", get(garbage))
             .with_state(shared.clone());
+        let app = ytmusic_mock::router(catalogue).merge(files);
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
         Self { addr, shared }
     }
 
-    /// The base URL, `http://127.0.0.1:PORT`.
+    /// The base URL, `http://127.0.0.1:PORT`: YouTube Music's address for
+    /// [`crate::ytmusic::YtMusicSettings::url`].
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
-    /// The search template for [`crate::ytdlp::YtDlp::search`].
-    pub fn search_template(&self) -> String {
-        format!("{}/search?q={{query}}", self.url())
+    /// The searches made so far.
+    pub fn searches(&self) -> Vec<ytmusic_mock::Search> {
+        self.shared.catalogue.searches()
     }
 
-    /// Offers an upload in search results.
-    pub fn add(&self, title: &str, duration_s: f64, path: &str) {
-        self.shared
-            .uploads
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Upload {
-                title: title.into(),
-                duration_s,
-                path: path.into(),
-            });
+    /// Shows `offer` among the results for the track `title` by `artists`
+    /// (a search finds them by the words they share with the track).
+    pub fn offer(&self, title: &str, artists: &[&str], offer: Offer<'_>) {
+        let seconds = offer.seconds.round() as u64;
+        let video_id =
+            ytmusic_mock::render::short_id(&format!("{}|{}", offer.path, offer.title), 11);
+        let shown = ytmusic_mock::case::Shown {
+            video_id: video_id.clone(),
+            title: offer.title.into(),
+            artists: offer.artists.iter().map(|a| a.to_string()).collect(),
+            album: offer.album.map(str::to_owned),
+            duration: format!("{}:{:02}", seconds / 60, seconds % 60),
+            explicit: offer.explicit,
+            kind: offer.kind.into(),
+            plays: None,
+            views: None,
+        };
+        lock(&self.shared.audio).insert(video_id, offer.path.into());
+        let mut cases = lock(&self.shared.cases);
+        let artists: Vec<String> = artists.iter().map(|a| a.to_string()).collect();
+        let index = match cases
+            .iter()
+            .position(|c| c.track.title == title && c.track.artists == artists)
+        {
+            Some(i) => i,
+            None => {
+                let id = format!("testkit-{}", cases.len());
+                cases.push(ytmusic_mock::case::Case {
+                    id,
+                    track: ytmusic_mock::case::Track {
+                        title: title.into(),
+                        artists,
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                });
+                cases.len() - 1
+            }
+        };
+        if offer.kind == "ATV" {
+            cases[index].songs.push(shown);
+        } else {
+            cases[index].videos.push(shown);
+        }
+        self.shared.catalogue.add(vec![cases[index].clone()]);
     }
+
+    /// The usual result: the track's own song, as YouTube Music shows it.
+    pub fn add_song(&self, title: &str, artist: &str, seconds: f64, path: &str) {
+        self.offer(
+            title,
+            &[artist],
+            Offer {
+                title,
+                artists: &[artist],
+                album: Some(title),
+                seconds,
+                kind: "ATV",
+                explicit: false,
+                path,
+            },
+        );
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[derive(serde::Deserialize)]
-struct SearchQuery {
-    q: String,
+struct WatchQuery {
+    v: String,
 }
 
-/// Words of three letters or more, lower case.
-fn words(s: &str) -> Vec<String> {
-    s.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 3)
-        .map(str::to_lowercase)
-        .collect()
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// A podcast feed of the uploads sharing the most words with the query.
-async fn search(State(shared): State<Shared>, Query(query): Query<SearchQuery>) -> Response {
-    let wanted = words(&query.q);
-    let uploads = shared
-        .uploads
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
-    let mut hits: Vec<(usize, Upload)> = uploads
-        .into_iter()
-        .map(|u| {
-            let have = words(&u.title);
-            (wanted.iter().filter(|w| have.contains(w)).count(), u)
-        })
-        .filter(|(n, _)| *n > 0)
-        .collect();
-    hits.sort_by_key(|h| std::cmp::Reverse(h.0));
-    let items: String = hits
-        .iter()
-        .take(8)
-        .enumerate()
-        .map(|(i, (_, u))| {
-            format!(
-                "<item><title>{}</title><guid>u{i}-{}</guid><itunes:duration>{}</itunes:duration>\
-                 <enclosure url=\"{}{}\" type=\"audio/mpeg\" length=\"1\"/></item>",
-                escape(&u.title),
-                escape(&u.path),
-                u.duration_s.round() as i64,
-                shared.base,
-                escape(&u.path),
-            )
-        })
-        .collect();
-    let feed = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
-         <rss version=\"2.0\" xmlns:itunes=\"http://www.itunes.com/dtds/podcast-1.0.dtd\">\
-         <channel><title>search</title>{items}</channel></rss>"
-    );
-    ([(header::CONTENT_TYPE, "application/rss+xml")], feed).into_response()
+/// A result's audio, served the way its path says.
+async fn watch(State(shared): State<Shared>, Query(query): Query<WatchQuery>) -> Response {
+    let Some(path) = lock(&shared.audio).get(&query.v).cloned() else {
+        return (StatusCode::NOT_FOUND, "Video unavailable").into_response();
+    };
+    let Some((kind, name)) = path.trim_start_matches('/').split_once('/') else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let name = UrlPath(name.to_owned());
+    match kind {
+        "files" => file(State(shared), name).await,
+        "slow" => slow(State(shared), name).await,
+        "drop" => drop_half(State(shared), name).await,
+        "garbage" => garbage(name).await,
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 fn content_type(name: &str) -> &'static str {

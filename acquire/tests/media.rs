@@ -660,6 +660,7 @@ fn a_local_folder_is_indexed_and_matched() {
         artists: artists.iter().map(|a| a.to_string()).collect(),
         duration_ms: 12_000,
         isrc: isrc.map(Into::into),
+        ..Wanted::default()
     };
 
     // By ISRC alone, whatever the title says.

@@ -8,11 +8,13 @@ use std::time::{Duration, Instant};
 use hoard_acquire::folder::LocalFolder;
 use hoard_acquire::matcher::MatchOptions;
 use hoard_acquire::tag::{read_tags, write_tags, TrackTags};
+use hoard_acquire::testkit::Offer;
 use hoard_acquire::testkit::{
     add_liked_track, files_under, generate, generate_cover, AudioServer, TestTrack,
 };
 use hoard_acquire::validate::Tolerance;
 use hoard_acquire::ytdlp::YtDlp;
+use hoard_acquire::ytmusic::{YtMusic, YtMusicSettings};
 use hoard_acquire::{Acquirer, QueueSettings, Source};
 use vault::model::{DownloadJob, Id};
 use vault::{QueueScope, Vault};
@@ -48,12 +50,26 @@ impl Rig {
         }
     }
 
+    /// yt-dlp, which downloads (and fetches URLs the user pastes).
     fn ytdlp(&self) -> Arc<dyn Source> {
         Arc::new(YtDlp {
-            search: self.server.search_template(),
             timeout: Duration::from_secs(60),
             ..YtDlp::default()
         })
+    }
+
+    /// The loopback YouTube Music, searched with ytmusicapi.
+    fn ytmusic(&self) -> Arc<dyn Source> {
+        Arc::new(YtMusic::new(
+            YtMusicSettings {
+                url: self.server.url(),
+                ..YtMusicSettings::default()
+            },
+            YtDlp {
+                timeout: Duration::from_secs(60),
+                ..YtDlp::default()
+            },
+        ))
     }
 
     fn settings(&self) -> QueueSettings {
@@ -79,13 +95,13 @@ impl Rig {
         acquirer
     }
 
-    /// Queues the liked songs and starts the queue with yt-dlp as the source.
+    /// Queues the liked songs and starts the queue with YouTube Music as the source.
     async fn run_liked(&self) -> Arc<Acquirer> {
         self.vault
             .queue_downloads(QueueScope::Liked)
             .await
             .expect("queue");
-        self.start(vec![self.ytdlp()]).await
+        self.start(vec![self.ytmusic()]).await
     }
 
     /// Waits until the job has finished, one way or another.
@@ -168,17 +184,26 @@ async fn every_format_is_downloaded_tagged_and_filed_without_re_encoding() {
         let n = i as i64 + 1;
         let title = format!("Song Number {n} {format}");
         generate(&rig.fixtures, &format!("good{n}"), 12.0, format);
-        // The right upload, and a live decoy that must lose.
-        rig.server.add(
-            &format!("Fixture Band - {title} (Official Audio)"),
+        // A live decoy listed first, and the song, which must win.
+        generate(&rig.fixtures, &format!("live{n}"), 14.0, "mp3");
+        rig.server.offer(
+            &title,
+            &["Fixture Band"],
+            Offer {
+                title: &format!("{title} (Live at the Fixture Hall)"),
+                artists: &["Fixture Band"],
+                album: Some("Live at the Fixture Hall"),
+                seconds: 14.0,
+                kind: "ATV",
+                explicit: false,
+                path: &format!("/files/live{n}.mp3"),
+            },
+        );
+        rig.server.add_song(
+            &title,
+            "Fixture Band",
             12.0,
             &format!("/files/good{n}.{format}"),
-        );
-        generate(&rig.fixtures, &format!("live{n}"), 14.0, "mp3");
-        rig.server.add(
-            &format!("{title} (Live at the Fixture Hall)"),
-            14.0,
-            &format!("/files/live{n}.mp3"),
         );
         tracks.push((rig.track(n, &title, "Fixture Band", 12.0).await, title));
     }
@@ -189,13 +214,13 @@ async fn every_format_is_downloaded_tagged_and_filed_without_re_encoding() {
             .expect("queue"),
         4
     );
-    let acquirer = rig.start(vec![rig.ytdlp()]).await;
+    let acquirer = rig.start(vec![rig.ytmusic()]).await;
     let mut events = acquirer.subscribe();
 
     for ((track_id, title), (_, extension)) in tracks.iter().zip(formats) {
         let job = rig.finished(*track_id).await;
         assert_eq!(job.state, "downloaded", "{title}: {:?}", job.reason);
-        assert_eq!(job.source.as_deref(), Some("yt-dlp"));
+        assert_eq!(job.source.as_deref(), Some("youtube-music"));
         assert!(
             job.chosen.as_deref().is_some_and(|c| c.contains("score")),
             "the reason for the choice is kept: {:?}",
@@ -250,9 +275,9 @@ async fn a_dropped_connection_and_garbage_fail_with_a_reason_and_leave_nothing()
     let rig = Rig::new().await;
     generate(&rig.fixtures, "cut", 12.0, "mp3");
     rig.server
-        .add("Cut Band - Cut Short", 12.0, "/drop/cut.mp3");
+        .add_song("Cut Short", "Cut Band", 12.0, "/drop/cut.mp3");
     rig.server
-        .add("Noise Band - Pure Noise", 12.0, "/garbage/noise.mp3");
+        .add_song("Pure Noise", "Noise Band", 12.0, "/garbage/noise.mp3");
     let cut = rig.track(1, "Cut Short", "Cut Band", 12.0).await;
     let noise = rig.track(2, "Pure Noise", "Noise Band", 12.0).await;
     let _acquirer = rig.run_liked().await;
@@ -295,7 +320,7 @@ async fn a_file_shorter_than_its_listing_is_quarantined_with_the_reason() {
     // The listing says 30 s, as Spotify does; the file holds 8 s.
     generate(&rig.fixtures, "short", 8.0, "mp3");
     rig.server
-        .add("Short Band - Short Changed", 30.0, "/files/short.mp3");
+        .add_song("Short Changed", "Short Band", 30.0, "/files/short.mp3");
     let track = rig.track(1, "Short Changed", "Short Band", 30.0).await;
     let _acquirer = rig.run_liked().await;
 
@@ -320,10 +345,34 @@ async fn no_confident_match_keeps_the_candidates_until_the_user_picks_one() {
     let rig = Rig::new().await;
     generate(&rig.fixtures, "live", 125.0, "mp3");
     generate(&rig.fixtures, "karaoke", 125.0, "mp3");
-    rig.server
-        .add("Yesterday (Live in Tokyo 1966)", 125.0, "/files/live.mp3");
-    rig.server
-        .add("Yesterday - Karaoke Version", 125.0, "/files/karaoke.mp3");
+    for (title, artists, kind, path) in [
+        (
+            "Yesterday (Live in Tokyo 1966)",
+            ["The Beatles"],
+            "UGC",
+            "/files/live.mp3",
+        ),
+        (
+            "Yesterday (Karaoke Version)",
+            ["Sing King"],
+            "ATV",
+            "/files/karaoke.mp3",
+        ),
+    ] {
+        rig.server.offer(
+            "Yesterday",
+            &["The Beatles"],
+            Offer {
+                title,
+                artists: &artists,
+                album: (kind == "ATV").then_some("Karaoke Hits"),
+                seconds: 125.0,
+                kind,
+                explicit: false,
+                path,
+            },
+        );
+    }
     let track = rig.track(1, "Yesterday", "The Beatles", 125.0).await;
     let acquirer = rig.run_liked().await;
 
@@ -500,15 +549,15 @@ async fn cancel_stops_a_running_download_and_pause_holds_the_queue() {
     generate(&rig.fixtures, "slow", 12.0, "mp3");
     generate(&rig.fixtures, "fast", 12.0, "mp3");
     rig.server
-        .add("Slow Band - Slow Song", 12.0, "/slow/slow.mp3");
+        .add_song("Slow Song", "Slow Band", 12.0, "/slow/slow.mp3");
     rig.server
-        .add("Fast Band - Fast Song", 12.0, "/files/fast.mp3");
+        .add_song("Fast Song", "Fast Band", 12.0, "/files/fast.mp3");
     let slow = rig.track(1, "Slow Song", "Slow Band", 12.0).await;
     rig.vault
         .queue_downloads(QueueScope::Track(slow))
         .await
         .expect("queue");
-    let acquirer = rig.start(vec![rig.ytdlp()]).await;
+    let acquirer = rig.start(vec![rig.ytmusic()]).await;
 
     rig.wait_for(slow, &["downloading"]).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
@@ -544,11 +593,11 @@ async fn cancel_stops_a_running_download_and_pause_holds_the_queue() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_queue_on_the_same_data_folder_is_refused() {
     let rig = Rig::new().await;
-    let _first = rig.start(vec![rig.ytdlp()]).await;
+    let _first = rig.start(vec![rig.ytmusic()]).await;
     let second = Arc::new(Acquirer::new(
         rig.vault.clone(),
         rig.settings(),
-        vec![rig.ytdlp()],
+        vec![rig.ytmusic()],
         None,
     ));
     let refused = second.start().await.expect_err("the folder is taken");

@@ -67,9 +67,9 @@ pub struct Shown {
 impl Shown {
     /// The shown duration in seconds (`m:ss` or `h:mm:ss`), if it reads.
     pub fn seconds(&self) -> Option<u64> {
-        self.duration
-            .split(':')
-            .try_fold(0u64, |acc, part| Some(acc * 60 + part.trim().parse::<u64>().ok()?))
+        self.duration.split(':').try_fold(0u64, |acc, part| {
+            Some(acc * 60 + part.trim().parse::<u64>().ok()?)
+        })
     }
 }
 

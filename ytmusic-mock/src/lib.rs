@@ -135,7 +135,8 @@ impl Catalogue {
                 cases
                     .iter()
                     .map(|c| {
-                        let have = words(&format!("{} {}", c.track.artists.join(" "), c.track.title));
+                        let have =
+                            words(&format!("{} {}", c.track.artists.join(" "), c.track.title));
                         (asked.iter().filter(|w| have.contains(w)).count(), c)
                     })
                     .filter(|(n, _)| *n >= need)
@@ -198,7 +199,10 @@ async fn select(State(catalogue): State<Arc<Catalogue>>, Json(body): Json<Select
     Json(serde_json::json!({ "selected": body.id })).into_response()
 }
 
-async fn add_cases(State(catalogue): State<Arc<Catalogue>>, Json(cases): Json<Vec<Case>>) -> Response {
+async fn add_cases(
+    State(catalogue): State<Arc<Catalogue>>,
+    Json(cases): Json<Vec<Case>>,
+) -> Response {
     let n = cases.len();
     catalogue.add(cases);
     Json(serde_json::json!({ "added": n })).into_response()

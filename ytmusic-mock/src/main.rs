@@ -75,7 +75,9 @@ async fn make_tone(path: &Path, seconds: u64) -> Result<(), String> {
     let status = tokio::process::Command::new("ffmpeg")
         .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
         .arg(format!("sine=frequency={pitch}:duration={seconds}"))
-        .args(["-ac", "2", "-ar", "48000", "-c:a", "libopus", "-b:a", "64k", "-f", "webm"])
+        .args([
+            "-ac", "2", "-ar", "48000", "-c:a", "libopus", "-b:a", "64k", "-f", "webm",
+        ])
         .arg(&part)
         .status()
         .await
@@ -94,11 +96,16 @@ fn run() -> Result<(), String> {
     let mut audio_dir = std::env::temp_dir().join("ytmusic-mock-audio");
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"));
+        let mut value = || {
+            args.next()
+                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
+        };
         match flag.as_str() {
             "--listen" => {
                 let v = value()?;
-                listen = v.parse().map_err(|_| format!("--listen: not an address: {v}"))?;
+                listen = v
+                    .parse()
+                    .map_err(|_| format!("--listen: not an address: {v}"))?;
             }
             "--cases" => {
                 let path = value()?;

@@ -92,7 +92,10 @@ fn video_type(kind: &str) -> String {
 /// The captured item's videoId, title and first artist, to be replaced.
 fn captured_ids(item: &Value) -> (String, String, String) {
     let r = &item["musicResponsiveListItemRenderer"];
-    let id = r["playlistItemData"]["videoId"].as_str().unwrap_or_default().to_owned();
+    let id = r["playlistItemData"]["videoId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let title = r["flexColumns"][0]["musicResponsiveListItemFlexColumnRenderer"]["text"]["runs"][0]
         ["text"]
         .as_str()
@@ -183,8 +186,8 @@ pub fn list_item(shown: &Shown, unfiltered: bool) -> Value {
         .as_array()
         .cloned()
         .unwrap_or_default();
-    let artist_link = linked_run(&old_runs, "MUSIC_PAGE_TYPE_ARTIST")
-        .unwrap_or_else(|| text_run(""));
+    let artist_link =
+        linked_run(&old_runs, "MUSIC_PAGE_TYPE_ARTIST").unwrap_or_else(|| text_run(""));
     let dot = text_run(" \u{2022} ");
     let mut runs = Vec::new();
     if !song && unfiltered {
@@ -209,7 +212,12 @@ pub fn list_item(shown: &Shown, unfiltered: bool) -> Value {
     runs.push(dot);
     runs.push(text_run(&shown.duration));
     set_flex(&mut item, 1, runs);
-    if song && shown.explicit && item["musicResponsiveListItemRenderer"].get("badges").is_none() {
+    if song
+        && shown.explicit
+        && item["musicResponsiveListItemRenderer"]
+            .get("badges")
+            .is_none()
+    {
         // Every list shows the E badge; the captured unfiltered song had none.
         let explicit = template(SONG_EXPLICIT);
         item["musicResponsiveListItemRenderer"]["badges"] =
@@ -236,9 +244,18 @@ pub fn list_item(shown: &Shown, unfiltered: bool) -> Value {
 pub fn top_card(shown: &Shown) -> Value {
     let mut card = template(TOP_CARD);
     let m = &card["musicCardShelfRenderer"];
-    let old_id = m["onTap"]["watchEndpoint"]["videoId"].as_str().unwrap_or_default().to_owned();
-    let old_title = m["title"]["runs"][0]["text"].as_str().unwrap_or_default().to_owned();
-    let old_runs = m["subtitle"]["runs"].as_array().cloned().unwrap_or_default();
+    let old_id = m["onTap"]["watchEndpoint"]["videoId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let old_title = m["title"]["runs"][0]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let old_runs = m["subtitle"]["runs"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let old_artist = old_runs
         .first()
         .and_then(|r| r["text"].as_str())
