@@ -196,6 +196,7 @@ impl Acquirer {
         *self.lock.lock().unwrap_or_else(|e| e.into_inner()) = Some(lock);
         let tmp = self.settings.tmp_dir();
         if tmp.exists() {
+            stop_orphans(&tmp).await;
             std::fs::remove_dir_all(&tmp)
                 .map_err(|e| format!("cannot empty {}: {e}", tmp.display()))?;
         }
@@ -797,4 +798,59 @@ fn track_tags(track: &AcquireTrack, cover: Option<Cover>) -> TrackTags {
         spotify_id: track.spotify_id.clone(),
         cover,
     }
+}
+
+/// Stops the downloads a killed Hoard left running: its yt-dlp and ffmpeg
+/// children outlive it and would go on writing into `tmp` after it has been
+/// emptied. They are found by the job folder in their command line.
+async fn stop_orphans(tmp: &Path) {
+    #[cfg(target_os = "linux")]
+    {
+        use nix::sys::signal::{kill, Signal};
+        use nix::unistd::Pid;
+        let Ok(tmp) = std::path::absolute(tmp) else {
+            return;
+        };
+        let needle = tmp.as_os_str().as_encoded_bytes().to_vec();
+        let me = std::process::id();
+        let mut stopped = Vec::new();
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<i32>().ok())
+            else {
+                continue;
+            };
+            if pid as u32 == me {
+                continue;
+            }
+            let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+                continue;
+            };
+            if cmdline
+                .windows(needle.len())
+                .any(|w| w == needle.as_slice())
+                && kill(Pid::from_raw(pid), Signal::SIGKILL).is_ok()
+            {
+                tracing::warn!(pid, "stopped a download an earlier Hoard left running");
+                stopped.push(pid);
+            }
+        }
+        // Wait (briefly) until they are gone, so nothing writes after the sweep.
+        for _ in 0..50 {
+            if stopped
+                .iter()
+                .all(|pid| !Path::new(&format!("/proc/{pid}")).exists())
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = tmp;
 }

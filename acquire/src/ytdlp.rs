@@ -1,11 +1,15 @@
-//! The yt-dlp source: searches (YouTube Music by default) for uploads and
-//! downloads the best audio stream. yt-dlp runs as a child process, killed
-//! when the job is cancelled or takes longer than the timeout.
+//! The yt-dlp source: downloads the best audio stream of an upload (for
+//! every search source, and for URLs the user pastes), and searches plain
+//! YouTube (`ytsearch`) and SoundCloud (`scsearch`) as lower-priority
+//! sources. yt-dlp runs as a child process, killed when the job is
+//! cancelled or takes longer than the timeout.
 //!
 //! Downloads keep the stream's codec: `-x` with no `--audio-format` moves an
 //! Opus stream into Ogg, AAC into M4A and MP3 stays MP3, without re-encoding
-//! (ffmpeg only remuxes). The search is any URL yt-dlp reads as a playlist,
-//! with `{query}` in it; tests point it at a loopback feed.
+//! (ffmpeg only remuxes). A search is a yt-dlp search prefix with `{query}`
+//! (`ytsearch8:{query}`), read flat: YouTube's entries carry the title, the
+//! channel, the duration and the views; SoundCloud's the title, the
+//! uploader and the duration. Neither says what kind of upload it is.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -21,13 +25,11 @@ use tokio_util::sync::CancellationToken;
 use crate::matcher::{Candidate, Wanted};
 use crate::source::{Progress, Source, SourceError};
 
-/// YouTube Music's song search, which gives "Artist - Topic" uploads of the
-/// studio recording first.
-pub const DEFAULT_SEARCH: &str = "https://music.youtube.com/search?q={query}#songs";
-
 /// How yt-dlp is run.
 #[derive(Clone, Debug)]
 pub struct YtDlp {
+    /// The source's name, stored with each file (`yt-dlp`, `youtube`, `soundcloud`).
+    pub name: &'static str,
     /// The program and its first arguments (`["yt-dlp"]`, or
     /// `["python3", "-m", "yt_dlp"]`).
     pub command: Vec<String>,
@@ -42,9 +44,10 @@ pub struct YtDlp {
 impl Default for YtDlp {
     fn default() -> Self {
         Self {
+            name: "yt-dlp",
             command: vec!["yt-dlp".into()],
-            search: DEFAULT_SEARCH.into(),
-            results: 5,
+            search: "ytsearch8:{query}".into(),
+            results: 8,
             timeout: Duration::from_secs(900),
         }
     }
@@ -211,6 +214,7 @@ struct Entry {
     channel: Option<String>,
     artist: Option<String>,
     duration: Option<f64>,
+    view_count: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -220,7 +224,7 @@ struct Listing {
 }
 
 /// Candidates from yt-dlp's `-J` output of a search.
-fn parse_search(json: &str) -> Result<Vec<Candidate>, SourceError> {
+fn parse_search(json: &str, found_by: &str) -> Result<Vec<Candidate>, SourceError> {
     let listing: Listing = serde_json::from_str(json).map_err(|e| {
         SourceError::Transient(format!("yt-dlp gave search results Hoard cannot read: {e}"))
     })?;
@@ -234,6 +238,8 @@ fn parse_search(json: &str) -> Result<Vec<Candidate>, SourceError> {
                 uploader: e.artist.or(e.uploader).or(e.channel).unwrap_or_default(),
                 duration_ms: e.duration.map(|d| (d * 1000.0).round() as i64),
                 url,
+                views: e.view_count,
+                found_by: found_by.into(),
                 ..Candidate::default()
             })
         })
@@ -243,7 +249,7 @@ fn parse_search(json: &str) -> Result<Vec<Candidate>, SourceError> {
 #[async_trait]
 impl Source for YtDlp {
     fn name(&self) -> &'static str {
-        "yt-dlp"
+        self.name
     }
 
     async fn search(&self, wanted: &Wanted) -> Result<Vec<Candidate>, SourceError> {
@@ -253,7 +259,7 @@ impl Source for YtDlp {
             .arg(self.results.to_string())
             .arg(self.search_url(wanted));
         let lines = self.run(command, &CancellationToken::new(), |_| {}).await?;
-        parse_search(&lines.join("\n"))
+        parse_search(&lines.join("\n"), self.name)
     }
 
     async fn fetch(
@@ -340,28 +346,35 @@ mod tests {
             artists: vec!["Beyoncé".into()],
             ..Wanted::default()
         };
-        let yt = YtDlp::default();
-        assert_eq!(
-            yt.search_url(&wanted),
-            "https://music.youtube.com/search?q=Beyonc%C3%A9%20D%C3%A9j%C3%A0%20Vu%20%26%20Co#songs"
-        );
-        let prefix = YtDlp {
-            search: "ytsearch5:{query}".into(),
+        let url = YtDlp {
+            search: "https://example.com/search?q={query}".into(),
             ..YtDlp::default()
         };
-        assert_eq!(prefix.search_url(&wanted), "ytsearch5:Beyoncé Déjà Vu & Co");
+        assert_eq!(
+            url.search_url(&wanted),
+            "https://example.com/search?q=Beyonc%C3%A9%20D%C3%A9j%C3%A0%20Vu%20%26%20Co"
+        );
+        assert_eq!(
+            YtDlp::default().search_url(&wanted),
+            "ytsearch8:Beyoncé Déjà Vu & Co"
+        );
     }
 
     #[test]
     fn search_results_become_candidates() {
+        // The fields of a flat `ytsearch` entry (yt-dlp's YoutubeTabBaseIE._extract_video).
         let json = r#"{"_type":"playlist","entries":[
-            {"title":"Song","url":"https://www.youtube.com/watch?v=a","channel":"Artist - Topic","duration":201.5},
+            {"_type":"url","ie_key":"Youtube","id":"a","url":"https://www.youtube.com/watch?v=a",
+             "title":"Song","description":null,"duration":201.5,"channel_id":"UCx","channel":"Artist - Topic",
+             "uploader":"Artist - Topic","uploader_id":null,"view_count":1200,"live_status":null},
             {"title":"Artist - Song (Live)","url":"https://www.youtube.com/watch?v=b","uploader":"Fan"},
             {"title":"no url"}]}"#;
-        let found = parse_search(json).expect("parses");
+        let found = parse_search(json, "youtube").expect("parses");
         assert_eq!(found.len(), 2);
         assert_eq!(found[0].uploader, "Artist - Topic");
         assert_eq!(found[0].duration_ms, Some(201_500));
+        assert_eq!(found[0].views, Some(1200));
+        assert_eq!(found[0].found_by, "youtube");
         assert_eq!(found[1].duration_ms, None);
     }
 

@@ -74,8 +74,13 @@ pub struct Config {
     pub match_threshold: f64,
     /// How to run yt-dlp: the program and any first arguments (`python3 -m yt_dlp`).
     pub ytdlp_command: String,
-    /// The search yt-dlp runs, a URL or search prefix with `{query}` in it.
-    pub ytdlp_search: String,
+    /// Where tracks are searched for, in priority order: `youtube-music`
+    /// (ytmusicapi), `youtube` and `soundcloud` (yt-dlp's searches).
+    pub search_sources: Vec<String>,
+    /// YouTube Music's address (a local stand-in for the demo and tests).
+    pub ytmusic_url: String,
+    /// How to run Python 3 with ytmusicapi, for the YouTube Music search.
+    pub python_command: String,
     /// The longest a yt-dlp search or download may take, in seconds.
     pub ytdlp_timeout_seconds: u32,
     /// A folder of music the user already has, searched before yt-dlp.
@@ -110,12 +115,17 @@ impl Default for Config {
             duration_tolerance_percent: 5.0,
             match_threshold: 0.75,
             ytdlp_command: "yt-dlp".into(),
-            ytdlp_search: hoard_acquire::ytdlp::DEFAULT_SEARCH.into(),
+            search_sources: vec!["youtube-music".into(), "youtube".into()],
+            ytmusic_url: hoard_acquire::ytmusic::DEFAULT_URL.into(),
+            python_command: "python3".into(),
             ytdlp_timeout_seconds: 900,
             music_folder: None,
         }
     }
 }
+
+/// The names `search_sources` accepts.
+pub const SEARCH_SOURCES: &[&str] = &["youtube-music", "youtube", "soundcloud"];
 
 /// A configuration that cannot be used, with the setting at fault.
 #[derive(Debug, thiserror::Error)]
@@ -250,10 +260,34 @@ impl Config {
                 "must name a program, such as `yt-dlp`",
             ));
         }
-        if !self.ytdlp_search.contains("{query}") {
+        if self.search_sources.is_empty() {
             return Err(invalid(
-                "ytdlp_search",
-                "must contain `{query}`, where the artist and title go",
+                "search_sources",
+                "must name at least one of youtube-music, youtube, soundcloud",
+            ));
+        }
+        for source in &self.search_sources {
+            if !SEARCH_SOURCES.contains(&source.as_str()) {
+                return Err(invalid(
+                    "search_sources",
+                    format!("{source:?} is not one of youtube-music, youtube, soundcloud"),
+                ));
+            }
+        }
+        let url_ok = ["http://", "https://"]
+            .iter()
+            .any(|scheme| self.ytmusic_url.starts_with(scheme))
+            && !self.ytmusic_url.contains(char::is_whitespace);
+        if !url_ok {
+            return Err(invalid(
+                "ytmusic_url",
+                "must be an http(s) URL, such as https://music.youtube.com",
+            ));
+        }
+        if self.python_command.split_whitespace().next().is_none() {
+            return Err(invalid(
+                "python_command",
+                "must name a program, such as `python3`",
             ));
         }
         if self.ytdlp_timeout_seconds < 10 {

@@ -21,6 +21,7 @@ use hoard_acquire::folder::LocalFolder;
 use hoard_acquire::matcher::MatchOptions;
 use hoard_acquire::validate::Tolerance;
 use hoard_acquire::ytdlp::YtDlp;
+use hoard_acquire::ytmusic::{YtMusic, YtMusicSettings};
 use hoard_acquire::{Acquirer, QueueSettings, Source};
 use hoard_sync::Syncer;
 use tower::ServiceExt;
@@ -32,18 +33,22 @@ use crate::config::Config;
 use crate::router::AppState;
 
 /// The download queue as the settings describe it: the music folder first
-/// (if there is one, also returned), then yt-dlp, which also fetches pasted URLs.
+/// (if there is one, also returned), then the search sources in their
+/// order; yt-dlp downloads for them and fetches pasted URLs.
 pub fn acquirer(config: &Config, vault: vault::Vault) -> (Arc<Acquirer>, Option<Arc<LocalFolder>>) {
-    let ytdlp: Arc<dyn Source> = Arc::new(YtDlp {
+    let matching = MatchOptions {
+        threshold: config.match_threshold,
+        ..MatchOptions::default()
+    };
+    let ytdlp = YtDlp {
         command: config
             .ytdlp_command
             .split_whitespace()
             .map(str::to_owned)
             .collect(),
-        search: config.ytdlp_search.clone(),
-        results: 5,
         timeout: Duration::from_secs(u64::from(config.ytdlp_timeout_seconds)),
-    });
+        ..YtDlp::default()
+    };
     let folder = config
         .music_folder
         .as_ref()
@@ -52,7 +57,36 @@ pub fn acquirer(config: &Config, vault: vault::Vault) -> (Arc<Acquirer>, Option<
     if let Some(folder) = &folder {
         sources.push(folder.clone());
     }
-    sources.push(ytdlp.clone());
+    for name in &config.search_sources {
+        let source: Arc<dyn Source> = match name.as_str() {
+            "youtube-music" => Arc::new(YtMusic::new(
+                YtMusicSettings {
+                    python: config
+                        .python_command
+                        .split_whitespace()
+                        .map(str::to_owned)
+                        .collect(),
+                    url: config.ytmusic_url.clone(),
+                    matching: matching.clone(),
+                    ..YtMusicSettings::default()
+                },
+                ytdlp.clone(),
+            )),
+            "youtube" => Arc::new(YtDlp {
+                name: "youtube",
+                search: "ytsearch8:{query}".into(),
+                ..ytdlp.clone()
+            }),
+            "soundcloud" => Arc::new(YtDlp {
+                name: "soundcloud",
+                search: "scsearch8:{query}".into(),
+                ..ytdlp.clone()
+            }),
+            _ => continue,
+        };
+        sources.push(source);
+    }
+    let ytdlp: Arc<dyn Source> = Arc::new(ytdlp);
     let settings = QueueSettings {
         // Absolute, so a child process's paths mean the same as Hoard's.
         data_dir: std::path::absolute(&config.data_dir).unwrap_or_else(|_| config.data_dir.clone()),
@@ -63,10 +97,7 @@ pub fn acquirer(config: &Config, vault: vault::Vault) -> (Arc<Acquirer>, Option<
             seconds: config.duration_tolerance_seconds,
             percent: config.duration_tolerance_percent,
         },
-        matching: MatchOptions {
-            threshold: config.match_threshold,
-            ..MatchOptions::default()
-        },
+        matching,
     };
     let acquirer = Arc::new(Acquirer::new(vault, settings, sources, Some(ytdlp)));
     (acquirer, folder)

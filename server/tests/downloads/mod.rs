@@ -38,8 +38,9 @@ impl Library {
             let n = i as i64 + 1;
             let name = format!("t{n}");
             generate(&fixtures, &name, 12.0, "mp3");
-            source.add(
-                &format!("Server Band - {title}"),
+            source.add_song(
+                title,
+                "Server Band",
                 12.0,
                 &format!("{path_prefix}/{name}.mp3"),
             );
@@ -68,7 +69,8 @@ impl Library {
 
     fn env(&self) -> Vec<(&'static str, String)> {
         vec![
-            ("HOARD_YTDLP_SEARCH", self.source.search_template()),
+            ("HOARD_YTMUSIC_URL", self.source.url()),
+            ("HOARD_SEARCH_SOURCES", "[youtube-music]".into()),
             ("HOARD_DOWNLOAD_RETRY_SECONDS", "0".into()),
             ("HOARD_SYNC_ON_START", "false".into()),
             ("HOARD_SYNC_INTERVAL_MINUTES", "0".into()),
@@ -329,10 +331,8 @@ async fn a_kill_mid_queue_loses_nothing_and_duplicates_nothing() {
             "{title} is complete"
         );
     }
-    assert!(
-        files_under(&library.data().join("tmp")).is_empty(),
-        "partial files are removed"
-    );
+    let left = files_under(&library.data().join("tmp"));
+    assert!(left.is_empty(), "partial files are removed: {left:?}");
     drop(server);
 }
 
