@@ -158,8 +158,8 @@ impl Default for MatchOptions {
     fn default() -> Self {
         Self {
             threshold: 0.75,
-            song_gate_s: 7.0,
-            video_gate_s: 4.0,
+            song_gate_s: 4.0,
+            video_gate_s: 3.0,
         }
     }
 }
@@ -194,7 +194,6 @@ pub const VERSIONS: &[(&str, &[&str], &[&str])] = &[
             "music core",
             "live version",
             "live ver",
-            "vivo",
         ],
         &[
             "ライブ",
@@ -267,7 +266,7 @@ pub const VERSIONS: &[(&str, &[&str], &[&str])] = &[
     (
         "remix",
         &[
-            "remix", "rmx", "bootleg", "mashup", "flip", "rework", "remixed", "mix cut", "phonk",
+            "remix", "rmx", "bootleg", "mashup", "rework", "remixed", "mix cut", "phonk",
         ],
         &["리믹스", "リミックス", "ремикс"],
     ),
@@ -279,7 +278,6 @@ pub const VERSIONS: &[(&str, &[&str], &[&str])] = &[
             "sing along",
             "singalong",
             "minus one",
-            "mr",
         ],
         &["カラオケ", "노래방", "伴奏", "караоке", "卡拉ok"],
     ),
@@ -291,21 +289,14 @@ pub const VERSIONS: &[(&str, &[&str], &[&str])] = &[
             "inst",
             "no vocals",
             "without vocals",
-            "beat",
+            "type beat",
             "bgm",
         ],
         &["インスト", "純音樂", "纯音乐", "минус"],
     ),
     (
         "sped up",
-        &[
-            "sped up",
-            "speed up",
-            "spedup",
-            "nightcore",
-            "fast version",
-            "faster",
-        ],
+        &["sped up", "speed up", "spedup", "nightcore", "fast version"],
         &["加速", "ускоренная", "ускоренный"],
     ),
     (
@@ -572,14 +563,7 @@ pub const VERSIONS: &[(&str, &[&str], &[&str])] = &[
     ),
     (
         "TV size",
-        &[
-            "tv size",
-            "tv ver",
-            "tv version",
-            "tv edit",
-            "anime size",
-            "opening",
-        ],
+        &["tv size", "tv ver", "tv version", "tv edit", "anime size"],
         &["TVサイズ", "TV ver"],
     ),
     (
@@ -1021,7 +1005,8 @@ fn same_artist(a: &str, b: &str) -> bool {
 /// A named version ("(Japanese Ver.)", "(Versión Pop)", "(Taylor's
 /// Version)") that is not one of the same-recording kinds.
 fn named_versions(text: &str) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
+    // The parts that can name a version: brackets, and what follows a dash.
+    let mut parts: Vec<String> = Vec::new();
     let mut rest = text;
     while let Some(open) = rest.find(['(', '[']) {
         let close = if rest[open..].starts_with('(') {
@@ -1032,29 +1017,32 @@ fn named_versions(text: &str) -> BTreeSet<String> {
         let Some(len) = rest[open..].find(close) else {
             break;
         };
-        let inner = fold(&rest[open + 1..open + len]);
+        parts.push(rest[open + 1..open + len].to_owned());
+        rest = &rest[open + len + 1..];
+    }
+    for sep in [" - ", " – ", " — "] {
+        if let Some((_, tail)) = text.split_once(sep) {
+            let tail = tail.split(['(', '[']).next().unwrap_or(tail);
+            parts.push(tail.to_owned());
+        }
+    }
+    const VERSION_WORDS: &[&str] = &[
+        "ver", "version", "versao", "versione", "versiyon", "versiya",
+    ];
+    let mut found = BTreeSet::new();
+    for part in parts {
+        let inner = fold(&part);
         let words: Vec<&str> = inner.split(' ').collect();
-        let is_version = words.iter().any(|w| {
-            matches!(
-                *w,
-                "ver" | "version" | "versao" | "versione" | "versiyon" | "versiya"
-            )
-        });
+        let is_version = words.iter().any(|w| VERSION_WORDS.contains(w));
         if is_version && !SAME_RECORDING.iter().any(|s| contains_words(&inner, s)) {
             let name: Vec<&str> = words
                 .into_iter()
-                .filter(|w| {
-                    !matches!(
-                        *w,
-                        "ver" | "version" | "versao" | "versione" | "versiyon" | "versiya" | "s"
-                    )
-                })
+                .filter(|w| !VERSION_WORDS.contains(w) && !matches!(*w, "s" | "en" | "em" | "in"))
                 .collect();
             if !name.is_empty() && name != ["explicit"] {
                 found.insert(name.join(" "));
             }
         }
-        rest = &rest[open + len + 1..];
     }
     found
 }
@@ -1131,7 +1119,6 @@ fn title_without_artist(title: &str, artists: &[String]) -> String {
 
 /// Scores one candidate against the wanted track.
 pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> Scored {
-    let mut reasons = Vec::new();
     if let (Some(a), Some(b)) = (&wanted.isrc, &candidate.isrc) {
         if !a.is_empty() && a.eq_ignore_ascii_case(b) {
             return Scored {
@@ -1141,8 +1128,31 @@ pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> 
             };
         }
     }
+    let mut reasons = vec![candidate.kind.label().to_owned()];
     let mut refusals: Vec<String> = Vec::new();
-    reasons.push(candidate.kind.label().to_owned());
+
+    // The evidence that does not depend on names: length and album.
+    let diff_s = candidate
+        .duration_ms
+        .filter(|_| wanted.duration_ms > 0)
+        .map(|ms| (ms - wanted.duration_ms).abs() as f64 / 1000.0);
+    let same_album = match (
+        &wanted.album,
+        &candidate.album,
+        candidate.kind == Kind::Song,
+    ) {
+        (Some(want), Some(have), true) => {
+            let (w, h) = (core_title(want), core_title(have));
+            !w.is_empty() && (w == h || similarity(&w, &h) >= 0.85)
+        }
+        _ => false,
+    };
+    // A song of the same length on the same album (or found by the track's
+    // ISRC) is the recording, even when its names are written in another
+    // script than Spotify's ("Teresa Teng" / "鄧麗君").
+    let strong = candidate.kind == Kind::Song
+        && diff_s.is_some_and(|d| d <= 1.0)
+        && (same_album || candidate.found_by == "isrc");
 
     // Artist.
     let cand_artists = candidate_artists(candidate, wanted);
@@ -1161,23 +1171,23 @@ pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> 
         .iter()
         .filter(|(a, _)| cand_artists.iter().any(|c| same_artist(a, c)))
         .collect();
-    let artist = if matched.iter().any(|(_, first)| *first) {
+    let shown_artists = if candidate.artists.is_empty() {
+        candidate.uploader.clone()
+    } else {
+        candidate.artists.join(", ")
+    };
+    let artist_scripts_differ = !candidate.artists.is_empty()
+        && wanted
+            .artists
+            .iter()
+            .all(|w| candidate.artists.iter().all(|c| is_latin(w) != is_latin(c)));
+    let mut artist = if matched.iter().any(|(_, first)| *first) {
         1.0
     } else if !matched.is_empty() {
         0.85
     } else {
         0.0
     };
-    if artist == 0.0 {
-        let shown = if candidate.artists.is_empty() {
-            candidate.uploader.clone()
-        } else {
-            candidate.artists.join(", ")
-        };
-        refusals.push(format!("another artist ({shown})"));
-    } else {
-        reasons.push(format!("artist {:.0}%", artist * 100.0));
-    }
 
     // Title.
     let credited: Vec<String> = candidate
@@ -1195,15 +1205,57 @@ pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> 
     {
         title = title.max(0.9);
     }
+    // "Nour El Ein" for "Habibi Ya Nour El Ein": a shorter name of the same
+    // song, believed only with the album and the length agreeing.
+    if strong && artist > 0.0 && cand_core.contains(' ') && contains_words(&want_core, &cand_core) {
+        title = title.max(0.85);
+        reasons.push("a shorter title of the song".into());
+    }
+    let title_scripts_differ = is_latin(&wanted.title) != is_latin(&candidate.title);
+    if title < 0.7 && title_scripts_differ && strong && artist > 0.0 {
+        title = 0.7;
+        reasons.push("title written in another script".into());
+    }
+    if artist == 0.0 && artist_scripts_differ && strong && title >= 0.95 {
+        artist = 0.7;
+        reasons.push(format!(
+            "artist written in another script ({shown_artists})"
+        ));
+    }
+    if artist == 0.0 {
+        refusals.push(format!("another artist ({shown_artists})"));
+    } else {
+        reasons.push(format!("artist {:.0}%", artist * 100.0));
+    }
     if title < 0.7 {
         refusals.push(format!("another title ({:.0}% alike)", title * 100.0));
     } else {
         reasons.push(format!("title {:.0}%", title * 100.0));
     }
 
-    // Versions, on both sides: what the titles (and, for songs, the
-    // albums) say besides the song's own name.
-    let want_extra = format!(
+    // Versions, on both sides: what the titles (and, for songs, the albums)
+    // say besides the song's own name and the artists' names.
+    let mut names: Vec<String> = wanted
+        .artists
+        .iter()
+        .chain(&candidate.artists)
+        .flat_map(|a| {
+            let mut all = vec![a.clone()];
+            all.extend(split_artist_list(a));
+            all
+        })
+        .map(|a| fold(&a))
+        .filter(|a| !a.is_empty())
+        .collect();
+    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    let without_names = |text: String| {
+        let mut text = format!(" {text} ");
+        for name in &names {
+            text = text.replace(&format!(" {name} "), " ");
+        }
+        text
+    };
+    let want_extra = without_names(format!(
         "{} {}",
         decorations(&wanted.title, &want_core),
         wanted
@@ -1211,23 +1263,19 @@ pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> 
             .as_deref()
             .map(|a| decorations(a, &want_core))
             .unwrap_or_default()
-    );
-    let mut cand_extra = decorations(
-        &title_without_artist(&candidate.title, &credited),
-        &cand_core,
-    );
+    ));
+    let mut cand_extra = decorations(&candidate.title, &want_core);
+    let mut cand_raw = candidate.title.clone();
     if candidate.kind == Kind::Song {
         if let Some(album) = &candidate.album {
             cand_extra.push(' ');
             cand_extra.push_str(&decorations(album, &want_core));
+            cand_raw.push(' ');
+            cand_raw.push_str(album);
         }
     }
+    let cand_extra = without_names(cand_extra);
     let want_raw = format!("{} {}", wanted.title, wanted.album.as_deref().unwrap_or(""));
-    let mut cand_raw = candidate.title.clone();
-    if candidate.kind == Kind::Song {
-        cand_raw.push(' ');
-        cand_raw.push_str(candidate.album.as_deref().unwrap_or(""));
-    }
     let mut asked = versions_in_words(&want_extra);
     asked.extend(versions_in_scripts(&want_raw));
     let mut offered = versions_in_words(&cand_extra);
@@ -1252,7 +1300,7 @@ pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> 
         cand_named.retain(|v| versions(v).iter().all(|x| *x != "clean"));
     }
     for v in cand_named.symmetric_difference(&want_named) {
-        // Already named above as a kind of version.
+        // Named above already as a kind of version: say it once.
         let kinds = versions(v);
         if kinds.is_empty()
             || kinds
@@ -1280,9 +1328,8 @@ pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> 
     } else {
         options.video_gate_s
     };
-    let duration = match candidate.duration_ms {
-        Some(ms) if wanted.duration_ms > 0 => {
-            let diff_s = (ms - wanted.duration_ms).abs() as f64 / 1000.0;
+    let duration = match (diff_s, candidate.duration_ms) {
+        (Some(diff_s), Some(ms)) => {
             if diff_s > gate {
                 refusals.push(format!(
                     "{:.0} s {} than Spotify's",
@@ -1296,10 +1343,22 @@ pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> 
                 0.0
             } else {
                 reasons.push(format!("duration off by {diff_s:.0} s"));
-                if diff_s <= 2.0 {
+                // Another album and another length: another recording
+                // (a re-recording, a single edit), whatever the names say.
+                if candidate.kind == Kind::Song
+                    && diff_s > 2.0
+                    && wanted.album.is_some()
+                    && candidate.album.is_some()
+                    && !same_album
+                {
+                    refusals.push(format!(
+                        "another album and {diff_s:.0} s off: another recording"
+                    ));
+                }
+                if diff_s <= 1.0 {
                     1.0
                 } else {
-                    1.0 - 0.5 * (diff_s - 2.0) / (gate - 2.0).max(0.1)
+                    1.0 - 0.5 * (diff_s - 1.0) / (gate - 1.0).max(0.1)
                 }
             }
         }
@@ -1309,20 +1368,12 @@ pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> 
         }
     };
 
-    // Album agreement, for song results.
-    let mut album_bonus = 0.0;
-    if let (Some(want), Some(have), true) = (
-        &wanted.album,
-        &candidate.album,
-        candidate.kind == Kind::Song,
-    ) {
-        let (w, h) = (core_title(want), core_title(have));
-        if !w.is_empty() && (w == h || similarity(&w, &h) >= 0.85) {
-            album_bonus = 0.05;
-            reasons.push("same album".into());
-        }
-    }
-
+    let album_bonus = if same_album {
+        reasons.push("same album".into());
+        0.05
+    } else {
+        0.0
+    };
     let mut score = (0.45 * title
         + 0.25 * artist
         + 0.2 * duration
@@ -1340,6 +1391,13 @@ pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> 
         score,
         reasons,
     }
+}
+
+/// Whether a text is written in Latin letters (with accents), or has none.
+fn is_latin(s: &str) -> bool {
+    let letters: Vec<char> = s.chars().filter(|c| c.is_alphabetic()).collect();
+    let latin = letters.iter().filter(|c| (**c as u32) < 0x0250).count();
+    letters.is_empty() || latin * 2 >= letters.len()
 }
 
 /// Scores every candidate (best first) and decides.
