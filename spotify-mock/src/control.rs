@@ -37,6 +37,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/_mock/tracks/new", post(new_track))
         .route("/_mock/tracks/{id}/unavailable", post(unavailable))
         .route("/_mock/state", get(state))
+        .route("/_mock/catalogue", get(catalogue))
         .route("/_mock/images/{file}", get(image))
 }
 
@@ -240,6 +241,11 @@ async fn unavailable(State(s): St, Path(id): Path<String>) -> Response {
     } else {
         error(StatusCode::NOT_FOUND, "Unknown track")
     }
+}
+
+/// The catalogue's tracks, for the local YouTube Music of the demo.
+async fn catalogue(State(s): St) -> Response {
+    Json(handle(&s).catalogue()).into_response()
 }
 
 async fn state(State(s): St) -> Response {

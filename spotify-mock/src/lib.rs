@@ -223,6 +223,29 @@ pub struct MockHandle {
 }
 
 impl MockHandle {
+    /// Every track of the catalogue as a YouTube Music stand-in needs it
+    /// (`ytmusic-mock --catalogue`): title, artists, album, duration,
+    /// explicit flag and ISRC.
+    pub fn catalogue(&self) -> serde_json::Value {
+        let lib = self.shared.lib();
+        let tracks: Vec<serde_json::Value> = lib
+            .tracks
+            .iter()
+            .filter(|t| t.playable)
+            .map(|t| {
+                serde_json::json!({
+                    "title": t.name,
+                    "artists": t.artists.iter().map(|&a| lib.artists[a].name.clone()).collect::<Vec<_>>(),
+                    "album": lib.albums[t.album].name,
+                    "duration_ms": t.duration_ms,
+                    "explicit": t.explicit,
+                    "isrc": t.isrc,
+                })
+            })
+            .collect();
+        serde_json::Value::Array(tracks)
+    }
+
     /// Replaces the active faults.
     pub fn set_faults(&self, f: Faults) {
         self.shared.faults().faults = f;
