@@ -65,6 +65,58 @@ export class SpotifyMock {
   }
 }
 
+/** One result as the local YouTube Music shows it (acquire/match-cases/README.md). */
+export type Shown = {
+  videoId: string;
+  title: string;
+  artists: string[];
+  album?: string;
+  duration: string;
+  explicit?: boolean;
+  type: 'ATV' | 'OMV' | 'UGC' | 'OFFICIAL_SOURCE_MUSIC';
+};
+
+/**
+ * The local YouTube Music (`ytmusic-mock`), as its own process: searched by
+ * Hoard through the real ytmusicapi, audio (ffmpeg-made tones) at
+ * `/watch?v=ID`, sent at `rate` bytes per second.
+ */
+export class YtMusicMock {
+  private constructor(readonly url: string, private child: ChildProcess, private dir: string) {}
+
+  static async start(rate = 300_000): Promise<YtMusicMock> {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hoard-ytmusic-'));
+    const child = spawn(bin('ytmusic-mock'), ['--listen', '127.0.0.1:0', '--audio-dir', dir, '--rate', String(rate)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout?.on('data', (d) => {
+        out += d;
+        const match = out.match(/listening on (http:\/\/\S+)/);
+        if (match) resolve(match[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`ytmusic-mock exited with ${code}: ${out}`)));
+    });
+    return new YtMusicMock(url, child, dir);
+  }
+
+  /** Shows `results` when the track `title` by `artists` is searched. */
+  async offer(id: string, title: string, artists: string[], songs: Shown[], videos: Shown[] = []): Promise<void> {
+    const res = await fetch(`${this.url}/_mock/cases`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ id, track: { title, artists, duration_ms: 0 }, songs, videos, accept: [] }]),
+    });
+    if (!res.ok) throw new Error(`/_mock/cases: ${res.status} ${await res.text()}`);
+  }
+
+  stop(): void {
+    this.child.kill('SIGTERM');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
 /** The client ID the browser tests connect with (any ID works with the local API). */
 export const CLIENT_ID = '0123456789abcdef0123456789abcdef';
 

@@ -13,10 +13,13 @@
 pub mod case;
 pub mod render;
 
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use axum::extract::State;
-use axum::http::header;
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -317,4 +320,104 @@ pub fn cases_for_catalogue(tracks: &[case::Track]) -> Vec<Case> {
             }
         })
         .collect()
+}
+
+#[derive(Clone)]
+struct Audio {
+    catalogue: Arc<Catalogue>,
+    dir: PathBuf,
+    rate: Option<usize>,
+    /// One ffmpeg at a time: the downloads queue behind it anyway.
+    making: Arc<tokio::sync::Mutex<()>>,
+}
+
+#[derive(Deserialize)]
+struct Watch {
+    v: String,
+}
+
+/// `/watch?v=ID`: every result as audio of the length it shows, a tone made
+/// once with ffmpeg and kept in `dir`: Opus in WebM, as YouTube serves it
+/// (format 251). With `rate`, sent at that many bytes per second.
+pub fn audio_router(catalogue: Arc<Catalogue>, dir: PathBuf, rate: Option<usize>) -> Router {
+    Router::new().route("/watch", get(watch)).with_state(Audio {
+        catalogue,
+        dir,
+        rate,
+        making: Arc::default(),
+    })
+}
+
+async fn watch(State(audio): State<Audio>, Query(watch): Query<Watch>) -> Response {
+    let valid = watch.v.len() == 11
+        && watch
+            .v
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !valid {
+        return (StatusCode::BAD_REQUEST, "not a video id").into_response();
+    }
+    let Some(seconds) = audio.catalogue.find(&watch.v).and_then(|s| s.seconds()) else {
+        return (StatusCode::NOT_FOUND, "Video unavailable").into_response();
+    };
+    let path = audio.dir.join(format!("{}.webm", watch.v));
+    if !path.is_file() {
+        let _guard = audio.making.lock().await;
+        if !path.is_file() {
+            if let Err(e) = make_tone(&path, seconds).await {
+                return (StatusCode::INTERNAL_SERVER_ERROR, e).into_response();
+            }
+        }
+    }
+    let data = match tokio::fs::read(&path).await {
+        Ok(data) => data,
+        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    };
+    let Some(rate) = audio.rate else {
+        return ([(header::CONTENT_TYPE, "audio/webm")], data).into_response();
+    };
+    let length = data.len();
+    let chunk = (rate / 10).max(1);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
+    tokio::spawn(async move {
+        for part in data.chunks(chunk) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if tx.send(Ok(Bytes::copy_from_slice(part))).await.is_err() {
+                return;
+            }
+        }
+    });
+    let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    Response::builder()
+        .header(header::CONTENT_TYPE, "audio/webm")
+        .header(header::CONTENT_LENGTH, length)
+        .body(Body::from_stream(stream))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+async fn make_tone(path: &Path, seconds: u64) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let part = path.with_extension("part.webm");
+    // A different pitch per length, so two tracks rarely sound the same.
+    let pitch = 220 + (seconds * 37) % 440;
+    let status = tokio::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("sine=frequency={pitch}:duration={seconds}"))
+        .args([
+            "-ac", "2", "-ar", "48000", "-c:a", "libopus", "-b:a", "64k", "-f", "webm",
+        ])
+        .arg(&part)
+        .status()
+        .await
+        .map_err(|e| format!("cannot run ffmpeg: {e}"))?;
+    if !status.success() {
+        return Err(format!("ffmpeg failed making {}", path.display()));
+    }
+    tokio::fs::rename(&part, path)
+        .await
+        .map_err(|e| e.to_string())
 }
