@@ -491,3 +491,95 @@ async fn an_authorization_spotify_ended_asks_for_a_new_sign_in_and_keeps_the_vau
     let log = output(server);
     assert!(log.contains("Spotify ended the authorization"), "{log}");
 }
+
+/// Demo mode as `scripts/demo` runs it: the local Spotify, the local
+/// YouTube Music answering for its catalogue (searched through the real
+/// ytmusicapi) and its audio downloaded by real yt-dlp. Every liked song
+/// ends up a tagged file that Hoard serves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_mode_fills_the_vault_with_tagged_audio_that_plays() {
+    let mock = MockServer::start(LibrarySpec {
+        liked: 4,
+        playlists: 0,
+        playlist_len: 0,
+        saved_albums: 0,
+        followed_artists: 0,
+        quirks: false,
+        ..LibrarySpec::default()
+    })
+    .await
+    .expect("mock");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tracks: Vec<ytmusic_mock::case::Track> =
+        serde_json::from_value(mock.handle().catalogue()).expect("a catalogue");
+    assert!(tracks.len() >= 4, "{tracks:?}");
+    let catalogue = ytmusic_mock::Catalogue::new(ytmusic_mock::cases_for_catalogue(&tracks));
+    let app = ytmusic_mock::router(catalogue.clone()).merge(ytmusic_mock::audio_router(
+        catalogue,
+        dir.path().join("ytmusic-audio"),
+        None,
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let ytmusic = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+
+    let port = free_port();
+    let mut command = hoard(dir.path(), &mock, port);
+    command
+        .env("HOARD_YTMUSIC_URL", &ytmusic)
+        .env("HOARD_SEARCH_SOURCES", "[youtube-music]")
+        .env("HOARD_AUTO_DOWNLOAD", "true");
+    let (mut server, client, base) = serve(command, port).await;
+    connect(&client, &base).await;
+    let vault = Vault::open(&dir.path().join("hoard-data/hoard.db"))
+        .await
+        .expect("vault");
+    finished_runs(&vault, 1).await;
+
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let counts = loop {
+        let counts = vault.download_counts().await.expect("counts");
+        if counts.downloaded >= 4 && counts.queued == 0 && counts.working == 0 {
+            break counts;
+        }
+        assert!(
+            Instant::now() < deadline && counts.failed == 0,
+            "downloads did not finish: {counts:?} {:?}",
+            vault
+                .downloads(Some("failed"), 0, 5)
+                .await
+                .map(|p| p.items.into_iter().map(|j| j.reason).collect::<Vec<_>>())
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(counts.failed, 0);
+    let jobs = vault.downloads(Some("downloaded"), 0, 10).await.expect("jobs");
+    for job in &jobs.items {
+        assert_eq!(job.source.as_deref(), Some("youtube-music"));
+        let (relative, _) = vault
+            .track_file(job.track.id)
+            .await
+            .expect("file")
+            .expect("a file");
+        let path = dir.path().join("hoard-data/library").join(&relative);
+        let tags = hoard_acquire::tag::read_tags(&path).expect("tags");
+        assert_eq!(tags.title.as_deref(), Some(job.track.title.as_str()));
+        let audio = client
+            .get(format!("{base}/audio/{}", job.track.id))
+            .send()
+            .await
+            .expect("audio");
+        assert_eq!(audio.status(), 200);
+        assert!(audio
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("audio/")));
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+}
