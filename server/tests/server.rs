@@ -246,6 +246,18 @@ fn bad_settings_are_refused_by_name() {
             &[("HOARD_ALLOWED_HOSTS", "[https://music.example.com]")],
             &["`allowed_hosts`", "without scheme"],
         ),
+        (
+            &[("HOARD_SEARCH_SOURCES", "[youtube-music, napster]")],
+            &["`search_sources`", "\"napster\" is not one of"],
+        ),
+        (
+            &[("HOARD_SEARCH_SOURCES", "[]")],
+            &["`search_sources`", "at least one"],
+        ),
+        (
+            &[("HOARD_YTMUSIC_URL", "music.youtube.com")],
+            &["`ytmusic_url`", "http(s) URL"],
+        ),
     ];
     for (env, expected) in cases {
         let out = refused(dir.path(), env);

@@ -400,6 +400,11 @@ struct CandidateFields {
     uploader: String,
     duration_ms: Option<i64>,
     url: String,
+    /// `song`, `official_video`, … (absent in candidates kept before kinds).
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    album: Option<String>,
 }
 
 #[component]
@@ -457,7 +462,9 @@ fn JobRow(
                                     <li>
                                         <span class="name">{c.candidate.title}</span>
                                         " · " {c.candidate.uploader}
+                                        {c.candidate.album.map(|a| format!(" · {a}"))}
                                         " · " {c.candidate.duration_ms.map(duration).unwrap_or_default()}
+                                        {c.candidate.kind.filter(|k| k != "unknown").map(|k| format!(" · {}", k.replace('_', " ")))}
                                         <span class="score">{format!(" · {:.0}%", c.score * 100.0)}</span>
                                         <span class="reason">{c.reasons.join(", ")}</span>
                                         <Act label="Use this" action=DownloadAction::UseUrl { track_id: id, url: pick } run hydrated small=true/>
