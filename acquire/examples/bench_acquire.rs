@@ -168,6 +168,9 @@ async fn main() {
             .expect("failed jobs");
         for job in failed.items {
             eprintln!("failed: {} ({:?})", job.track.title, job.reason);
+            if let Some(candidates) = &job.candidates {
+                eprintln!("  candidates: {candidates}");
+            }
         }
     }
     println!(

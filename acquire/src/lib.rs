@@ -1,13 +1,16 @@
 //! Acquisition: turning each track in the vault into a tagged audio file in
 //! the library folder, through a persistent queue ([`queue`]).
 //!
-//! - [`source`]: the small trait every source implements; [`ytdlp`] (search
-//!   and download with yt-dlp, also for URLs the user pastes) and [`folder`]
-//!   (music the user already has, indexed by [`local`]).
-//! - [`matcher`]: which upload is the Spotify track; it would rather fail
-//!   honestly than pick the wrong song.
-//! - [`validate`]: a file counts only if lofty reads it and it lasts as long
-//!   as Spotify says; [`tag`] writes the metadata and cover with lofty.
+//! - [`source`]: the small trait every source implements; [`ytmusic`]
+//!   (YouTube Music searched with ytmusicapi in a long-lived worker),
+//!   [`ytdlp`] (downloads for every source and URLs the user pastes; plain
+//!   YouTube and SoundCloud searches) and [`folder`] (music the user already
+//!   has, indexed by [`local`]).
+//! - [`matcher`]: which upload is the Spotify track; it would rather refuse
+//!   than pick the wrong recording.
+//! - [`validate`]: a file counts only if it decodes from start to end and
+//!   lasts as long as Spotify says; [`tag`] writes the metadata and cover
+//!   with lofty.
 //! - [`layout`]: `Album Artist/Album (Year)/Disc-Track Title.ext`, safe on
 //!   every file system.
 

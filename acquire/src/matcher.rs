@@ -176,6 +176,12 @@ pub const VERSIONS: &[(&str, &[&str], &[&str])] = &[
         &[
             "live",
             "en vivo",
+            "na zywo",
+            "koncert",
+            "konsert",
+            "langsung",
+            "truc tiep",
+            "canli performans",
             "ao vivo",
             "en directo",
             "en concierto",
@@ -316,6 +322,10 @@ pub const VERSIONS: &[(&str, &[&str], &[&str])] = &[
         &[
             "acoustic",
             "acustico",
+            "akoestisch",
+            "akustycznie",
+            "akustisk",
+            "akustik versiyon",
             "acustica",
             "akustik",
             "acoustique",
@@ -447,6 +457,12 @@ pub const VERSIONS: &[(&str, &[&str], &[&str])] = &[
         "re-recording",
         &[
             "taylor s version",
+            "nieuwe versie",
+            "nowa wersja",
+            "ny version",
+            "versi baru",
+            "yeni versiyon",
+            "phien ban moi",
             "re recorded",
             "rerecorded",
             "re recording",
@@ -1027,7 +1043,7 @@ fn named_versions(text: &str) -> BTreeSet<String> {
         }
     }
     const VERSION_WORDS: &[&str] = &[
-        "ver", "version", "versao", "versione", "versiyon", "versiya",
+        "versie", "wersja", "versi", "ver", "version", "versao", "versione", "versiyon", "versiya",
     ];
     let mut found = BTreeSet::new();
     for part in parts {
@@ -1222,6 +1238,17 @@ pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> 
             "artist written in another script ({shown_artists})"
         ));
     }
+    // The ISRC search found a song of this title and length: the same
+    // recording, credited otherwise (a duo as its two members).
+    if artist == 0.0
+        && candidate.found_by == "isrc"
+        && candidate.kind == Kind::Song
+        && diff_s.is_some_and(|d| d <= 1.0)
+        && title >= 0.95
+    {
+        artist = 0.7;
+        reasons.push(format!("found by the ISRC, credited to {shown_artists}"));
+    }
     if artist == 0.0 {
         refusals.push(format!("another artist ({shown_artists})"));
     } else {
@@ -1255,15 +1282,16 @@ pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> 
         }
         text
     };
-    let want_extra = without_names(format!(
-        "{} {}",
-        decorations(&wanted.title, &want_core),
+    // The title says what version the track is; the album may only excuse
+    // one ("MTV Unplugged" holds live takes; a "Sessions" album need not).
+    let title_extra = without_names(decorations(&wanted.title, &want_core));
+    let album_extra = without_names(
         wanted
             .album
             .as_deref()
             .map(|a| decorations(a, &want_core))
-            .unwrap_or_default()
-    ));
+            .unwrap_or_default(),
+    );
     let mut cand_extra = decorations(&candidate.title, &want_core);
     let mut cand_raw = candidate.title.clone();
     if candidate.kind == Kind::Song {
@@ -1275,9 +1303,15 @@ pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> 
         }
     }
     let cand_extra = without_names(cand_extra);
-    let want_raw = format!("{} {}", wanted.title, wanted.album.as_deref().unwrap_or(""));
-    let mut asked = versions_in_words(&want_extra);
-    asked.extend(versions_in_scripts(&want_raw));
+    let mut asked = versions_in_words(&title_extra);
+    asked.extend(versions_in_scripts(&wanted.title));
+    let mut excused = versions_in_words(&album_extra);
+    excused.extend(versions_in_scripts(wanted.album.as_deref().unwrap_or("")));
+    excused.extend(asked.iter().copied());
+    // A live session (MTV Unplugged, THE FIRST TAKE) is a live take.
+    if excused.contains("live session") {
+        excused.insert("live");
+    }
     let mut offered = versions_in_words(&cand_extra);
     offered.extend(versions_in_scripts(&cand_raw));
     if wanted.explicit == Some(false) {
@@ -1285,7 +1319,7 @@ pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> 
         asked.remove("clean");
         offered.remove("clean");
     }
-    for v in offered.difference(&asked) {
+    for v in offered.difference(&excused) {
         refusals.push(format!("a {v} version, which Spotify's track is not"));
     }
     for v in asked.difference(&offered) {
@@ -1400,6 +1434,49 @@ fn is_latin(s: &str) -> bool {
     letters.is_empty() || latin * 2 >= letters.len()
 }
 
+const CLEAN_EDIT: &str = "refused: the clean edit of an explicit track";
+const EXPLICIT_EDIT: &str = "refused: the explicit version of a clean track";
+
+/// Uploads do not say whether they are explicit. A video of an explicit
+/// track may be the censored edit (official videos and fan uploads often
+/// are); and when YouTube Music's songs show this song only with the other
+/// flag, an upload that does not say is most likely that version too.
+fn refuse_unknown_edits(wanted: &Wanted, scored: &mut [Scored]) {
+    let Some(want) = wanted.explicit else {
+        return;
+    };
+    let other = if want { CLEAN_EDIT } else { EXPLICIT_EDIT };
+    // A song refused for its flag alone: this song, in the other edit.
+    let only_other = scored.iter().any(|s| {
+        s.candidate.kind == Kind::Song
+            && s.reasons.iter().any(|r| r == other)
+            && s.reasons
+                .iter()
+                .filter(|r| r.starts_with("refused:"))
+                .count()
+                == 1
+    }) && !scored.iter().any(|s| {
+        s.candidate.kind == Kind::Song && s.candidate.explicit == Some(want) && s.score > GATE_CAP
+    });
+    for s in scored.iter_mut() {
+        if s.candidate.explicit.is_some() || s.candidate.kind == Kind::OfficialAudio {
+            continue;
+        }
+        let reason = if only_other {
+            format!(
+                "refused: YouTube Music has this song only as the {} version; an upload that does not say is most likely that one",
+                if want { "clean" } else { "explicit" }
+            )
+        } else if want && matches!(s.candidate.kind, Kind::Upload | Kind::OfficialVideo) {
+            "refused: a video of an explicit track may be the censored edit".to_owned()
+        } else {
+            continue;
+        };
+        s.score = s.score.min(GATE_CAP);
+        s.reasons.push(reason);
+    }
+}
+
 /// Scores every candidate (best first) and decides.
 pub fn choose(
     wanted: &Wanted,
@@ -1410,6 +1487,7 @@ pub fn choose(
         .iter()
         .map(|c| score(wanted, c, options))
         .collect();
+    refuse_unknown_edits(wanted, &mut scored);
     // Best first; among equals, the source's own order.
     scored.sort_by(|a, b| b.score.total_cmp(&a.score));
     let verdict = match scored.first() {
@@ -1617,6 +1695,81 @@ mod tests {
         );
         let explicit = song("HUMBLE.", &["Kendrick Lamar"], "DAMN.", 177, true);
         assert_eq!(pick(&w, &[explicit]).as_deref(), Some("HUMBLE."));
+    }
+
+    #[test]
+    fn an_album_name_excuses_a_version_but_never_requires_one() {
+        let w = Wanted {
+            album: Some("Ironwood Sessions".into()),
+            ..wanted("Open Letter", &["Ironwood"], 200)
+        };
+        assert!(pick(
+            &w,
+            &[song(
+                "Open Letter",
+                &["Ironwood"],
+                "Open Letter",
+                200,
+                false
+            )]
+        )
+        .is_some());
+        let w = Wanted {
+            album: Some("MTV Unplugged in New York".into()),
+            ..wanted("About a Girl", &["Nirvana"], 217)
+        };
+        let live = song(
+            "About a Girl (Live)",
+            &["Nirvana"],
+            "MTV Unplugged in New York",
+            217,
+            false,
+        );
+        assert!(
+            pick(&w, &[live]).is_some(),
+            "the album says it is a live take"
+        );
+    }
+
+    #[test]
+    fn an_upload_is_refused_when_it_is_likely_the_other_edit() {
+        // Spotify's clean track; YouTube Music has the song only explicit.
+        let w = Wanted {
+            explicit: Some(false),
+            ..wanted("WAP (feat. Megan Thee Stallion)", &["Cardi B"], 187)
+        };
+        let explicit = song(
+            "WAP (feat. Megan Thee Stallion)",
+            &["Cardi B"],
+            "WAP",
+            187,
+            true,
+        );
+        let lyrics = upload(
+            "Cardi B - WAP feat. Megan Thee Stallion (Lyrics)",
+            "Lyric Vault",
+            188,
+        );
+        assert_eq!(pick(&w, &[explicit, lyrics.clone()]), None);
+        // An explicit track: a video may be the censored edit.
+        let w = Wanted {
+            explicit: Some(true),
+            ..wanted("Tamagotchi", &["Taconafide"], 222)
+        };
+        assert_eq!(pick(&w, std::slice::from_ref(&lyrics)), None);
+        // The ISRC search's song of the same title and length is it, even
+        // credited to the duo's members.
+        let by_isrc = Candidate {
+            found_by: "isrc".into(),
+            ..song(
+                "Tamagotchi",
+                &["Taco Hemingway", "Quebonafide"],
+                "Soma 0,5 mg",
+                222,
+                true,
+            )
+        };
+        assert_eq!(pick(&w, &[by_isrc]).as_deref(), Some("Tamagotchi"));
     }
 
     #[test]

@@ -50,7 +50,10 @@ async fn a_confident_song_ends_the_search_and_the_isrc_goes_first_with_its_space
     let server = AudioServer::start(dir.path()).await;
     server.add_song("Harbour Lights", "Copperline", 200.0, "/files/song.mp3");
     let yt = source(&server.url());
-    let found = yt.search(&wanted(Some("GBAYE0601498"))).await.expect("search");
+    let found = yt
+        .search(&wanted(Some("GBAYE0601498")))
+        .await
+        .expect("search");
     let searches = server.searches();
     // No case answers the ISRC here, so the songs search follows and ends it.
     assert_eq!(searches.len(), 2, "{searches:?}");
@@ -65,7 +68,11 @@ async fn a_confident_song_ends_the_search_and_the_isrc_goes_first_with_its_space
     assert_eq!(c.album.as_deref(), Some("Harbour Lights"));
     assert_eq!(c.duration_ms, Some(200_000));
     assert_eq!(c.explicit, Some(false));
-    assert!(c.url.starts_with(&format!("{}/watch?v=", server.url())), "{}", c.url);
+    assert!(
+        c.url.starts_with(&format!("{}/watch?v=", server.url())),
+        "{}",
+        c.url
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -74,11 +81,20 @@ async fn without_a_confident_song_it_searches_videos_then_everything() {
     let server = AudioServer::start(dir.path()).await;
     let artists = ["Copperline"];
     // Only a live song and a lyric video of the right length.
-    server.offer("Harbour Lights", &artists, offer("Harbour Lights (Live)", &artists, 231.0, "ATV"));
     server.offer(
         "Harbour Lights",
         &artists,
-        offer("Copperline - Harbour Lights (Lyrics)", &["Lyric Vault"], 201.0, "UGC"),
+        offer("Harbour Lights (Live)", &artists, 231.0, "ATV"),
+    );
+    server.offer(
+        "Harbour Lights",
+        &artists,
+        offer(
+            "Copperline - Harbour Lights (Lyrics)",
+            &["Lyric Vault"],
+            201.0,
+            "UGC",
+        ),
     );
     let yt = source(&server.url());
     let w = wanted(None);
@@ -89,10 +105,20 @@ async fn without_a_confident_song_it_searches_videos_then_everything() {
     let Verdict::Match { index, .. } = verdict else {
         panic!("the lyric video of the right length is it: {scored:?}");
     };
-    assert_eq!(scored[index].candidate.title, "Copperline - Harbour Lights (Lyrics)");
+    assert_eq!(
+        scored[index].candidate.title,
+        "Copperline - Harbour Lights (Lyrics)"
+    );
     assert_eq!(scored[index].candidate.kind, Kind::Upload);
-    let live = scored.iter().find(|s| s.candidate.title.contains("Live")).expect("live");
-    assert!(live.reasons.iter().any(|r| r.contains("live version")), "{:?}", live.reasons);
+    let live = scored
+        .iter()
+        .find(|s| s.candidate.title.contains("Live"))
+        .expect("live");
+    assert!(
+        live.reasons.iter().any(|r| r.contains("live version")),
+        "{:?}",
+        live.reasons
+    );
     // The unfiltered search repeats what the filtered ones found: kept once.
     let mut urls: Vec<&str> = found.iter().map(|c| c.url.as_str()).collect();
     urls.dedup();
@@ -123,7 +149,10 @@ async fn a_dead_worker_is_started_again_and_failures_say_why() {
     assert_eq!(again.len(), 1);
 
     // Nothing listening: a transient failure, worth a retry.
-    let refused = source("http://127.0.0.1:9").search(&wanted(None)).await.expect_err("refused");
+    let refused = source("http://127.0.0.1:9")
+        .search(&wanted(None))
+        .await
+        .expect_err("refused");
     assert!(refused.is_transient(), "{refused}");
     assert!(refused.to_string().contains("YouTube Music"), "{refused}");
 

@@ -68,7 +68,10 @@ fn video(kind: &str) -> Shown {
 
 fn assert_within(made: &Value, real: &Value, what: &str) {
     let extra: Vec<String> = shape(made).difference(&shape(real)).cloned().collect();
-    assert!(extra.is_empty(), "{what} has keys the real one does not: {extra:?}");
+    assert!(
+        extra.is_empty(),
+        "{what} has keys the real one does not: {extra:?}"
+    );
 }
 
 fn runs(item: &Value, column: usize) -> Vec<String> {
@@ -84,16 +87,40 @@ fn runs(item: &Value, column: usize) -> Vec<String> {
 #[test]
 fn rendered_items_have_only_the_keys_of_captured_ones() {
     let explicit_real = captured("songs_filter_explicit_song.json");
-    assert_within(&list_item(&song(true), false), &explicit_real, "an explicit song");
-    assert_within(&list_item(&song(false), false), &captured("songs_filter_song.json"), "a song");
-    assert_within(&list_item(&video("OMV"), false), &captured("videos_filter_video.json"), "a video");
+    assert_within(
+        &list_item(&song(true), false),
+        &explicit_real,
+        "an explicit song",
+    );
+    assert_within(
+        &list_item(&song(false), false),
+        &captured("songs_filter_song.json"),
+        "a song",
+    );
+    assert_within(
+        &list_item(&video("OMV"), false),
+        &captured("videos_filter_video.json"),
+        "a video",
+    );
     // The unfiltered song may carry the E badge the real explicit song has.
     let mut unfiltered_real = captured("unfiltered_song.json");
     unfiltered_real["musicResponsiveListItemRenderer"]["badges"] =
         explicit_real["musicResponsiveListItemRenderer"]["badges"].clone();
-    assert_within(&list_item(&song(true), true), &unfiltered_real, "an unfiltered song");
-    assert_within(&list_item(&video("UGC"), true), &captured("unfiltered_video.json"), "an unfiltered video");
-    assert_within(&top_card(&video("OMV")), &captured("top_result_card.json"), "the top result");
+    assert_within(
+        &list_item(&song(true), true),
+        &unfiltered_real,
+        "an unfiltered song",
+    );
+    assert_within(
+        &list_item(&video("UGC"), true),
+        &captured("unfiltered_video.json"),
+        "an unfiltered video",
+    );
+    assert_within(
+        &top_card(&video("OMV")),
+        &captured("top_result_card.json"),
+        "the top result",
+    );
 }
 
 #[test]
@@ -102,18 +129,35 @@ fn runs_read_as_youtube_music_shows_them() {
     assert_eq!(runs(&item, 0), ["HUMBLE."]);
     assert_eq!(
         runs(&item, 1),
-        ["Kendrick Lamar", ", ", "Second", " & ", "Third", " \u{2022} ", "DAMN.", " \u{2022} ", "2:57"]
+        [
+            "Kendrick Lamar",
+            ", ",
+            "Second",
+            " & ",
+            "Third",
+            " \u{2022} ",
+            "DAMN.",
+            " \u{2022} ",
+            "2:57"
+        ]
     );
     assert_eq!(runs(&item, 2), ["1.2B\u{a0}plays"]);
     assert!(item.to_string().contains("MUSIC_EXPLICIT_BADGE"));
-    assert!(!list_item(&song(false), false).to_string().contains("MUSIC_EXPLICIT_BADGE"));
+    assert!(!list_item(&song(false), false)
+        .to_string()
+        .contains("MUSIC_EXPLICIT_BADGE"));
     // A video shows no album and no badge; the unfiltered one says "Video".
     let v = list_item(&video("UGC"), true);
     assert_eq!(runs(&v, 1)[0], "Video");
     assert!(v.to_string().contains("MUSIC_VIDEO_TYPE_UGC"));
     assert!(!v.to_string().contains("MUSIC_VIDEO_TYPE_OMV"));
     // Nothing of the captured item's own values is left over.
-    for stale in ["Ticket To Ride", "fOjuqmZzul4", "NCtzkaL2t_Y", "The Beatles 1962"] {
+    for stale in [
+        "Ticket To Ride",
+        "fOjuqmZzul4",
+        "NCtzkaL2t_Y",
+        "The Beatles 1962",
+    ] {
         assert!(!item.to_string().contains(stale), "{stale} left in a song");
     }
 }
@@ -124,9 +168,18 @@ fn no_results_and_other_filters_answer_like_the_service() {
     let text = empty.to_string();
     assert!(text.contains("itemSectionRenderer") && text.contains("No results for "));
     // Albums, playlists and the like are not served: no results.
-    assert_eq!(Filter::from_params(Some("EgWKAQIYAWoMEA4QChADEAQQCRAF")), Filter::Other);
-    assert_eq!(Filter::from_params(Some("EgWKAQIIAWoMEA4QChADEAQQCRAF")), Filter::Songs);
-    assert_eq!(Filter::from_params(Some("EgWKAQIQAWoMEA4QChADEAQQCRAF")), Filter::Videos);
+    assert_eq!(
+        Filter::from_params(Some("EgWKAQIYAWoMEA4QChADEAQQCRAF")),
+        Filter::Other
+    );
+    assert_eq!(
+        Filter::from_params(Some("EgWKAQIIAWoMEA4QChADEAQQCRAF")),
+        Filter::Songs
+    );
+    assert_eq!(
+        Filter::from_params(Some("EgWKAQIQAWoMEA4QChADEAQQCRAF")),
+        Filter::Videos
+    );
     assert_eq!(Filter::from_params(None), Filter::All);
 }
 

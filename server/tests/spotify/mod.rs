@@ -549,15 +549,19 @@ async fn demo_mode_fills_the_vault_with_tagged_audio_that_plays() {
         assert!(
             Instant::now() < deadline && counts.failed == 0,
             "downloads did not finish: {counts:?} {:?}",
-            vault
-                .downloads(Some("failed"), 0, 5)
-                .await
-                .map(|p| p.items.into_iter().map(|j| j.reason).collect::<Vec<_>>())
+            vault.downloads(Some("failed"), 0, 5).await.map(|p| p
+                .items
+                .into_iter()
+                .map(|j| j.reason)
+                .collect::<Vec<_>>())
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(counts.failed, 0);
-    let jobs = vault.downloads(Some("downloaded"), 0, 10).await.expect("jobs");
+    let jobs = vault
+        .downloads(Some("downloaded"), 0, 10)
+        .await
+        .expect("jobs");
     for job in &jobs.items {
         assert_eq!(job.source.as_deref(), Some("youtube-music"));
         let (relative, _) = vault
