@@ -27,24 +27,33 @@ async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Starts one of the workspace's stand-ins (`spotify-mock`, `ytmusic-mock`) on
+ * a free loopback port and waits for its `… listening on URL` line.
+ */
+async function startListening(program: string, args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(bin(program), ['--listen', '127.0.0.1:0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += d;
+      const match = out.match(/listening on (http:\/\/\S+)/);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`${program} exited with ${code}: ${out}`)));
+  });
+  return { url, child };
+}
+
 /** The local Spotify Web API (`spotify-mock`), as its own process. */
 export class SpotifyMock {
   private constructor(readonly url: string, private child: ChildProcess) {}
 
   /** Starts it with `args` (e.g. `--liked 120 --latency-ms 200`). */
   static async start(args: string[] = []): Promise<SpotifyMock> {
-    const child = spawn(bin('spotify-mock'), ['--listen', '127.0.0.1:0', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout?.on('data', (d) => {
-        out += d;
-        const match = out.match(/listening on (http:\/\/\S+)/);
-        if (match) resolve(match[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`spotify-mock exited with ${code}: ${out}`)));
-    });
+    const { url, child } = await startListening('spotify-mock', args);
     return new SpotifyMock(url, child);
   }
 
@@ -86,18 +95,7 @@ export class YtMusicMock {
 
   static async start(rate = 300_000): Promise<YtMusicMock> {
     const dir = mkdtempSync(path.join(tmpdir(), 'hoard-ytmusic-'));
-    const child = spawn(bin('ytmusic-mock'), ['--listen', '127.0.0.1:0', '--audio-dir', dir, '--rate', String(rate)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout?.on('data', (d) => {
-        out += d;
-        const match = out.match(/listening on (http:\/\/\S+)/);
-        if (match) resolve(match[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`ytmusic-mock exited with ${code}: ${out}`)));
-    });
+    const { url, child } = await startListening('ytmusic-mock', ['--audio-dir', dir, '--rate', String(rate)]);
     return new YtMusicMock(url, child, dir);
   }
 

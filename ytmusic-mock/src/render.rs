@@ -319,23 +319,17 @@ pub fn search_response(query: &str, filter: Filter, songs: &[Shown], videos: &[S
                 .cloned()
                 .unwrap_or_default();
             let mut out = vec![top_card(&top)];
-            let rest_songs: Vec<Value> = songs
-                .iter()
-                .filter(|s| s.video_id != top.video_id)
-                .take(3)
-                .map(|s| list_item(s, true))
-                .collect();
-            let rest_videos: Vec<Value> = videos
-                .iter()
-                .filter(|s| s.video_id != top.video_id)
-                .take(3)
-                .map(|s| list_item(s, true))
-                .collect();
-            if !rest_songs.is_empty() {
-                out.push(shelf("Songs", rest_songs));
-            }
-            if !rest_videos.is_empty() {
-                out.push(shelf("Videos", rest_videos));
+            // Below it, three of each kind, as the real page shows.
+            for (title, results) in [("Songs", songs), ("Videos", videos)] {
+                let items: Vec<Value> = results
+                    .iter()
+                    .filter(|s| s.video_id != top.video_id)
+                    .take(3)
+                    .map(|s| list_item(s, true))
+                    .collect();
+                if !items.is_empty() {
+                    out.push(shelf(title, items));
+                }
             }
             out
         }
