@@ -1223,7 +1223,12 @@ pub fn score(wanted: &Wanted, candidate: &Candidate, options: &MatchOptions) -> 
     }
     // "Nour El Ein" for "Habibi Ya Nour El Ein": a shorter name of the same
     // song, believed only with the album and the length agreeing.
-    if strong && artist > 0.0 && cand_core.contains(' ') && contains_words(&want_core, &cand_core) {
+    if strong
+        && artist > 0.0
+        && title < 0.9
+        && cand_core.contains(' ')
+        && contains_words(&want_core, &cand_core)
+    {
         title = title.max(0.85);
         reasons.push("a shorter title of the song".into());
     }

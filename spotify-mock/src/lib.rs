@@ -231,7 +231,7 @@ impl MockHandle {
         let tracks: Vec<serde_json::Value> = lib
             .tracks
             .iter()
-            .filter(|t| t.playable)
+            // Greyed-out tracks too: YouTube Music often still has them.
             .map(|t| {
                 serde_json::json!({
                     "title": t.name,
