@@ -804,53 +804,51 @@ fn track_tags(track: &AcquireTrack, cover: Option<Cover>) -> TrackTags {
 /// children outlive it and would go on writing into `tmp` after it has been
 /// emptied. They are found by the job folder in their command line.
 async fn stop_orphans(tmp: &Path) {
+    let Ok(tmp) = std::path::absolute(tmp) else {
+        return;
+    };
+    let stopped = kill_processes_naming(tmp.as_os_str().as_encoded_bytes());
+    for pid in &stopped {
+        tracing::warn!(pid, "stopped a download an earlier Hoard left running");
+    }
+    // Wait (briefly) until they are gone, so nothing writes after the sweep.
+    for _ in 0..50 {
+        if stopped
+            .iter()
+            .all(|pid| !Path::new(&format!("/proc/{pid}")).exists())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Sends SIGKILL to every other process whose command line contains
+/// `needle` and returns their ids (Linux's `/proc`; elsewhere, none).
+pub fn kill_processes_naming(needle: &[u8]) -> Vec<i32> {
     #[cfg(target_os = "linux")]
     {
         use nix::sys::signal::{kill, Signal};
         use nix::unistd::Pid;
-        let Ok(tmp) = std::path::absolute(tmp) else {
-            return;
-        };
-        let needle = tmp.as_os_str().as_encoded_bytes().to_vec();
         let me = std::process::id();
-        let mut stopped = Vec::new();
         let Ok(entries) = std::fs::read_dir("/proc") else {
-            return;
+            return Vec::new();
         };
-        for entry in entries.flatten() {
-            let Some(pid) = entry
-                .file_name()
-                .to_str()
-                .and_then(|n| n.parse::<i32>().ok())
-            else {
-                continue;
-            };
-            if pid as u32 == me {
-                continue;
-            }
-            let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
-                continue;
-            };
-            if cmdline
-                .windows(needle.len())
-                .any(|w| w == needle.as_slice())
-                && kill(Pid::from_raw(pid), Signal::SIGKILL).is_ok()
-            {
-                tracing::warn!(pid, "stopped a download an earlier Hoard left running");
-                stopped.push(pid);
-            }
-        }
-        // Wait (briefly) until they are gone, so nothing writes after the sweep.
-        for _ in 0..50 {
-            if stopped
-                .iter()
-                .all(|pid| !Path::new(&format!("/proc/{pid}")).exists())
-            {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        entries
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+            .filter(|pid| *pid as u32 != me)
+            .filter(|pid| {
+                std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
+                    !needle.is_empty() && c.windows(needle.len()).any(|w| w == needle)
+                })
+            })
+            .filter(|pid| kill(Pid::from_raw(*pid), Signal::SIGKILL).is_ok())
+            .collect()
     }
     #[cfg(not(target_os = "linux"))]
-    let _ = tmp;
+    {
+        let _ = needle;
+        Vec::new()
+    }
 }

@@ -299,7 +299,7 @@ async fn slow(State(shared): State<Shared>, UrlPath(name): UrlPath<String>) -> R
     let chunk = (shared.slow_rate / 10).max(1);
     let length = data.len();
     let chunks: Vec<Bytes> = data.chunks(chunk).map(Bytes::copy_from_slice).collect();
-    let stream = chunk_stream(chunks, Duration::from_millis(100), None);
+    let stream = ytmusic_mock::paced_stream(chunks, Duration::from_millis(100), None);
     Response::builder()
         .header(header::CONTENT_TYPE, content_type(&name))
         .header(header::CONTENT_LENGTH, length)
@@ -315,7 +315,7 @@ async fn drop_half(State(shared): State<Shared>, UrlPath(name): UrlPath<String>)
     };
     let length = data.len();
     let half = Bytes::copy_from_slice(&data[..length / 2]);
-    let stream = chunk_stream(vec![half], Duration::ZERO, Some("connection dropped"));
+    let stream = ytmusic_mock::paced_stream(vec![half], Duration::ZERO, Some("connection dropped"));
     Response::builder()
         .header(header::CONTENT_TYPE, content_type(&name))
         .header(header::CONTENT_LENGTH, length)
@@ -328,30 +328,6 @@ async fn garbage(UrlPath(name): UrlPath<String>) -> Response {
     let mut data = vec![0u8; 256 * 1024];
     rand::thread_rng().fill_bytes(&mut data);
     ([(header::CONTENT_TYPE, content_type(&name))], data).into_response()
-}
-
-/// A stream of `chunks` with `pause` before each, ending with an error
-/// (which makes hyper cut the connection) when `fail` is given.
-fn chunk_stream(
-    chunks: Vec<Bytes>,
-    pause: Duration,
-    fail: Option<&'static str>,
-) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
-    tokio::spawn(async move {
-        for chunk in chunks {
-            if !pause.is_zero() {
-                tokio::time::sleep(pause).await;
-            }
-            if tx.send(Ok(chunk)).await.is_err() {
-                return;
-            }
-        }
-        if let Some(reason) = fail {
-            let _ = tx.send(Err(std::io::Error::other(reason))).await;
-        }
-    });
-    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
 
 /// Every file below `dir`, sorted (none if it does not exist).

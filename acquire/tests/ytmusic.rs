@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use hoard_acquire::matcher::{choose, Kind, MatchOptions, Verdict, Wanted};
+use hoard_acquire::queue::kill_processes_naming;
 use hoard_acquire::source::Source;
 use hoard_acquire::testkit::{AudioServer, Offer};
 use hoard_acquire::ytdlp::YtDlp;
@@ -134,7 +135,7 @@ async fn a_dead_worker_is_started_again_and_failures_say_why() {
     assert_eq!(yt.search(&wanted(None)).await.expect("search").len(), 1);
     // Kill this test's worker (its command line names this server).
     assert!(
-        kill_processes_naming(&server.url()) > 0,
+        !kill_processes_naming(server.url().as_bytes()).is_empty(),
         "the worker was found and killed"
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -167,22 +168,4 @@ async fn a_dead_worker_is_started_again_and_failures_say_why() {
     let missing = bare.search(&wanted(None)).await.expect_err("no ytmusicapi");
     assert!(!missing.is_transient(), "{missing}");
     assert!(missing.to_string().contains("scripts/setup"), "{missing}");
-}
-
-/// SIGKILLs every process whose command line contains `needle`; how many.
-fn kill_processes_naming(needle: &str) -> usize {
-    use nix::sys::signal::{kill, Signal};
-    use nix::unistd::Pid;
-    let me = std::process::id();
-    std::fs::read_dir("/proc")
-        .expect("/proc")
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| *pid as u32 != me)
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline"))
-                .is_ok_and(|c| c.windows(needle.len()).any(|w| w == needle.as_bytes()))
-        })
-        .filter(|pid| kill(Pid::from_raw(*pid), Signal::SIGKILL).is_ok())
-        .count()
 }

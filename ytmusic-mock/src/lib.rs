@@ -377,22 +377,41 @@ async fn watch(State(audio): State<Audio>, Query(watch): Query<Watch>) -> Respon
         return ([(header::CONTENT_TYPE, "audio/webm")], data).into_response();
     };
     let length = data.len();
-    let chunk = (rate / 10).max(1);
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
-    tokio::spawn(async move {
-        for part in data.chunks(chunk) {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            if tx.send(Ok(Bytes::copy_from_slice(part))).await.is_err() {
-                return;
-            }
-        }
-    });
-    let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    let chunks = data
+        .chunks((rate / 10).max(1))
+        .map(Bytes::copy_from_slice)
+        .collect();
+    let stream = paced_stream(chunks, Duration::from_millis(100), None);
     Response::builder()
         .header(header::CONTENT_TYPE, "audio/webm")
         .header(header::CONTENT_LENGTH, length)
         .body(Body::from_stream(stream))
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// A stream of `chunks` with `pause` before each, ending with an error
+/// (which makes hyper cut the connection) when `fail` is given: a slow or
+/// broken download, for the audio routes here and in Hoard's testkit.
+pub fn paced_stream(
+    chunks: Vec<Bytes>,
+    pause: Duration,
+    fail: Option<&'static str>,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
+    tokio::spawn(async move {
+        for chunk in chunks {
+            if !pause.is_zero() {
+                tokio::time::sleep(pause).await;
+            }
+            if tx.send(Ok(chunk)).await.is_err() {
+                return;
+            }
+        }
+        if let Some(reason) = fail {
+            let _ = tx.send(Err(std::io::Error::other(reason))).await;
+        }
+    });
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
 
 async fn make_tone(path: &Path, seconds: u64) -> Result<(), String> {
