@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
@@ -85,6 +86,17 @@ pub struct Config {
     pub ytdlp_timeout_seconds: u32,
     /// A folder of music the user already has, searched before yt-dlp.
     pub music_folder: Option<PathBuf>,
+    /// Seconds between polls of what plays on Spotify while something
+    /// plays (it backs off while paused or idle); 0 switches polling off.
+    pub listen_poll_seconds: f64,
+    /// Minutes between recently-played backfills of what the poll missed.
+    pub listen_backfill_minutes: u32,
+    /// How much faster than the clock progress may advance before it is
+    /// taken for a seek. Only the local API's sped-up listener needs more
+    /// than the default.
+    pub listen_max_progress_rate: f64,
+    /// The largest Extended Streaming History upload, in megabytes.
+    pub history_upload_max_mb: u32,
 }
 
 impl Default for Config {
@@ -120,6 +132,10 @@ impl Default for Config {
             python_command: "python3".into(),
             ytdlp_timeout_seconds: 900,
             music_folder: None,
+            listen_poll_seconds: 2.0,
+            listen_backfill_minutes: 60,
+            listen_max_progress_rate: 1.25,
+            history_upload_max_mb: 1024,
         }
     }
 }
@@ -151,6 +167,21 @@ fn invalid(setting: &'static str, problem: impl Into<String>) -> ConfigError {
 }
 
 impl Config {
+    /// The listening poller's timing, or `None` when polling is off.
+    pub fn listen_options(&self) -> Option<hoard_sync::listen::ListenOptions> {
+        if self.listen_poll_seconds == 0.0 {
+            return None;
+        }
+        let playing = Duration::from_secs_f64(self.listen_poll_seconds);
+        Some(hoard_sync::listen::ListenOptions {
+            playing_every: playing,
+            ending_every: (playing / 2).max(Duration::from_millis(500)),
+            backfill_every: Duration::from_secs(u64::from(self.listen_backfill_minutes) * 60),
+            max_progress_rate: self.listen_max_progress_rate,
+            ..Default::default()
+        })
+    }
+
     /// Reads the configuration from defaults, the file and the environment, and checks it.
     pub fn load() -> Result<Self, ConfigError> {
         let file = std::env::var_os(CONFIG_FILE_VAR).map(PathBuf::from);
@@ -226,6 +257,24 @@ impl Config {
         if let Some(key) = &self.secret_key {
             hoard_sync::SecretBox::from_base64(key)
                 .map_err(|e| invalid("secret_key", e.to_string()))?;
+        }
+        if self.listen_poll_seconds != 0.0 && !(1.0..=60.0).contains(&self.listen_poll_seconds) {
+            return Err(invalid(
+                "listen_poll_seconds",
+                "must be from 1 to 60 (2 is the default), or 0 to switch polling off",
+            ));
+        }
+        if !(1..=24 * 60).contains(&self.listen_backfill_minutes) {
+            return Err(invalid(
+                "listen_backfill_minutes",
+                "must be from 1 to 1440 (60 is the default)",
+            ));
+        }
+        if !(1.0..=1000.0).contains(&self.listen_max_progress_rate) {
+            return Err(invalid("listen_max_progress_rate", "must be from 1 to 1000"));
+        }
+        if !(1..=16 * 1024).contains(&self.history_upload_max_mb) {
+            return Err(invalid("history_upload_max_mb", "must be from 1 to 16384"));
         }
         if self.full_sync_hours == 0 {
             return Err(invalid("full_sync_hours", "must be at least 1"));

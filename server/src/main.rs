@@ -194,6 +194,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .start()
         .await
         .map_err(|e| anyhow::anyhow!("cannot start the download queue: {e}"))?;
+    let (listen_status, listening) = tokio::sync::watch::channel(Default::default());
+    let poller = config.listen_options().map(|options| {
+        tokio::spawn(hoard_sync::listen::run(syncer.clone(), options, listen_status))
+    });
     let server = ServerState {
         vault: vault.clone(),
         info,
@@ -207,6 +211,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         acquirer,
         music_folder,
         auto_download_default: config.auto_download,
+        listening,
     };
     let auto_queue = tokio::spawn(media::queue_after_syncs(syncer.clone(), server.clone()));
     let state = router::AppState {
@@ -247,6 +252,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // next start queues them again and removes their partial files.
     scheduler.abort();
     auto_queue.abort();
+    if let Some(poller) = poller {
+        poller.abort();
+    }
     for worker in workers {
         worker.abort();
     }

@@ -85,6 +85,8 @@ pub fn router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/me/albums", get(me_albums))
         .route("/me/following", get(following))
         .route("/me/player/recently-played", get(recently_played))
+        .route("/me/player", get(playback_state))
+        .route("/me/player/currently-playing", get(currently_playing))
         .route(
             "/me/player/currently-playing",
             get(|| async { StatusCode::NO_CONTENT }),
@@ -333,8 +335,34 @@ async fn following(State(s): St, h: HeaderMap, Query(q): Q) -> R {
     }})))
 }
 
+/// `GET /me/player`: the listener's state with its device, or 204.
+async fn playback_state(State(s): St, h: HeaderMap, Query(q): Q) -> Response {
+    player_answer(&s, &h, &q, true)
+}
+
+/// `GET /me/player/currently-playing`: what plays, or 204.
+async fn currently_playing(State(s): St, h: HeaderMap, Query(q): Q) -> Response {
+    player_answer(&s, &h, &q, false)
+}
+
+fn player_answer(s: &Shared, h: &HeaderMap, q: &HashMap<String, String>, full: bool) -> Response {
+    let b = base(s, h);
+    let episodes = q
+        .get("additional_types")
+        .is_some_and(|t| t.split(',').any(|t| t.trim() == "episode"));
+    let mut lib = s.lib();
+    match s.player().render(&b, &mut lib, full, episodes) {
+        Some(v) => ok(v),
+        None => StatusCode::NO_CONTENT.into_response(),
+    }
+}
+
 async fn recently_played(State(s): St, h: HeaderMap, Query(q): Q) -> R {
     let (limit, _) = page_params(&q, 20, 50)?;
+    {
+        let mut lib = s.lib();
+        s.player().settle(&mut lib);
+    }
     let parse = |k: &str| -> Result<Option<i64>, ApiError> {
         q.get(k)
             .map(|v| v.trim().parse::<i64>())

@@ -37,6 +37,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/_mock/tracks/new", post(new_track))
         .route("/_mock/tracks/{id}/unavailable", post(unavailable))
         .route("/_mock/state", get(state))
+        .route("/_mock/player", post(player))
         .route("/_mock/catalogue", get(catalogue))
         .route("/_mock/images/{file}", get(image))
 }
@@ -285,4 +286,17 @@ async fn image(Path(file): Path<String>, Query(q): Query<HashMap<String, String>
         util::svg(id, size),
     )
         .into_response()
+}
+
+/// `POST /_mock/player`: a [`PlayerCommand`](crate::PlayerCommand) as JSON.
+async fn player(State(s): St, body: Bytes) -> Response {
+    let command: crate::PlayerCommand = match serde_json::from_slice(&body) {
+        Ok(c) => c,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &format!("bad player command: {e}")),
+    };
+    let handle = MockHandle { shared: s };
+    match handle.player(command) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => error(StatusCode::BAD_REQUEST, &e),
+    }
 }

@@ -11,6 +11,7 @@ mod api;
 mod control;
 mod gen;
 mod model;
+mod player;
 mod render;
 mod util;
 
@@ -21,6 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use model::{ItemRef, Library};
+pub use player::Command as PlayerCommand;
 
 /// What library to generate.
 #[derive(Clone, Debug)]
@@ -80,7 +82,7 @@ pub struct Faults {
 pub const MOCK_CLIENT_ID: &str = "spotify-mock-client";
 
 /// The scopes granted to tokens from [`MockHandle::issue_token`].
-const ALL_SCOPES: &str = "user-library-read playlist-read-private playlist-read-collaborative user-follow-read user-read-recently-played user-read-private user-read-email";
+const ALL_SCOPES: &str = "user-library-read playlist-read-private playlist-read-collaborative user-follow-read user-read-recently-played user-read-currently-playing user-read-playback-state user-read-private user-read-email";
 
 /// An issued access token.
 struct AccessToken {
@@ -115,6 +117,7 @@ struct FaultState {
 /// Everything the server and the handles share.
 struct Shared {
     lib: Mutex<Library>,
+    player: Mutex<player::Player>,
     auth: Mutex<Auth>,
     faults: Mutex<FaultState>,
     calls: AtomicU64,
@@ -131,6 +134,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Shared {
     fn lib(&self) -> MutexGuard<'_, Library> {
         lock(&self.lib)
+    }
+    fn player(&self) -> MutexGuard<'_, player::Player> {
+        lock(&self.player)
     }
     fn auth(&self) -> MutexGuard<'_, Auth> {
         lock(&self.auth)
@@ -168,6 +174,7 @@ impl MockServer {
         }
         let shared = Arc::new(Shared {
             lib: Mutex::new(gen::generate(&spec)),
+            player: Mutex::new(player::Player::default()),
             auth: Mutex::new(Auth::default()),
             faults: Mutex::new(FaultState::default()),
             calls: AtomicU64::new(0),
@@ -244,6 +251,28 @@ impl MockHandle {
             })
             .collect();
         serde_json::Value::Array(tracks)
+    }
+
+    /// Drives the simulated listener (see [`PlayerCommand`]); an unknown
+    /// track or episode, or a speed out of range, is an error.
+    pub fn player(&self, command: PlayerCommand) -> Result<(), String> {
+        let mut lib = self.shared.lib();
+        self.shared.player().apply(&mut lib, command)
+    }
+
+    /// The IDs of the podcast episodes the library holds.
+    pub fn episode_ids(&self) -> Vec<String> {
+        self.shared.lib().episodes.iter().map(|e| e.id.clone()).collect()
+    }
+
+    /// Recently played as the listener left it: (track ID, played_at ms), newest first.
+    pub fn recent_plays(&self) -> Vec<(String, i64)> {
+        let mut lib = self.shared.lib();
+        self.shared.player().settle(&mut lib);
+        lib.plays
+            .iter()
+            .map(|&(t, at)| (lib.tracks[t].id.clone(), at))
+            .collect()
     }
 
     /// Replaces the active faults.

@@ -34,6 +34,7 @@ pub const SCOPES: &[&str] = &[
     "user-follow-read",
     "user-read-recently-played",
     "user-read-currently-playing",
+    "user-read-playback-state",
 ];
 
 /// Where the Web API and the accounts service are. The defaults are
@@ -230,6 +231,25 @@ impl Api {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<T, ApiError> {
+        let body = self.get_text(path, query).await?;
+        serde_json::from_str(&body).map_err(|e| ApiError::Parse(format!("{path}: {e}")))
+    }
+
+    /// [`get`](Self::get) for an endpoint that answers `204 No Content`
+    /// when there is nothing to say (the player endpoints): `None` then.
+    pub async fn get_optional<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Option<T>, ApiError> {
+        let body = self.get_text(path, query).await?;
+        if body.trim().is_empty() {
+            return Ok(None);
+        }
+        serde_json::from_str(&body).map_err(|e| ApiError::Parse(format!("{path}: {e}")))
+    }
+
+    async fn get_text(&self, path: &str, query: &[(&str, String)]) -> Result<String, ApiError> {
         let query: HashMap<&str, &str> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let mut backoff = self.backoff();
         let mut refreshed = false;
@@ -247,10 +267,7 @@ impl Api {
                 self.spotify.api_get(path, &query).await
             };
             let failure = match result {
-                Ok(body) => {
-                    return serde_json::from_str(&body)
-                        .map_err(|e| ApiError::Parse(format!("{path}: {e}")))
-                }
+                Ok(body) => return Ok(body),
                 Err(e) => Failure::from_client_error(e).await,
             };
             match failure {

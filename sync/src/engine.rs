@@ -140,6 +140,20 @@ pub struct Syncer {
     options: SyncOptions,
     running: Mutex<()>,
     progress: watch::Sender<SyncProgress>,
+    /// One client for the connected account, shared by syncs and the
+    /// listening poller, so a refresh token Spotify rotates is rotated once.
+    connection: Mutex<Option<std::sync::Arc<Connection>>>,
+}
+
+/// The Web API client of the connected account, with what it was built from.
+pub struct Connection {
+    pub api: std::sync::Arc<Api>,
+    /// The scopes asked for when the account was connected.
+    pub scopes: String,
+    client_id: String,
+    /// The sealed refresh token this client started from or last stored.
+    sealed: Mutex<Vec<u8>>,
+    known_refresh: Mutex<String>,
 }
 
 impl std::fmt::Debug for Syncer {
@@ -158,7 +172,76 @@ impl Syncer {
             options,
             running: Mutex::new(()),
             progress: watch::Sender::new(SyncProgress::default()),
+            connection: Mutex::new(None),
         }
+    }
+
+    /// The vault this syncer writes.
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
+    /// The client of the connected account: the one already built while
+    /// the stored token is the one it knows, a new one otherwise (after a
+    /// new sign-in). [`SyncError::NotConnected`] without an account or token.
+    pub async fn connection(&self) -> Result<std::sync::Arc<Connection>, SyncError> {
+        let account = self
+            .vault
+            .spotify_account()
+            .await?
+            .ok_or(SyncError::NotConnected)?;
+        let sealed = self
+            .vault
+            .spotify_refresh_token()
+            .await?
+            .ok_or(SyncError::NotConnected)?;
+        let mut cached = self.connection.lock().await;
+        if let Some(c) = cached.as_ref() {
+            if c.client_id == account.client_id && *c.sealed.lock().await == sealed {
+                return Ok(c.clone());
+            }
+        }
+        let refresh_token = self.secrets.open(&sealed)?;
+        let api = Api::from_refresh_token(
+            &self.options.endpoints,
+            &account.client_id,
+            &self.options.redirect_uri,
+            refresh_token.clone(),
+            self.options.policy.clone(),
+        );
+        let scopes = self.vault.spotify_scopes().await?.unwrap_or_default();
+        let connection = std::sync::Arc::new(Connection {
+            api: std::sync::Arc::new(api),
+            scopes,
+            client_id: account.client_id,
+            sealed: Mutex::new(sealed),
+            known_refresh: Mutex::new(refresh_token),
+        });
+        *cached = Some(connection.clone());
+        Ok(connection)
+    }
+
+    /// Stores the refresh token if Spotify rotated it since it was last stored.
+    pub async fn persist_rotated_token(&self, connection: &Connection) -> Result<(), SyncError> {
+        let Some(current) = connection.api.refresh_token().await else {
+            return Ok(());
+        };
+        let mut known = connection.known_refresh.lock().await;
+        if *known != current {
+            let sealed = self.secrets.seal(&current)?;
+            self.vault.set_spotify_refresh_token(&sealed).await?;
+            *connection.sealed.lock().await = sealed;
+            *known = current;
+        }
+        Ok(())
+    }
+
+    /// Records that Spotify ended the authorization (`invalid_grant`).
+    pub async fn grant_ended(&self, reason: &str) -> Result<(), SyncError> {
+        tracing::warn!(%reason, "Spotify ended the authorization; a new sign-in is needed");
+        self.vault.spotify_grant_ended().await?;
+        *self.connection.lock().await = None;
+        Ok(())
     }
 
     /// The options this syncer was built with.
@@ -235,24 +318,9 @@ impl Syncer {
 
     async fn run_locked(&self, trigger: &str, mode: SyncMode) -> Result<SyncReport, SyncError> {
         let _file_lock = self.lock_file()?;
-        let account = self
-            .vault
-            .spotify_account()
-            .await?
-            .ok_or(SyncError::NotConnected)?;
-        let sealed = self
-            .vault
-            .spotify_refresh_token()
-            .await?
-            .ok_or(SyncError::NotConnected)?;
-        let refresh_token = self.secrets.open(&sealed)?;
-        let api = Api::from_refresh_token(
-            &self.options.endpoints,
-            &account.client_id,
-            &self.options.redirect_uri,
-            refresh_token.clone(),
-            self.options.policy.clone(),
-        );
+        let connection = self.connection().await?;
+        let api = connection.api.clone();
+        let calls_before = api.calls();
         let run_id = self.vault.start_sync_run(trigger).await?;
         self.progress.send_replace(SyncProgress {
             running: true,
@@ -267,17 +335,17 @@ impl Syncer {
             written: Mutex::new(Written::default()),
             write: Mutex::new(()),
             tracks_written: AtomicI64::new(0),
-            known_refresh: Mutex::new(refresh_token),
+            connection: &connection,
+            calls_before,
         };
         let result = run.all(mode).await;
         if let Err(SyncError::Api(ApiError::GrantEnded(reason))) = &result {
-            tracing::warn!(%reason, "Spotify ended the authorization; a new sign-in is needed");
-            self.vault.spotify_grant_ended().await?;
+            self.grant_ended(reason).await?;
         }
         // A rotated refresh token must survive even a failed sync.
         let persisted = run.persist_rotated_token().await;
         let mut report = run.report;
-        report.api_calls = api.calls();
+        report.api_calls = api.calls() - calls_before;
         report.elapsed = started.elapsed();
         let (outcome, detail) = match &result {
             Ok(()) => ("ok", report.summary()),
@@ -333,7 +401,9 @@ struct Run<'a> {
     /// SQLite has one writer: pages fetched at once are written in turn.
     write: Mutex<()>,
     tracks_written: AtomicI64,
-    known_refresh: Mutex<String>,
+    connection: &'a Connection,
+    /// The shared client's count when this run began.
+    calls_before: u64,
 }
 
 /// What this run has written: tracks by Spotify ID, and the albums and
@@ -350,7 +420,7 @@ impl Run<'_> {
     }
 
     fn progress(&self, f: impl FnOnce(&mut SyncProgress)) {
-        let calls = self.api.calls() as i64;
+        let calls = (self.api.calls() - self.calls_before) as i64;
         let written = self.tracks_written.load(Ordering::Relaxed);
         self.syncer.progress.send_modify(|p| {
             f(p);
@@ -405,16 +475,7 @@ impl Run<'_> {
     }
 
     async fn persist_rotated_token(&self) -> Result<(), SyncError> {
-        let Some(current) = self.api.refresh_token().await else {
-            return Ok(());
-        };
-        let mut known = self.known_refresh.lock().await;
-        if *known != current {
-            let sealed = self.syncer.secrets.seal(&current)?;
-            self.vault().set_spotify_refresh_token(&sealed).await?;
-            *known = current;
-        }
-        Ok(())
+        self.syncer.persist_rotated_token(self.connection).await
     }
 
     // ----- profile ---------------------------------------------------------

@@ -14,9 +14,10 @@ pub mod auth;
 pub mod client;
 pub mod crypto;
 pub mod engine;
+pub mod listen;
 pub mod map;
 pub mod wire;
 
 pub use client::{Api, ApiError, Endpoints, RetryPolicy};
 pub use crypto::SecretBox;
-pub use engine::{SyncError, SyncMode, SyncOptions, SyncReport, Syncer};
+pub use engine::{Connection, SyncError, SyncMode, SyncOptions, SyncReport, Syncer};

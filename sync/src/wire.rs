@@ -250,6 +250,17 @@ pub struct FollowedArtists {
 pub struct PlayHistory {
     pub track: Track,
     pub played_at: String,
+    #[serde(default)]
+    pub context: Option<Context>,
+}
+
+/// Where a play came from (`playlist`, `album`, `artist`, `collection`).
+#[derive(Clone, Debug, Deserialize)]
+pub struct Context {
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub uri: Option<String>,
 }
 
 /// Spotify's error body: `{"error": {"status": 429, "message": "..."}}`.

@@ -149,8 +149,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..playlist
     };
     Vault::upsert_playlist(&mut tx, &empty).await?;
-    Vault::record_play(&mut tx, track_ids[0], "2026-11-20T21:15:00Z", "spotify").await?;
-    Vault::record_play(&mut tx, track_ids[5], "2026-11-21T07:30:00Z", "spotify").await?;
+    for (track, at) in [(0, "2026-11-20T21:15:00Z"), (5, "2026-11-21T07:30:00Z")] {
+        let at = vault::rfc3339_ms(at).unwrap_or_default();
+        let listen = vault::NewListen {
+            user_id: vault::model::OWNER,
+            track_id: track_ids[track],
+            started_ms: at,
+            ended_ms: at,
+            counted: true,
+            source: "spotify-recent",
+            ..Default::default()
+        };
+        Vault::add_spotify_listen(&mut tx, &listen).await?;
+    }
     Vault::queue_download(&mut tx, track_ids[1]).await?;
     add_liked(&mut tx, extra_liked).await?;
     tx.commit().await?;

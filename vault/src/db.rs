@@ -3,6 +3,7 @@
 pub mod downloads;
 pub mod error;
 pub mod library;
+pub mod listening;
 pub mod sessions;
 pub mod sync;
 
@@ -16,6 +17,7 @@ use sqlx::SqlitePool;
 pub use downloads::{FinishedDownload, QueueScope};
 pub use error::{DbError, DbResult};
 pub use library::WriteCache;
+pub use listening::{tolerance, ListenIndex, NewListen};
 /// The connection type repository writes take (a transaction derefs to it).
 pub use sqlx::SqliteConnection;
 pub use sync::{ItemsDiff, PlaylistSyncState};
@@ -90,6 +92,13 @@ pub fn db_time(at: std::time::SystemTime) -> String {
     time::OffsetDateTime::from(at)
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
+}
+
+/// Milliseconds since the epoch of an RFC 3339 time (`2026-11-01T10:00:00.123Z`).
+pub fn rfc3339_ms(text: &str) -> Option<i64> {
+    let at =
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
 #[cfg(test)]

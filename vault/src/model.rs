@@ -285,8 +285,46 @@ pub struct NotDownloaded {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Play {
     pub track: Track,
+    /// When it ended, ISO 8601 UTC with milliseconds.
     pub played_at: String,
+    /// `spotify-poll`, `spotify-recent`, `spotify-history` or `hoard`.
     pub source: String,
+    /// How long it was heard, when the source says.
+    pub ms_played: Option<i64>,
+    /// False for a skip: heard for less than the scrobbling rule asks.
+    pub counted: bool,
+    /// The device or platform it was heard on, when known.
+    pub device: Option<String>,
+}
+
+/// The listener everything is kept for while Hoard has one user.
+pub const OWNER: Id = 1;
+
+/// Whether a listen counts as a play, by the rule scrobblers use (Last.fm's):
+/// the track is longer than 30 s and was heard for half its length or for
+/// 4 minutes, whichever comes first. A track whose length is not known yet
+/// (one known only from a history file) counts from 30 s, Spotify's own
+/// rule for a stream.
+pub fn counts_as_play(ms_played: i64, duration_ms: i64) -> bool {
+    if duration_ms <= 0 {
+        return ms_played >= 30_000;
+    }
+    duration_ms > 30_000 && ms_played >= (duration_ms / 2).min(240_000)
+}
+
+/// A play heard in Hoard's own player, as a device reports it. The device
+/// names each play (`client_play_id`, a random id made when the play
+/// starts), so a report sent twice is one play.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlayReport {
+    pub client_play_id: String,
+    pub track_id: Id,
+    /// When it started and ended, milliseconds since the epoch (the device's clock).
+    pub started_ms: i64,
+    pub ended_ms: i64,
+    pub ms_played: i64,
+    /// True when the device had no server when the play ended.
+    pub offline: bool,
 }
 
 /// How much the vault holds, for Settings and empty states.

@@ -259,17 +259,25 @@ async fn history_and_downloads_show_their_tracks() {
     )
     .await
     .expect("upsert");
-    Vault::record_play(&mut tx, id, "2026-11-01T10:00:00Z", "spotify")
+    let at = vault::rfc3339_ms("2026-11-01T10:00:00Z").expect("time");
+    let listen = vault::NewListen {
+        user_id: vault::model::OWNER,
+        track_id: id,
+        started_ms: at,
+        ended_ms: at,
+        counted: true,
+        source: "spotify-recent",
+        ..Default::default()
+    };
+    assert!(Vault::add_spotify_listen(&mut tx, &listen).await.expect("play"));
+    assert!(!Vault::add_spotify_listen(&mut tx, &listen)
         .await
-        .expect("play");
-    Vault::record_play(&mut tx, id, "2026-11-01T10:00:00Z", "spotify")
-        .await
-        .expect("same play again");
+        .expect("same play again"));
     Vault::queue_download(&mut tx, id).await.expect("queue");
     tx.commit().await.expect("commit");
     let history = vault.history(0, 50).await.expect("history");
     assert_eq!(history.total, 1, "a play seen twice is recorded once");
-    assert_eq!(history.items[0].played_at, "2026-11-01T10:00:00Z");
+    assert_eq!(history.items[0].played_at, "2026-11-01T10:00:00.000Z");
     let downloads = vault.downloads(None, 0, 50).await.expect("downloads");
     assert_eq!(downloads.items[0].state, "queued");
     assert_eq!(downloads.items[0].track.title, "Unravel");

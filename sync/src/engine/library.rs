@@ -2,6 +2,8 @@
 
 use std::collections::HashSet;
 
+use std::sync::atomic::Ordering;
+
 use vault::Vault;
 
 use super::{Run, SyncError, PAGE, PLAYED_AFTER_MS};
@@ -125,20 +127,32 @@ impl Run<'_> {
             .iter()
             .filter_map(|p| chrono::DateTime::parse_from_rfc3339(&p.played_at).ok())
             .max();
-        let plays: Vec<String> = page.items.iter().map(|p| p.played_at.clone()).collect();
+        let plays: Vec<(i64, Option<String>)> = page
+            .items
+            .iter()
+            .map(|p| {
+                let at = vault::rfc3339_ms(&p.played_at).unwrap_or_default();
+                (at, p.context.as_ref().and_then(|c| c.uri.clone()))
+            })
+            .collect();
         let tracks: Vec<_> = page.items.iter().map(|p| (&p.track, None, None)).collect();
-        self.report.plays = plays.len();
+        let added = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = added.clone();
         self.write_page(&tracks, move |conn, ids| {
             Box::pin(async move {
-                for (id, played_at) in ids.iter().zip(&plays) {
+                for (id, (at, context)) in ids.iter().zip(plays) {
                     if let Some(id) = id {
-                        Vault::record_play(conn, *id, played_at, "spotify").await?;
+                        let listen = crate::listen::recent_listen(*id, at, context);
+                        if Vault::add_spotify_listen(conn, &listen).await? {
+                            counter.fetch_add(1, Ordering::Relaxed);
+                        }
                     }
                 }
                 Ok(())
             })
         })
         .await?;
+        self.report.plays = added.load(Ordering::Relaxed);
         if let Some(latest) = latest {
             let ms = latest.timestamp_millis();
             self.vault()
@@ -148,3 +162,4 @@ impl Run<'_> {
         Ok(())
     }
 }
+

@@ -413,22 +413,6 @@ impl Vault {
         Ok(())
     }
 
-    /// Records a listen.
-    pub async fn record_play(
-        conn: &mut SqliteConnection,
-        track_id: Id,
-        played_at: &str,
-        source: &str,
-    ) -> DbResult<()> {
-        sqlx::query("INSERT OR IGNORE INTO plays (track_id, played_at, source) VALUES (?, ?, ?)")
-            .bind(track_id)
-            .bind(played_at)
-            .bind(source)
-            .execute(&mut *conn)
-            .await?;
-        Ok(())
-    }
-
     /// Puts a track in the download queue, unless it already has a job.
     pub async fn queue_download(conn: &mut SqliteConnection, track_id: Id) -> DbResult<()> {
         sqlx::query("INSERT OR IGNORE INTO downloads (track_id) VALUES (?)")
@@ -781,24 +765,31 @@ impl Vault {
         .await
     }
 
-    /// Listening history, newest first.
+    /// Listening history, newest first: plays and skips.
     pub async fn history(&self, offset: i64, limit: i64) -> DbResult<Page<Play>> {
         #[derive(sqlx::FromRow)]
         struct PlayRow {
             #[sqlx(flatten)]
             track: TrackRow,
             source: String,
+            ms_played: Option<i64>,
+            counted: bool,
+            device: Option<String>,
         }
         let sql = track_query(
-            "p.played_at",
-            ", p.source",
-            "JOIN plays p ON p.track_id = t.id ORDER BY p.played_at DESC, p.id DESC LIMIT ? OFFSET ?",
+            "strftime('%Y-%m-%dT%H:%M:%fZ', p.ended_ms / 1000.0, 'unixepoch')",
+            ", p.source, p.ms_played, p.counted, COALESCE(p.device, p.platform) AS device",
+            "JOIN listens p ON p.track_id = t.id WHERE p.user_id = ?
+             ORDER BY p.ended_ms DESC, p.id DESC LIMIT ? OFFSET ?",
         );
-        let count = "SELECT COUNT(*) FROM plays";
-        fetch_page(self, &sql, count, &[], offset, limit, |r: PlayRow| Play {
+        let count = "SELECT COUNT(*) FROM listens WHERE user_id = ?";
+        fetch_page(self, &sql, count, &[Bind::Int(OWNER)], offset, limit, |r: PlayRow| Play {
             played_at: r.track.added_at.clone().unwrap_or_default(),
             track: Track::from(r.track),
             source: r.source,
+            ms_played: r.ms_played,
+            counted: r.counted,
+            device: r.device,
         })
         .await
     }
@@ -812,7 +803,7 @@ impl Vault {
                     (SELECT COUNT(*) FROM albums),
                     (SELECT COUNT(*) FROM artists),
                     (SELECT COUNT(*) FROM downloads WHERE state = 'downloaded'),
-                    (SELECT COUNT(*) FROM plays)",
+                    (SELECT COUNT(*) FROM listens WHERE counted = 1)",
         )
         .fetch_one(self.pool())
         .await?;
@@ -1068,7 +1059,9 @@ async fn insert_tracks(
              gone_from_spotify_at = CASE excluded.is_playable
                  WHEN 0 THEN COALESCE(tracks.gone_from_spotify_at, excluded.gone_from_spotify_at)
                  WHEN 1 THEN NULL
-                 ELSE tracks.gone_from_spotify_at END
+                 ELSE tracks.gone_from_spotify_at END,
+             -- Spotify's own data has arrived for a track known only by name.
+             needs_details = 0
          RETURNING spotify_id, id"
     );
     let mut query = sqlx::query_as::<_, (Option<String>, Id)>(&sql);

@@ -1,0 +1,265 @@
+//! Listening history: every listen kept once, whichever way it arrived.
+//!
+//! Spotify tells of one listen up to three times (Hoard's poll of
+//! currently-playing, the recently-played backfill, an Extended Streaming
+//! History file), each with its own idea of the time: the poll sees the
+//! start and the end to a second or two, a history row gives the end and
+//! the milliseconds heard, and recently-played gives one moment that is the
+//! start on some clients and the end on others (spotify/web-api#613,
+//! #1083). Two Spotify listens of one track are the same listen when their
+//! starts or their ends are within [`tolerance`] of each other, or, when
+//! one side is a single moment, when that moment is that near either end
+//! of the other. Hoard's own player names its plays, so those are matched
+//! by name.
+
+use std::collections::HashMap;
+
+use sqlx::SqliteConnection;
+
+use super::{DbResult, Vault};
+use crate::model::{counts_as_play, Id, PlayReport};
+
+/// A listen to record.
+#[derive(Clone, Debug, Default)]
+pub struct NewListen {
+    pub user_id: Id,
+    pub track_id: Id,
+    pub started_ms: i64,
+    pub ended_ms: i64,
+    pub ms_played: Option<i64>,
+    pub counted: bool,
+    /// `spotify-poll`, `spotify-recent`, `spotify-history` or `hoard`.
+    pub source: &'static str,
+    pub device: Option<String>,
+    pub platform: Option<String>,
+    pub context_uri: Option<String>,
+    pub shuffle: Option<bool>,
+    pub skipped: Option<bool>,
+    pub reason_start: Option<String>,
+    pub reason_end: Option<String>,
+    pub conn_country: Option<String>,
+    pub offline: Option<bool>,
+    pub incognito: Option<bool>,
+    pub client_play_id: Option<String>,
+}
+
+impl NewListen {
+    /// A single moment rather than a span (recently-played).
+    fn is_point(&self) -> bool {
+        self.ms_played.is_none()
+    }
+}
+
+/// How far apart two reports of one listen may be: 30 s, or half the track
+/// for a track shorter than a minute (so a short track repeated is two
+/// listens).
+pub fn tolerance(duration_ms: i64) -> i64 {
+    if duration_ms <= 0 {
+        30_000
+    } else {
+        (duration_ms / 2).clamp(1_000, 30_000)
+    }
+}
+
+/// One kept Spotify listen of a track, as the duplicate test sees it.
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    start: i64,
+    end: i64,
+    point: bool,
+}
+
+fn same_listen(a: Span, b: Span, tol: i64) -> bool {
+    if (a.start - b.start).abs() <= tol || (a.end - b.end).abs() <= tol {
+        return true;
+    }
+    (a.point || b.point) && ((a.start - b.end).abs() <= tol || (a.end - b.start).abs() <= tol)
+}
+
+fn span(l: &NewListen) -> Span {
+    Span {
+        start: l.started_ms,
+        end: l.ended_ms,
+        point: l.is_point(),
+    }
+}
+
+/// The Spotify listens of a user in memory, for an import that tests
+/// hundreds of thousands of rows: one query instead of one per row.
+#[derive(Debug, Default)]
+pub struct ListenIndex {
+    by_track: HashMap<Id, Vec<Span>>,
+}
+
+impl ListenIndex {
+    /// True when `listen` is already kept (or was added to this index).
+    pub fn contains(&self, listen: &NewListen, tol: i64) -> bool {
+        let new = span(listen);
+        self.by_track
+            .get(&listen.track_id)
+            .is_some_and(|spans| spans.iter().any(|s| same_listen(*s, new, tol)))
+    }
+
+    pub fn add(&mut self, listen: &NewListen) {
+        self.by_track
+            .entry(listen.track_id)
+            .or_default()
+            .push(span(listen));
+    }
+}
+
+const LISTEN_COLUMNS: &str = "user_id, track_id, started_ms, ended_ms, ms_played, counted, source, \
+     device, platform, context_uri, shuffle, skipped, reason_start, reason_end, conn_country, \
+     offline, incognito, client_play_id";
+const LISTEN_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+/// 18 parameters a row; SQLite allows 32766 in a statement.
+const LISTEN_CHUNK: usize = 1_000;
+
+impl Vault {
+    /// Records a Spotify listen unless it is already kept; true when it was new.
+    pub async fn add_spotify_listen(
+        conn: &mut SqliteConnection,
+        listen: &NewListen,
+    ) -> DbResult<bool> {
+        let (duration_ms,): (i64,) = sqlx::query_as("SELECT duration_ms FROM tracks WHERE id = ?")
+            .bind(listen.track_id)
+            .fetch_one(&mut *conn)
+            .await?;
+        let window = 6 * 3600 * 1000 + duration_ms;
+        let kept: Vec<(i64, i64, bool)> = sqlx::query_as(
+            "SELECT started_ms, ended_ms, ms_played IS NULL FROM listens
+             WHERE track_id = ? AND user_id = ? AND source <> 'hoard'
+               AND ended_ms BETWEEN ? AND ?",
+        )
+        .bind(listen.track_id)
+        .bind(listen.user_id)
+        .bind(listen.started_ms - window)
+        .bind(listen.ended_ms + window)
+        .fetch_all(&mut *conn)
+        .await?;
+        let tol = tolerance(duration_ms);
+        let new = span(listen);
+        let seen = kept.into_iter().any(|(start, end, point)| {
+            same_listen(Span { start, end, point }, new, tol)
+        });
+        if seen {
+            return Ok(false);
+        }
+        Self::insert_listens(conn, std::slice::from_ref(listen)).await?;
+        Ok(true)
+    }
+
+    /// Inserts listens as they are, many per statement (the caller has
+    /// removed duplicates). Hoard's plays already kept by name are ignored.
+    pub async fn insert_listens(conn: &mut SqliteConnection, listens: &[NewListen]) -> DbResult<u64> {
+        let mut added = 0;
+        for chunk in listens.chunks(LISTEN_CHUNK) {
+            let values = vec![LISTEN_ROW; chunk.len()].join(", ");
+            let sql = format!("INSERT OR IGNORE INTO listens ({LISTEN_COLUMNS}) VALUES {values}");
+            let mut q = sqlx::query(&sql);
+            for l in chunk {
+                q = q
+                    .bind(l.user_id)
+                    .bind(l.track_id)
+                    .bind(l.started_ms)
+                    .bind(l.ended_ms)
+                    .bind(l.ms_played)
+                    .bind(l.counted)
+                    .bind(l.source)
+                    .bind(&l.device)
+                    .bind(&l.platform)
+                    .bind(&l.context_uri)
+                    .bind(l.shuffle)
+                    .bind(l.skipped)
+                    .bind(&l.reason_start)
+                    .bind(&l.reason_end)
+                    .bind(&l.conn_country)
+                    .bind(l.offline)
+                    .bind(l.incognito)
+                    .bind(&l.client_play_id);
+            }
+            added += q.execute(&mut *conn).await?.rows_affected();
+        }
+        Ok(added)
+    }
+
+    /// Every Spotify listen of `user_id`, for an import's duplicate test.
+    pub async fn spotify_listen_index(&self, user_id: Id) -> DbResult<ListenIndex> {
+        let rows: Vec<(Id, i64, i64, bool)> = sqlx::query_as(
+            "SELECT track_id, started_ms, ended_ms, ms_played IS NULL FROM listens
+             WHERE user_id = ? AND source <> 'hoard'",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut index = ListenIndex::default();
+        for (track, start, end, point) in rows {
+            index
+                .by_track
+                .entry(track)
+                .or_default()
+                .push(Span { start, end, point });
+        }
+        Ok(index)
+    }
+
+    /// Records the plays a device heard in Hoard's player. A report already
+    /// kept (the same `client_play_id`) adds nothing; a report of a track
+    /// the vault does not have is refused with its id named. Returns how
+    /// many plays were new.
+    pub async fn add_reported_plays(&self, user_id: Id, reports: &[PlayReport]) -> DbResult<u64> {
+        let mut tx = self.begin().await?;
+        let mut listens = Vec::with_capacity(reports.len());
+        for r in reports {
+            let duration: Option<(i64,)> =
+                sqlx::query_as("SELECT duration_ms FROM tracks WHERE id = ?")
+                    .bind(r.track_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((duration_ms,)) = duration else {
+                return Err(super::DbError::Invalid(format!(
+                    "a play of track {} that the vault does not have",
+                    r.track_id
+                )));
+            };
+            if r.client_play_id.is_empty() || r.client_play_id.len() > 64 {
+                return Err(super::DbError::Invalid(
+                    "a play report needs a client_play_id of 1 to 64 characters".into(),
+                ));
+            }
+            if r.ms_played < 0 || r.ended_ms < r.started_ms {
+                return Err(super::DbError::Invalid(format!(
+                    "play {} has a negative length",
+                    r.client_play_id
+                )));
+            }
+            listens.push(NewListen {
+                user_id,
+                track_id: r.track_id,
+                started_ms: r.started_ms,
+                ended_ms: r.ended_ms,
+                ms_played: Some(r.ms_played),
+                counted: counts_as_play(r.ms_played, duration_ms),
+                source: "hoard",
+                offline: Some(r.offline),
+                client_play_id: Some(r.client_play_id.clone()),
+                ..NewListen::default()
+            });
+        }
+        let added = Self::insert_listens(&mut tx, &listens).await?;
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    /// The newest listen `source` recorded for `user_id`, in ms (a poller's
+    /// or backfill's starting point).
+    pub async fn latest_listen_ms(&self, user_id: Id, source: &str) -> DbResult<Option<i64>> {
+        let (ms,): (Option<i64>,) =
+            sqlx::query_as("SELECT MAX(ended_ms) FROM listens WHERE user_id = ? AND source = ?")
+                .bind(user_id)
+                .bind(source)
+                .fetch_one(self.pool())
+                .await?;
+        Ok(ms)
+    }
+}
