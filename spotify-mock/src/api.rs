@@ -87,10 +87,6 @@ pub fn router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/me/player/recently-played", get(recently_played))
         .route("/me/player", get(playback_state))
         .route("/me/player/currently-playing", get(currently_playing))
-        .route(
-            "/me/player/currently-playing",
-            get(|| async { StatusCode::NO_CONTENT }),
-        )
         .route("/playlists/{id}", get(playlist))
         .route("/playlists/{id}/items", get(playlist_items))
         .route("/playlists/{id}/tracks", get(playlist_tracks))

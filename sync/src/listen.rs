@@ -231,7 +231,7 @@ impl Tracker {
             };
             let mut c = c;
             c.heard_ms += more.max(0);
-            let end = c.seen_ms + more.max(0);
+            let end = c.seen_ms + ((more.max(0) as f64 / self.max_rate.max(1.0)) as i64).min(wall);
             ended.push(Self::finish(c, end));
         }
         if let Some(t) = track {

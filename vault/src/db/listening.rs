@@ -6,11 +6,14 @@
 //! start and the end to a second or two, a history row gives the end and
 //! the milliseconds heard, and recently-played gives one moment that is the
 //! start on some clients and the end on others (spotify/web-api#613,
-//! #1083). Two Spotify listens of one track are the same listen when their
-//! starts or their ends are within [`tolerance`] of each other, or, when
-//! one side is a single moment, when that moment is that near either end
-//! of the other. Hoard's own player names its plays, so those are matched
-//! by name.
+//! #1083). Two Spotify listens of one track from different sources are the
+//! same listen when their starts or their ends are within [`tolerance`] of
+//! each other, or, when one side is a single moment, when that moment is
+//! that near either end of the other. From the same source they are the
+//! same only when they are exactly the same (a backfill that sees an entry
+//! again, a file uploaded twice): one source never reports one listen at
+//! two times. Hoard's own player names its plays, so those are matched by
+//! name.
 
 use std::collections::HashMap;
 
@@ -67,9 +70,30 @@ struct Span {
     start: i64,
     end: i64,
     point: bool,
+    source: Source,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    Poll,
+    Recent,
+    History,
+}
+
+impl Source {
+    fn of(name: &str) -> Source {
+        match name {
+            "spotify-poll" => Source::Poll,
+            "spotify-recent" => Source::Recent,
+            _ => Source::History,
+        }
+    }
 }
 
 fn same_listen(a: Span, b: Span, tol: i64) -> bool {
+    if a.source == b.source {
+        return a.start == b.start && a.end == b.end;
+    }
     if (a.start - b.start).abs() <= tol || (a.end - b.end).abs() <= tol {
         return true;
     }
@@ -81,6 +105,7 @@ fn span(l: &NewListen) -> Span {
         start: l.started_ms,
         end: l.ended_ms,
         point: l.is_point(),
+        source: Source::of(l.source),
     }
 }
 
@@ -126,8 +151,8 @@ impl Vault {
             .fetch_one(&mut *conn)
             .await?;
         let window = 6 * 3600 * 1000 + duration_ms;
-        let kept: Vec<(i64, i64, bool)> = sqlx::query_as(
-            "SELECT started_ms, ended_ms, ms_played IS NULL FROM listens
+        let kept: Vec<(i64, i64, bool, String)> = sqlx::query_as(
+            "SELECT started_ms, ended_ms, ms_played IS NULL, source FROM listens
              WHERE track_id = ? AND user_id = ? AND source <> 'hoard'
                AND ended_ms BETWEEN ? AND ?",
         )
@@ -139,8 +164,9 @@ impl Vault {
         .await?;
         let tol = tolerance(duration_ms);
         let new = span(listen);
-        let seen = kept.into_iter().any(|(start, end, point)| {
-            same_listen(Span { start, end, point }, new, tol)
+        let seen = kept.into_iter().any(|(start, end, point, source)| {
+            let source = Source::of(&source);
+            same_listen(Span { start, end, point, source }, new, tol)
         });
         if seen {
             return Ok(false);
@@ -185,20 +211,22 @@ impl Vault {
 
     /// Every Spotify listen of `user_id`, for an import's duplicate test.
     pub async fn spotify_listen_index(&self, user_id: Id) -> DbResult<ListenIndex> {
-        let rows: Vec<(Id, i64, i64, bool)> = sqlx::query_as(
-            "SELECT track_id, started_ms, ended_ms, ms_played IS NULL FROM listens
+        let rows: Vec<(Id, i64, i64, bool, String)> = sqlx::query_as(
+            "SELECT track_id, started_ms, ended_ms, ms_played IS NULL, source FROM listens
              WHERE user_id = ? AND source <> 'hoard'",
         )
         .bind(user_id)
         .fetch_all(self.pool())
         .await?;
         let mut index = ListenIndex::default();
-        for (track, start, end, point) in rows {
-            index
-                .by_track
-                .entry(track)
-                .or_default()
-                .push(Span { start, end, point });
+        for (track, start, end, point, source) in rows {
+            let source = Source::of(&source);
+            index.by_track.entry(track).or_default().push(Span {
+                start,
+                end,
+                point,
+                source,
+            });
         }
         Ok(index)
     }
