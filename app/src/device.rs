@@ -1,14 +1,17 @@
 //! On this device: the tracks, audio and cover art the browser keeps in
 //! IndexedDB so that Hoard plays with no network and no server.
 //!
-//! The database `hoard` (version [`DB_VERSION`]) has four object stores,
-//! shared with the service worker (`public/sw.js`), which answers
+//! The database `hoard` (version [`DB_VERSION`]) has five object stores,
+//! four shared with the service worker (`public/sw.js`), which answers
 //! `/audio/{id}` and `/covers/{album id}` from them:
 //!
 //! - `tracks`, key `id`: a [`KeptTrack`] (the metadata, as JSON values);
 //! - `audio`, key `id`: `{id, type, size, data: ArrayBuffer}`;
 //! - `covers`, key `id` (the album's): `{id, type, data: ArrayBuffer}`;
-//! - `lists`, key `key`: a [`KeptList`], what the user chose to keep.
+//! - `lists`, key `key`: a [`KeptList`], what the user chose to keep;
+//! - `plays`, key `client_play_id`: plays heard in the player that the
+//!   server has not confirmed yet (a [`PlayReport`](vault::model::PlayReport));
+//!   they are sent when the server answers and deleted once it has them.
 //!
 //! Audio is stored as ArrayBuffer records, not Blobs (Safari refuses some
 //! Blob writes). A track's audio, metadata and list entry are written in one
@@ -23,7 +26,7 @@ use vault::model::{ArtistRef, Id, Track, TrackList};
 /// The IndexedDB database's name (the service worker opens the same one).
 pub const DB_NAME: &str = "hoard";
 /// Its schema version.
-pub const DB_VERSION: u32 = 1;
+pub const DB_VERSION: u32 = 2;
 
 /// A track kept on the device: what its rows show without the server.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -177,6 +180,21 @@ pub fn remove(device: Device, key: String) {
     let _ = (device, key);
 }
 
+/// Keeps a play heard in the player on the device and sends it when the
+/// server answers (at once when online).
+pub fn queue_play(report: vault::model::PlayReport) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(browser::queue_play(report));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = report;
+}
+
+/// Sends the plays waiting on the device (at start, and when back online).
+pub fn send_plays() {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(browser::send_plays());
+}
+
 /// Every kept track, with the lists (in the browser; empty on the server).
 pub async fn kept_tracks() -> Result<Vec<KeptTrack>, String> {
     #[cfg(feature = "hydrate")]
@@ -199,11 +217,12 @@ mod browser {
 
     use super::*;
 
-    const STORES: [(&str, &str); 4] = [
+    const STORES: [(&str, &str); 5] = [
         ("tracks", "id"),
         ("audio", "id"),
         ("covers", "id"),
         ("lists", "key"),
+        ("plays", "client_play_id"),
     ];
 
     async fn open() -> Result<Database, String> {
@@ -624,5 +643,67 @@ mod browser {
             .map_err(error_text)?;
         tx.commit().await.map_err(error_text)?;
         Ok((list.name, freed))
+    }
+
+    /// Keeps a play until the server has it, then tries to send it.
+    pub async fn queue_play(report: vault::model::PlayReport) {
+        let stored = async {
+            let db = open().await?;
+            let tx = db
+                .transaction("plays")
+                .with_mode(TransactionMode::Readwrite)
+                .build()
+                .map_err(error_text)?;
+            tx.object_store("plays")
+                .map_err(error_text)?
+                .put(to_js(&report)?)
+                .primitive()
+                .map_err(error_text)?;
+            tx.commit().await.map_err(error_text)
+        };
+        if let Err(e) = stored.await {
+            // No storage (a private window): send it now or lose it.
+            leptos::logging::warn!("a play could not be kept on the device: {e}");
+            let _ = crate::routes::history::record_plays(vec![report]).await;
+            return;
+        }
+        send_plays().await;
+    }
+
+    /// Sends the plays waiting on the device; each goes once the server has
+    /// confirmed it. The server knows each by its id, so a send repeated
+    /// after a lost answer is still one play.
+    pub async fn send_plays() {
+        let Ok(waiting) = all::<vault::model::PlayReport>("plays").await else {
+            return;
+        };
+        for batch in waiting.chunks(200) {
+            if crate::routes::history::record_plays(batch.to_vec())
+                .await
+                .is_err()
+            {
+                return;
+            }
+            let deleted = async {
+                let db = open().await?;
+                let tx = db
+                    .transaction("plays")
+                    .with_mode(TransactionMode::Readwrite)
+                    .build()
+                    .map_err(error_text)?;
+                let store = tx.object_store("plays").map_err(error_text)?;
+                for report in batch {
+                    store
+                        .delete(report.client_play_id.as_str())
+                        .primitive()
+                        .map_err(error_text)?;
+                }
+                tx.commit().await.map_err(error_text)
+            };
+            if let Err(e) = deleted.await {
+                leptos::logging::warn!("sent plays could not be cleared: {e}");
+                return;
+            }
+        }
     }
 }

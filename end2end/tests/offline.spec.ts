@@ -5,30 +5,12 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BrowserContext, chromium, expect, Page, test } from '@playwright/test';
+import { expect, Page, test } from '@playwright/test';
 import { vaultWithAudio } from './audio';
 import { Hoard } from './harness';
+import { browser, controlled } from './pwa';
 
 const root = path.resolve(__dirname, '..', '..');
-
-/** A persistent profile (service workers and storage as an installed app has them). */
-async function browser(): Promise<{ context: BrowserContext; page: Page; dir: string }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'hoard-profile-'));
-  const context = await chromium.launchPersistentContext(dir, test.info().project.use.launchOptions);
-  const page = context.pages()[0] ?? (await context.newPage());
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
-  });
-  page.on('pageerror', (e) => {
-    throw new Error(`${e.message}\n${errors.join('\n')}`);
-  });
-  return { context, page, dir };
-}
-
-async function controlled(page: Page): Promise<void> {
-  await page.waitForFunction(() => navigator.serviceWorker?.controller != null, undefined, { timeout: 20_000 });
-}
 
 async function keptAudioSizes(page: Page): Promise<Record<string, number>> {
   return page.evaluate(

@@ -271,7 +271,10 @@ impl Config {
             ));
         }
         if !(1.0..=1000.0).contains(&self.listen_max_progress_rate) {
-            return Err(invalid("listen_max_progress_rate", "must be from 1 to 1000"));
+            return Err(invalid(
+                "listen_max_progress_rate",
+                "must be from 1 to 1000",
+            ));
         }
         if !(1..=16 * 1024).contains(&self.history_upload_max_mb) {
             return Err(invalid("history_upload_max_mb", "must be from 1 to 16384"));

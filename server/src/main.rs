@@ -196,7 +196,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot start the download queue: {e}"))?;
     let (listen_status, listening) = tokio::sync::watch::channel(Default::default());
     let poller = config.listen_options().map(|options| {
-        tokio::spawn(hoard_sync::listen::run(syncer.clone(), options, listen_status))
+        tokio::spawn(hoard_sync::listen::run(
+            syncer.clone(),
+            options,
+            listen_status,
+        ))
     });
     let server = ServerState {
         vault: vault.clone(),

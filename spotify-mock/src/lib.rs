@@ -263,12 +263,19 @@ impl MockHandle {
     /// A track's length in milliseconds (None for an unknown ID).
     pub fn track_duration_ms(&self, track_id: &str) -> Option<u64> {
         let lib = self.shared.lib();
-        lib.track_index.get(track_id).map(|&t| lib.tracks[t].duration_ms)
+        lib.track_index
+            .get(track_id)
+            .map(|&t| lib.tracks[t].duration_ms)
     }
 
     /// The IDs of the podcast episodes the library holds.
     pub fn episode_ids(&self) -> Vec<String> {
-        self.shared.lib().episodes.iter().map(|e| e.id.clone()).collect()
+        self.shared
+            .lib()
+            .episodes
+            .iter()
+            .map(|e| e.id.clone())
+            .collect()
     }
 
     /// Recently played as the listener left it: (track ID, played_at ms), newest first.

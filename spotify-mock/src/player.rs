@@ -175,7 +175,8 @@ impl Player {
             let end_wall = util::now_millis()
                 - ((now.duration_since(s.since).as_millis() as f64) - left as f64 / self.speed)
                     as i64;
-            let end_instant = s.since + std::time::Duration::from_millis((left as f64 / self.speed) as u64);
+            let end_instant =
+                s.since + std::time::Duration::from_millis((left as f64 / self.speed) as u64);
             s.heard_ms += left;
             let ended = s.clone();
             Self::log(lib, &ended, end_wall);
@@ -335,7 +336,13 @@ impl Player {
 
     /// The body of `/me/player` (`full`) or `/me/player/currently-playing`;
     /// `None` is `204 No Content`.
-    pub fn render(&mut self, b: &str, lib: &mut Library, full: bool, episodes: bool) -> Option<Value> {
+    pub fn render(
+        &mut self,
+        b: &str,
+        lib: &mut Library,
+        full: bool,
+        episodes: bool,
+    ) -> Option<Value> {
         self.settle(lib);
         let s = self.session.as_ref()?;
         let (item, kind) = match s.item {

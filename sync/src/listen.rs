@@ -313,7 +313,8 @@ pub async fn run(syncer: Arc<Syncer>, options: ListenOptions, status: watch::Sen
     let mut tracker = Tracker::new(options.max_progress_rate);
     let mut last_backfill: Option<Instant> = None;
     loop {
-        let wait = match poll_once(&syncer, &options, &mut tracker, &mut last_backfill, &status).await
+        let wait = match poll_once(&syncer, &options, &mut tracker, &mut last_backfill, &status)
+            .await
         {
             Ok(wait) => wait,
             Err(SyncError::NotConnected) => {
@@ -393,9 +394,7 @@ fn next_wait(tracker: &Tracker, options: &ListenOptions, now_ms: i64) -> Duratio
             options.playing_every
         };
     }
-    let idle_for = tracker
-        .last_playing_ms
-        .map_or(i64::MAX, |at| now_ms - at);
+    let idle_for = tracker.last_playing_ms.map_or(i64::MAX, |at| now_ms - at);
     if idle_for >= options.long_idle_after.as_millis() as i64 {
         options.long_idle_every
     } else if tracker.paused() {
@@ -447,7 +446,11 @@ pub async fn backfill(vault: &Vault, connection: &Connection) -> Result<u64, Syn
         return Ok(0);
     }
     let mut tx = vault.begin().await?;
-    let tracks: Vec<_> = page.items.iter().map(|p| map::track(&p.track, None)).collect();
+    let tracks: Vec<_> = page
+        .items
+        .iter()
+        .map(|p| map::track(&p.track, None))
+        .collect();
     let ids = Vault::upsert_tracks_cached(&mut tx, &tracks, &mut WriteCache::default()).await?;
     let mut added = 0;
     for (p, id) in page.items.iter().zip(ids) {
@@ -467,7 +470,11 @@ pub async fn backfill(vault: &Vault, connection: &Connection) -> Result<u64, Syn
 /// A recently-played entry as a listen: one moment (the start on some
 /// clients, the end on others), counted, since Spotify lists only plays it
 /// counted.
-pub(crate) fn recent_listen(track_id: vault::model::Id, at: i64, context: Option<String>) -> NewListen {
+pub(crate) fn recent_listen(
+    track_id: vault::model::Id,
+    at: i64,
+    context: Option<String>,
+) -> NewListen {
     NewListen {
         user_id: OWNER,
         track_id,

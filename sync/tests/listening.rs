@@ -72,9 +72,10 @@ impl Listening {
     }
 
     async fn wait_for(&mut self, f: impl Fn(&ListenStatus) -> bool) {
-        let timed_out = tokio::time::timeout(Duration::from_secs(30), self.status.wait_for(|s| f(s)))
-            .await
-            .is_err();
+        let timed_out =
+            tokio::time::timeout(Duration::from_secs(30), self.status.wait_for(|s| f(s)))
+                .await
+                .is_err();
         if timed_out {
             panic!(
                 "the poller did not get there in time: {:?}; listens {:?}",
@@ -139,7 +140,8 @@ async fn a_listening_session_is_polled_into_the_right_plays() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     l.play(PlayerCommand::Resume);
     // B is skipped after 20 s: a skip, not a play.
-    l.wait_for(|s| s.now_playing.is_some() && s.listens >= 1).await;
+    l.wait_for(|s| s.now_playing.is_some() && s.listens >= 1)
+        .await;
     tokio::time::sleep(wall(20_000)).await;
     // C on repeat: heard twice through.
     l.play(PlayerCommand::RepeatTrack { on: true });
@@ -154,7 +156,9 @@ async fn a_listening_session_is_polled_into_the_right_plays() {
     let episode = l.h.spotify().episode_ids()[0].clone();
     l.play(PlayerCommand::Episode { episode });
     tokio::time::sleep(Duration::from_millis(500)).await;
-    l.play(PlayerCommand::Ad { duration_ms: 30_000 });
+    l.play(PlayerCommand::Ad {
+        duration_ms: 30_000,
+    });
     tokio::time::sleep(Duration::from_millis(300)).await;
     // D for 70% of it, then nothing plays (204).
     l.play(PlayerCommand::Play {
@@ -188,7 +192,12 @@ async fn a_listening_session_is_polled_into_the_right_plays() {
     assert!(listens.iter().all(|l| l.3 == "spotify-poll"));
     let heard = |i: usize| listens[i].2.expect("ms played");
     let near = |got: i64, want: u64| (got - want as i64).abs() <= 12_000;
-    assert!(near(heard(0), a.1), "A heard whole: {} of {}", heard(0), a.1);
+    assert!(
+        near(heard(0), a.1),
+        "A heard whole: {} of {}",
+        heard(0),
+        a.1
+    );
     assert!(near(heard(1), 20_000), "B heard 20 s: {}", heard(1));
     assert!(near(heard(5), d.1 * 7 / 10), "D heard 70%: {}", heard(5));
     let (context, device): (Option<String>, Option<String>) = sqlx::query_as(

@@ -269,7 +269,9 @@ async fn history_and_downloads_show_their_tracks() {
         source: "spotify-recent",
         ..Default::default()
     };
-    assert!(Vault::add_spotify_listen(&mut tx, &listen).await.expect("play"));
+    assert!(Vault::add_spotify_listen(&mut tx, &listen)
+        .await
+        .expect("play"));
     assert!(!Vault::add_spotify_listen(&mut tx, &listen)
         .await
         .expect("same play again"));

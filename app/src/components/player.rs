@@ -7,6 +7,14 @@
 //! device when the track is kept there, the server otherwise. A track the
 //! vault has no file for plays the server's fallback (Spotify's preview) when
 //! there is one, labelled as such.
+//!
+//! Every play is recorded, by the rule scrobblers use (the server decides
+//! from what was heard: half the track or 4 minutes is a play, less is a
+//! skip). What counts is the time heard, not the position: a seek forward
+//! is not heard. A play ends when another track loads, when it ends or
+//! repeats, when the player stops or when the page goes away; it is kept
+//! on the device (IndexedDB) and sent to the server when the server
+//! answers, so a play heard offline arrives later, once.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -73,7 +81,24 @@ pub struct Player {
     /// The queue before shuffling, to restore when shuffle goes off.
     unshuffled: RwSignal<Option<Vec<QueueItem>>>,
     audio: NodeRef<leptos::html::Audio>,
+    /// The play being heard now.
+    listening: StoredValue<Option<Listening>>,
 }
+
+/// A play in progress: what has been heard of it so far.
+#[derive(Clone, Debug)]
+struct Listening {
+    client_play_id: String,
+    track_id: Id,
+    started_ms: f64,
+    heard_s: f64,
+    /// The position last seen, and when, to measure what was heard since.
+    last_position: f64,
+    last_seen_ms: f64,
+}
+
+/// Shorter listens are not reported at all (a track clicked past).
+const REPORT_FROM_S: f64 = 1.0;
 
 impl Player {
     fn new() -> Self {
@@ -90,7 +115,66 @@ impl Player {
             note: RwSignal::new(None),
             unshuffled: RwSignal::new(None),
             audio: NodeRef::new(),
+            listening: StoredValue::new(None),
         }
+    }
+
+    /// A play of the current track starts now.
+    fn start_listening(&self) {
+        self.finish_listening();
+        let Some(item) = self.now_untracked() else {
+            return;
+        };
+        self.listening.set_value(Some(Listening {
+            client_play_id: play_id(),
+            track_id: item.id,
+            started_ms: now_ms(),
+            heard_s: 0.0,
+            last_position: self.position.get_untracked(),
+            last_seen_ms: now_ms(),
+        }));
+    }
+
+    /// The position moved to `position` while playing: what was heard
+    /// since the last time counts if it is ordinary progress (no more than
+    /// the clock allows at the playback rate; more is a seek).
+    fn heard_until(&self, position: f64) {
+        let playing = self.playing.get_untracked();
+        #[cfg(feature = "hydrate")]
+        let rate = self.read_audio(|a| a.playback_rate()).max(1.0);
+        #[cfg(not(feature = "hydrate"))]
+        let rate = 1.0;
+        let now = now_ms();
+        self.listening.update_value(|l| {
+            if let Some(l) = l {
+                let delta = position - l.last_position;
+                let allowed = (now - l.last_seen_ms) / 1000.0 * rate * 1.5 + 0.5;
+                if playing && delta > 0.0 && delta <= allowed {
+                    l.heard_s += delta;
+                }
+                l.last_position = position;
+                l.last_seen_ms = now;
+            }
+        });
+    }
+
+    /// The play in progress ends: reported if it was heard at all.
+    fn finish_listening(&self) {
+        let Some(l) = self.listening.try_update_value(Option::take).flatten() else {
+            return;
+        };
+        if l.heard_s < REPORT_FROM_S {
+            return;
+        }
+        let ended = now_ms();
+        crate::device::queue_play(vault::model::PlayReport {
+            client_play_id: l.client_play_id,
+            track_id: l.track_id,
+            started_ms: l.started_ms as i64,
+            ended_ms: (ended as i64).max(l.started_ms as i64),
+            ms_played: (l.heard_s * 1000.0).round() as i64,
+            offline: !online(),
+        });
     }
 
     /// A number the `<audio>` element knows (0 before it exists).
@@ -253,9 +337,11 @@ impl Player {
         if self.queue.with_untracked(|q| index >= q.len()) {
             return;
         }
+        self.finish_listening();
         self.current.set(Some(index));
         self.note.set(None);
         self.position.set(0.0);
+        self.start_listening();
         let duration = self
             .queue
             .with_untracked(|q| q[index].duration_ms as f64 / 1000.0);
@@ -290,6 +376,7 @@ impl Player {
     }
 
     fn stop(&self) {
+        self.finish_listening();
         #[cfg(feature = "hydrate")]
         if let Some(audio) = self.audio.get_untracked() {
             audio.pause().ok();
@@ -330,6 +417,12 @@ impl Player {
             audio.set_current_time(to);
         }
         self.position.set(to);
+        self.listening.update_value(|l| {
+            if let Some(l) = l {
+                l.last_position = to;
+                l.last_seen_ms = now_ms();
+            }
+        });
     }
 
     /// Sets the volume, 0 to 1.
@@ -353,8 +446,11 @@ impl Player {
 
     /// At the end of a track: again (repeat one), the next, or stop.
     fn ended(&self) {
+        self.heard_until(self.duration.get_untracked());
+        self.finish_listening();
         if self.repeat.get_untracked() == Repeat::One {
             self.seek(0.0);
+            self.start_listening();
             self.toggle();
             return;
         }
@@ -364,6 +460,30 @@ impl Player {
             _ => self.playing.set(false),
         }
     }
+}
+
+/// A random id for a play, made on the device.
+fn play_id() -> String {
+    #[cfg(feature = "hydrate")]
+    return (0..4)
+        .map(|_| format!("{:08x}", (js_sys::Math::random() * 4_294_967_296.0) as u32))
+        .collect();
+    #[cfg(not(feature = "hydrate"))]
+    String::new()
+}
+
+fn now_ms() -> f64 {
+    #[cfg(feature = "hydrate")]
+    return js_sys::Date::now();
+    #[cfg(not(feature = "hydrate"))]
+    0.0
+}
+
+fn online() -> bool {
+    #[cfg(feature = "hydrate")]
+    return web_sys::window().is_none_or(|w| w.navigator().on_line());
+    #[cfg(not(feature = "hydrate"))]
+    true
 }
 
 fn random_below(n: usize) -> usize {
@@ -411,7 +531,11 @@ pub fn PlayerBar() -> impl IntoView {
             on:ended=move |_| p.ended()
             on:timeupdate=move |_| {
                 #[cfg(feature = "hydrate")]
-                p.position.set(p.read_audio(|a| a.current_time()));
+                {
+                    let position = p.read_audio(|a| a.current_time());
+                    p.heard_until(position);
+                    p.position.set(position);
+                }
             }
             on:durationchange=move |_| {
                 #[cfg(feature = "hydrate")]
@@ -689,6 +813,19 @@ mod browser {
                 window.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
         }
         on_key.forget();
+        // Plays heard while the server was away go as soon as it is back;
+        // the one in progress ends with the page.
+        crate::device::send_plays();
+        let on_online = Closure::<dyn Fn()>::new(crate::device::send_plays);
+        let on_hide = Closure::<dyn Fn()>::new(move || p.finish_listening());
+        if let Some(window) = web_sys::window() {
+            let _ = window
+                .add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
+            let _ = window
+                .add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
+        }
+        on_online.forget();
+        on_hide.forget();
     }
 
     /// Keys typed into a field, or on a focused button or slider, are theirs.

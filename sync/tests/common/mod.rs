@@ -149,4 +149,3 @@ pub async fn connect(syncer: &Syncer, mock: &MockServer) -> String {
         .expect("stored");
     refresh
 }
-

@@ -783,14 +783,22 @@ impl Vault {
              ORDER BY p.ended_ms DESC, p.id DESC LIMIT ? OFFSET ?",
         );
         let count = "SELECT COUNT(*) FROM listens WHERE user_id = ?";
-        fetch_page(self, &sql, count, &[Bind::Int(OWNER)], offset, limit, |r: PlayRow| Play {
-            played_at: r.track.added_at.clone().unwrap_or_default(),
-            track: Track::from(r.track),
-            source: r.source,
-            ms_played: r.ms_played,
-            counted: r.counted,
-            device: r.device,
-        })
+        fetch_page(
+            self,
+            &sql,
+            count,
+            &[Bind::Int(OWNER)],
+            offset,
+            limit,
+            |r: PlayRow| Play {
+                played_at: r.track.added_at.clone().unwrap_or_default(),
+                track: Track::from(r.track),
+                source: r.source,
+                ms_played: r.ms_played,
+                counted: r.counted,
+                device: r.device,
+            },
+        )
         .await
     }
 

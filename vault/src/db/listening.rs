@@ -133,7 +133,8 @@ impl ListenIndex {
     }
 }
 
-const LISTEN_COLUMNS: &str = "user_id, track_id, started_ms, ended_ms, ms_played, counted, source, \
+const LISTEN_COLUMNS: &str =
+    "user_id, track_id, started_ms, ended_ms, ms_played, counted, source, \
      device, platform, context_uri, shuffle, skipped, reason_start, reason_end, conn_country, \
      offline, incognito, client_play_id";
 const LISTEN_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -166,7 +167,16 @@ impl Vault {
         let new = span(listen);
         let seen = kept.into_iter().any(|(start, end, point, source)| {
             let source = Source::of(&source);
-            same_listen(Span { start, end, point, source }, new, tol)
+            same_listen(
+                Span {
+                    start,
+                    end,
+                    point,
+                    source,
+                },
+                new,
+                tol,
+            )
         });
         if seen {
             return Ok(false);
@@ -177,7 +187,10 @@ impl Vault {
 
     /// Inserts listens as they are, many per statement (the caller has
     /// removed duplicates). Hoard's plays already kept by name are ignored.
-    pub async fn insert_listens(conn: &mut SqliteConnection, listens: &[NewListen]) -> DbResult<u64> {
+    pub async fn insert_listens(
+        conn: &mut SqliteConnection,
+        listens: &[NewListen],
+    ) -> DbResult<u64> {
         let mut added = 0;
         for chunk in listens.chunks(LISTEN_CHUNK) {
             let values = vec![LISTEN_ROW; chunk.len()].join(", ");

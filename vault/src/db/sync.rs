@@ -34,10 +34,9 @@ pub struct PlaylistSyncState {
 impl Vault {
     /// The scopes asked for when the account was connected.
     pub async fn spotify_scopes(&self) -> DbResult<Option<String>> {
-        let row: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT scopes FROM spotify_account")
-                .fetch_optional(self.pool())
-                .await?;
+        let row: Option<(Option<String>,)> = sqlx::query_as("SELECT scopes FROM spotify_account")
+            .fetch_optional(self.pool())
+            .await?;
         Ok(row.and_then(|r| r.0))
     }
 

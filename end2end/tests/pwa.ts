@@ -1,0 +1,26 @@
+// A browser as an installed PWA has it: a persistent profile (service
+// workers and IndexedDB survive reloads), with page errors failing the test.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { BrowserContext, chromium, Page, test } from '@playwright/test';
+
+/** A persistent profile (service workers and storage as an installed app has them). */
+export async function browser(): Promise<{ context: BrowserContext; page: Page; dir: string }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hoard-profile-'));
+  const context = await chromium.launchPersistentContext(dir, test.info().project.use.launchOptions);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+  });
+  page.on('pageerror', (e) => {
+    throw new Error(`${e.message}\n${errors.join('\n')}`);
+  });
+  return { context, page, dir };
+}
+
+export async function controlled(page: Page): Promise<void> {
+  await page.waitForFunction(() => navigator.serviceWorker?.controller != null, undefined, { timeout: 20_000 });
+}
+
