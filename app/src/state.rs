@@ -39,6 +39,8 @@ pub struct ServerState {
     pub music_folder: Option<std::sync::Arc<hoard_acquire::folder::LocalFolder>>,
     /// Whether newly synced tracks are queued when Settings has no say yet.
     pub auto_download_default: bool,
+    /// Whether the listening poller runs.
+    pub listen_polling: bool,
     /// What the listening poller has seen (now playing, polls, listens).
     pub listening: tokio::sync::watch::Receiver<hoard_sync::listen::ListenStatus>,
 }

@@ -8,6 +8,7 @@
 mod auth;
 mod boundary;
 mod config;
+mod history;
 mod media;
 mod router;
 mod spotify;
@@ -215,13 +216,22 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         acquirer,
         music_folder,
         auto_download_default: config.auto_download,
+        listen_polling: poller.is_some(),
         listening,
     };
     let auto_queue = tokio::spawn(media::queue_after_syncs(syncer.clone(), server.clone()));
+    let imports = history::Imports::start(
+        vault.clone(),
+        &config.data_dir,
+        config.history_upload_max_mb,
+    )
+    .await
+    .context("cannot start the streaming history importer (setting `data_dir`)")?;
     let state = router::AppState {
         leptos_options,
         server,
         pending: Default::default(),
+        imports,
         shutting_down,
         boundary: Arc::new(boundary::Boundary::new(&config)),
         password_hash: config.password_hash.as_deref().map(Arc::from),

@@ -29,6 +29,8 @@ pub struct AppState {
     pub login_gate: Arc<tokio::sync::Mutex<()>>,
     /// Spotify connections waiting for their callback.
     pub pending: crate::spotify::Pending,
+    /// Streaming history uploads being imported.
+    pub imports: Arc<crate::history::Imports>,
     /// Which hosts and origins are Hoard's, and the headers answers carry.
     pub boundary: Arc<crate::boundary::Boundary>,
     /// Becomes true when the server starts shutting down: long-lived
@@ -70,6 +72,12 @@ pub fn build(state: AppState) -> Router {
         )
         .route("/spotify/connect", post(crate::spotify::connect))
         .route("/spotify/callback", get(crate::spotify::callback))
+        .route(
+            "/history/upload",
+            post(crate::history::upload).layer(axum::extract::DefaultBodyLimit::max(
+                state.imports.body_limit(),
+            )),
+        )
         .route("/audio/{track_id}", get(crate::media::audio))
         .route("/covers/{album_id}", get(crate::media::cover))
         .route("/downloads/events", get(crate::media::events))

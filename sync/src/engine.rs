@@ -453,6 +453,7 @@ impl Run<'_> {
         self.saved_albums().await?;
         self.followed_artists().await?;
         self.recently_played().await?;
+        self.track_details().await?;
         if full {
             self.vault()
                 .set_setting(LIKED_FULL_PASS_AT, &now_text())

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod client;
 pub mod crypto;
 pub mod engine;
+pub mod history;
 pub mod listen;
 pub mod map;
 pub mod wire;

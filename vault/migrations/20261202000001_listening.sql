@@ -71,12 +71,27 @@ CREATE TABLE history_imports (
     episodes     INTEGER NOT NULL DEFAULT 0,
     unknown_rows INTEGER NOT NULL DEFAULT 0,
     tracks_created INTEGER NOT NULL DEFAULT 0,
+    -- Files whose rows are already in rows_total.
+    totals_counted INTEGER NOT NULL DEFAULT 0,
     error        TEXT,
     created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
     finished_at  TEXT,
     UNIQUE (user_id, sha256)
 );
 
+-- Where each import stands: its current file and the rows done in it,
+-- written in the same transaction as those rows' plays.
+CREATE TABLE history_imports_position (
+    id             INTEGER PRIMARY KEY REFERENCES history_imports(id),
+    member         INTEGER NOT NULL,
+    rows_in_member INTEGER NOT NULL
+);
+
 -- Tracks the vault knows only by name (from a history file): Spotify's own
--- data is fetched for them later, a few at a time.
+-- data is fetched for them later, a few at a time (1: wanted; 2: Spotify
+-- does not know the track any more, stop asking).
 ALTER TABLE tracks ADD COLUMN needs_details INTEGER NOT NULL DEFAULT 0;
+
+-- Artists and albums known only by name are found by name.
+CREATE INDEX artists_by_name ON artists(name);
+CREATE INDEX albums_by_name ON albums(name);

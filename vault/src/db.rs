@@ -2,6 +2,7 @@
 
 pub mod downloads;
 pub mod error;
+pub mod history;
 pub mod library;
 pub mod listening;
 pub mod sessions;
@@ -16,6 +17,7 @@ use sqlx::SqlitePool;
 
 pub use downloads::{FinishedDownload, QueueScope};
 pub use error::{DbError, DbResult};
+pub use history::{ImportStep, NameCache, TrackIndex};
 pub use library::WriteCache;
 pub use listening::{tolerance, ListenIndex, NewListen};
 /// The connection type repository writes take (a transaction derefs to it).

@@ -454,3 +454,30 @@ pub struct SyncProgress {
     /// Problems that did not stop the sync (a playlist refused, an entry skipped).
     pub warnings: Vec<String>,
 }
+
+/// An Extended Streaming History upload and how far its import has come.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryImport {
+    pub id: Id,
+    pub file_name: String,
+    /// `queued`, `importing`, `done` or `failed`.
+    pub state: String,
+    /// Files of the upload done, and how many it has.
+    pub member: i64,
+    pub members: i64,
+    /// Rows read so far (of every file), of `rows_total` once known.
+    pub rows_done: i64,
+    pub rows_total: i64,
+    pub plays_added: i64,
+    /// Rows the vault already had (a poll, the backfill, an earlier upload).
+    pub duplicates: i64,
+    /// Podcast and audiobook rows, counted and left out.
+    pub episodes: i64,
+    /// Rows with no track (Spotify leaves some empty), counted and left out.
+    pub unknown_rows: i64,
+    /// Tracks the vault did not know, created from the file's names.
+    pub tracks_created: i64,
+    pub error: Option<String>,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}

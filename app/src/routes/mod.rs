@@ -6,6 +6,7 @@ pub mod device;
 pub mod downloads;
 pub mod history;
 pub mod library;
+pub mod listening;
 pub mod lists;
 pub mod playlists;
 pub mod settings;

@@ -6,6 +6,7 @@ use vault::model::Stats;
 
 use crate::components::ErrorNotice;
 use crate::error::AppError;
+use crate::routes::listening::ListeningPanel;
 use crate::routes::spotify::SpotifyPanel;
 use crate::state::ServerInfo;
 
@@ -26,6 +27,7 @@ pub fn SettingsPage() -> impl IntoView {
         <Title text="Settings"/>
         <h1>"Settings"</h1>
         <SpotifyPanel synced/>
+        <ListeningPanel/>
         <Transition fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {

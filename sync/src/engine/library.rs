@@ -7,6 +7,9 @@ use std::sync::atomic::Ordering;
 use vault::Vault;
 
 use super::{Run, SyncError, PAGE, PLAYED_AFTER_MS};
+
+/// Tracks from a streaming history given Spotify's data per sync.
+const DETAILS_PER_SYNC: i64 = 100;
 use crate::{map, wire};
 
 impl Run<'_> {
@@ -157,6 +160,33 @@ impl Run<'_> {
             let ms = latest.timestamp_millis();
             self.vault()
                 .set_setting(PLAYED_AFTER_MS, &ms.to_string())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Tracks known only from a streaming history file get Spotify's own
+    /// data, a few per sync: one `GET /tracks/{id}` each (apps in
+    /// development mode no longer have the batch endpoint).
+    pub(super) async fn track_details(&mut self) -> Result<(), SyncError> {
+        let wanted = self
+            .vault()
+            .tracks_needing_details(DETAILS_PER_SYNC)
+            .await?;
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        self.progress(|p| p.phase = "track details".into());
+        for id in wanted {
+            let track: wire::Track = match self.api.get(&format!("tracks/{id}"), &[]).await {
+                Ok(track) => track,
+                Err(crate::ApiError::NotFound) => {
+                    self.vault().track_details_unavailable(&id).await?;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            self.write_page(&[(&track, None, None)], |_, _| Box::pin(async { Ok(()) }))
                 .await?;
         }
         Ok(())

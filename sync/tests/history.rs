@@ -1,0 +1,535 @@
+//! Extended Streaming History imports into a real SQLite vault: rows of
+//! every kind Spotify writes, a kill mid-import, the same plays twice, plays
+//! the poller already kept, tracks filled in from the local Spotify API, and
+//! uploads that are not history files.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use hoard_sync::history::{self, Upload};
+use serde_json::{json, Value};
+use spotify_mock::LibrarySpec;
+use vault::model::OWNER;
+use vault::Vault;
+
+mod common;
+use common::*;
+
+/// A row as Spotify writes it (2024 exports: no `username`, `ip_addr`).
+fn row(ts: &str, ms: i64, track: Option<(&str, &str, &str, &str)>) -> Value {
+    let (uri, name, artist, album) = match track {
+        Some((id, name, artist, album)) => (
+            json!(format!("spotify:track:{id}")),
+            json!(name),
+            json!(artist),
+            json!(album),
+        ),
+        None => (Value::Null, Value::Null, Value::Null, Value::Null),
+    };
+    json!({
+        "ts": ts,
+        "platform": "android",
+        "ms_played": ms,
+        "conn_country": "DE",
+        "ip_addr": "192.0.2.1",
+        "master_metadata_track_name": name,
+        "master_metadata_album_artist_name": artist,
+        "master_metadata_album_album_name": album,
+        "spotify_track_uri": uri,
+        "episode_name": null,
+        "episode_show_name": null,
+        "spotify_episode_uri": null,
+        "audiobook_title": null,
+        "audiobook_uri": null,
+        "audiobook_chapter_uri": null,
+        "audiobook_chapter_title": null,
+        "reason_start": "trackdone",
+        "reason_end": if ms > 100_000 { "trackdone" } else { "fwdbtn" },
+        "shuffle": false,
+        "skipped": ms < 30_000,
+        "offline": false,
+        "offline_timestamp": null,
+        "incognito_mode": false
+    })
+}
+
+fn episode(ts: &str) -> Value {
+    let mut r = row(ts, 1_200_000, None);
+    r["episode_name"] = json!("Episode 12: On Tape");
+    r["episode_show_name"] = json!("The Archive Hour");
+    r["spotify_episode_uri"] = json!("spotify:episode:4rOoJ6Egrf8K2IrywzwOMk");
+    r
+}
+
+fn audiobook(ts: &str) -> Value {
+    let mut r = row(ts, 900_000, None);
+    r["audiobook_title"] = json!("A Long Book");
+    r["audiobook_uri"] = json!("spotify:show:1ZCp2d8aB6sR3kFAWf3C7Q");
+    r["audiobook_chapter_uri"] = json!("spotify:episode:0Xq4b8ZcT1Wc2cYHkBQ6Yy");
+    r["audiobook_chapter_title"] = json!("Chapter 3");
+    r
+}
+
+fn zip_of(path: &Path, members: &[(&str, &[u8])]) {
+    let file = std::fs::File::create(path).expect("zip file");
+    let mut zip = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    for (name, data) in members {
+        zip.start_file(*name, options).expect("member");
+        zip.write_all(data).expect("write");
+    }
+    zip.finish().expect("finish");
+}
+
+fn ts(ms: i64) -> String {
+    let at = time_of(ms);
+    at.format(&time::format_description::well_known::Rfc3339)
+        .expect("format")
+        .replace(".000", "")
+}
+
+fn time_of(ms: i64) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp(ms / 1000).expect("time")
+}
+
+async fn upload(h: &Harness, path: &Path) -> i64 {
+    let kind = history::inspect(path).expect("a history upload");
+    let sha = format!("{:x}", sha2_of(path));
+    let (import, new) = h
+        .vault
+        .create_history_import(
+            OWNER,
+            "my_spotify_data.zip",
+            &sha,
+            &path.to_string_lossy(),
+            kind.members() as i64,
+        )
+        .await
+        .expect("registered");
+    assert!(new, "a new upload");
+    import.id
+}
+
+fn sha2_of(path: &Path) -> sha2::digest::Output<sha2::Sha256> {
+    use sha2::Digest;
+    sha2::Sha256::digest(std::fs::read(path).expect("read"))
+}
+
+async fn count(vault: &Vault, sql: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(sql)
+        .fetch_one(vault.pool())
+        .await
+        .expect(sql);
+    n
+}
+
+fn small() -> LibrarySpec {
+    LibrarySpec {
+        liked: 30,
+        playlists: 1,
+        playlist_len: 5,
+        ..LibrarySpec::default()
+    }
+}
+
+#[tokio::test]
+async fn a_history_zip_is_imported_with_every_kind_of_row() {
+    let h = Harness::new(small()).await;
+    h.sync().await;
+    let spotify = h.spotify();
+    let liked = spotify.liked_ids();
+    let known = &liked[0];
+    let known_ms = spotify.track_duration_ms(known).expect("length") as i64;
+    // A track Spotify has but the vault does not, and one Spotify no longer has.
+    let fresh = spotify.new_track();
+    let base = 1_600_000_000_000i64; // 2020-09-13
+    let rows_2020 = vec![
+        row(
+            &ts(base),
+            known_ms,
+            Some((known, "Known", "Artist", "Album")),
+        ),
+        row(
+            &ts(base + 600_000),
+            12_000,
+            Some((known, "Known", "Artist", "Album")),
+        ),
+        row(
+            &ts(base + 1_200_000),
+            200_000,
+            Some((&fresh, "Fresh Song", "New Artist", "New Single")),
+        ),
+        row(
+            &ts(base + 1_800_000),
+            200_000,
+            Some((
+                "0000000000000000000000",
+                "Gone Song",
+                "Old Artist",
+                "Old Album",
+            )),
+        ),
+        episode(&ts(base + 2_400_000)),
+        audiobook(&ts(base + 3_000_000)),
+        row(&ts(base + 3_600_000), 5_000, None),
+        // Spotify's exports repeat some rows exactly.
+        row(
+            &ts(base),
+            known_ms,
+            Some((known, "Known", "Artist", "Album")),
+        ),
+    ];
+    // An older export's time format, in a second file.
+    let mut old = row(
+        "2013-02-08 09:17:20",
+        known_ms,
+        Some((known, "Known", "Artist", "Album")),
+    );
+    old["shuffle"] = Value::Null;
+    old["skipped"] = Value::Null;
+    let rows_2013 = vec![old];
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("my_spotify_data.zip");
+    zip_of(
+        &path,
+        &[
+            (
+                "Spotify Extended Streaming History/ReadMeFirst_ExtendedStreamingHistory.pdf",
+                b"%PDF-1.4",
+            ),
+            (
+                "Spotify Extended Streaming History/Streaming_History_Audio_2013_0.json",
+                serde_json::to_vec(&rows_2013).expect("json").as_slice(),
+            ),
+            (
+                "Spotify Extended Streaming History/Streaming_History_Audio_2020_1.json",
+                serde_json::to_vec(&rows_2020).expect("json").as_slice(),
+            ),
+            (
+                "Spotify Extended Streaming History/Streaming_History_Video_2020.json",
+                b"[]",
+            ),
+        ],
+    );
+    assert_eq!(
+        history::inspect(&path).expect("inspect"),
+        Upload::Zip(vec![
+            "Spotify Extended Streaming History/Streaming_History_Audio_2013_0.json".into(),
+            "Spotify Extended Streaming History/Streaming_History_Audio_2020_1.json".into(),
+        ])
+    );
+    let id = upload(&h, &path).await;
+    history::import(&h.vault, id).await.expect("import");
+
+    let imports = h.vault.history_imports(OWNER).await.expect("imports");
+    let import = &imports[0];
+    assert_eq!(import.state, "done");
+    assert_eq!(import.rows_done, 9);
+    assert_eq!(import.rows_total, 9);
+    assert_eq!(import.plays_added, 5, "{import:?}");
+    assert_eq!(import.duplicates, 1, "the repeated row");
+    assert_eq!(import.episodes, 2, "the podcast and the audiobook");
+    assert_eq!(import.unknown_rows, 1, "the empty row");
+    assert_eq!(import.tracks_created, 2);
+
+    let history = h.vault.history(0, 200).await.expect("history");
+    let mine: Vec<_> = history
+        .items
+        .iter()
+        .filter(|p| p.source == "spotify-history")
+        .map(|p| (p.played_at.clone(), p.track.title.clone(), p.counted))
+        .collect();
+    assert_eq!(
+        mine,
+        [
+            (
+                "2020-09-13T12:56:40.000Z".to_string(),
+                "Gone Song".to_string(),
+                true
+            ),
+            (
+                "2020-09-13T12:46:40.000Z".to_string(),
+                "Fresh Song".to_string(),
+                true
+            ),
+            (
+                "2020-09-13T12:36:40.000Z".to_string(),
+                h_title(&h, known).await,
+                false
+            ),
+            (
+                "2020-09-13T12:26:40.000Z".to_string(),
+                h_title(&h, known).await,
+                true
+            ),
+            (
+                "2013-02-08T09:17:20.000Z".to_string(),
+                h_title(&h, known).await,
+                true
+            ),
+        ],
+        "newest first; the 12 s play is a skip"
+    );
+    let (platform, country, reason_end): (String, String, String) = sqlx::query_as(
+        "SELECT platform, conn_country, reason_end FROM listens WHERE source = 'spotify-history' AND ms_played = 12000",
+    )
+    .fetch_one(h.vault.pool())
+    .await
+    .expect("row");
+    assert_eq!(
+        (platform.as_str(), country.as_str(), reason_end.as_str()),
+        ("android", "DE", "fwdbtn")
+    );
+
+    // The next sync fills in the track Spotify has, and stops asking for the one it has not.
+    assert_eq!(
+        h.vault
+            .tracks_needing_details(10)
+            .await
+            .expect("wanted")
+            .len(),
+        2
+    );
+    h.sync().await;
+    assert!(h
+        .vault
+        .tracks_needing_details(10)
+        .await
+        .expect("wanted")
+        .is_empty());
+    let (title, duration): (String, i64) =
+        sqlx::query_as("SELECT title, duration_ms FROM tracks WHERE spotify_id = ?")
+            .bind(&fresh)
+            .fetch_one(h.vault.pool())
+            .await
+            .expect("fresh");
+    assert_ne!(
+        title, "Fresh Song",
+        "Spotify's own title replaced the file's"
+    );
+    assert!(duration > 0);
+    let gone: (String, i64) = sqlx::query_as(
+        "SELECT title, needs_details FROM tracks WHERE spotify_id = '0000000000000000000000'",
+    )
+    .fetch_one(h.vault.pool())
+    .await
+    .expect("gone");
+    assert_eq!(
+        gone,
+        ("Gone Song".to_string(), 2),
+        "kept by the file's name"
+    );
+}
+
+async fn h_title(h: &Harness, spotify_id: &str) -> String {
+    let (t,): (String,) = sqlx::query_as("SELECT title FROM tracks WHERE spotify_id = ?")
+        .bind(spotify_id)
+        .fetch_one(h.vault.pool())
+        .await
+        .expect("title");
+    t
+}
+
+/// `n` plays over the liked songs, a minute apart from `start_ms`.
+fn many(liked: &[String], start_ms: i64, n: usize) -> Vec<Value> {
+    (0..n)
+        .map(|i| {
+            let id = &liked[i % liked.len()];
+            row(
+                &ts(start_ms + i as i64 * 60_000),
+                150_000,
+                Some((id, "T", "A", "B")),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_killed_import_resumes_complete_and_without_duplicates_and_twice_is_once() {
+    let h = Harness::new(small()).await;
+    h.sync().await;
+    let liked = h.spotify().liked_ids();
+    let base = 1_500_000_000_000i64;
+    let files: Vec<(String, Vec<u8>)> = (0..3)
+        .map(|f| {
+            let rows = many(&liked, base + f * 40_000 * 60_000, 40_000);
+            (
+                format!("Spotify Extended Streaming History/Streaming_History_Audio_{f}.json"),
+                serde_json::to_vec(&rows).expect("json"),
+            )
+        })
+        .collect();
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("big.zip");
+    let members: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    zip_of(&path, &members);
+    let id = upload(&h, &path).await;
+
+    // Killed once the first steps are in.
+    let vault = h.vault.clone();
+    let task = tokio::spawn(async move { history::import(&vault, id).await });
+    loop {
+        let import = &h.vault.history_imports(OWNER).await.expect("imports")[0];
+        if import.rows_done >= 10_000 {
+            break;
+        }
+        assert!(!task.is_finished(), "the import is still running");
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    task.abort();
+    let _ = task.await;
+    let cut = h.vault.history_imports(OWNER).await.expect("imports")[0].clone();
+    assert_eq!(cut.state, "importing");
+    assert!(
+        cut.rows_done < 120_000,
+        "killed part way: {}",
+        cut.rows_done
+    );
+    let kept = count(
+        &h.vault,
+        "SELECT COUNT(*) FROM listens WHERE source = 'spotify-history'",
+    )
+    .await;
+    assert_eq!(
+        kept, cut.plays_added,
+        "what is kept is what the import says it did"
+    );
+
+    // The next start resumes it.
+    history::import(&h.vault, id).await.expect("resumed");
+    let done = h.vault.history_imports(OWNER).await.expect("imports")[0].clone();
+    assert_eq!(done.state, "done");
+    assert_eq!(done.rows_done, 120_000);
+    assert_eq!(done.plays_added, 120_000);
+    assert_eq!(done.duplicates, 0);
+    let distinct = count(
+        &h.vault,
+        "SELECT COUNT(*) FROM (SELECT DISTINCT track_id, ended_ms FROM listens WHERE source = 'spotify-history')",
+    )
+    .await;
+    assert_eq!(distinct, 120_000, "no play twice");
+
+    // The same file again is the same import.
+    let sha = format!("{:x}", sha2_of(&path));
+    let (again, new) = h
+        .vault
+        .create_history_import(OWNER, "big.zip", &sha, &path.to_string_lossy(), 3)
+        .await
+        .expect("again");
+    assert!(!new);
+    assert_eq!(again.id, id);
+    // One of its files uploaded on its own adds nothing either.
+    let single = dir.path().join("Streaming_History_Audio_1.json");
+    std::fs::write(&single, &files[1].1).expect("write");
+    let id2 = upload(&h, &single).await;
+    history::import(&h.vault, id2).await.expect("import");
+    let second = h.vault.history_imports(OWNER).await.expect("imports")[0].clone();
+    assert_eq!((second.plays_added, second.duplicates), (0, 40_000));
+}
+
+#[tokio::test]
+async fn a_history_row_the_poller_already_kept_is_not_a_second_play() {
+    let h = Harness::new(small()).await;
+    h.sync().await;
+    let liked = h.spotify().liked_ids();
+    let (track_id,): (i64,) = sqlx::query_as("SELECT id FROM tracks WHERE spotify_id = ?")
+        .bind(&liked[0])
+        .fetch_one(h.vault.pool())
+        .await
+        .expect("track");
+    let end = 1_700_000_000_000i64;
+    // The poller saw it end 1.5 s later than Spotify wrote it down.
+    let polled = vault::NewListen {
+        user_id: OWNER,
+        track_id,
+        started_ms: end - 180_000 + 1_500,
+        ended_ms: end + 1_500,
+        ms_played: Some(178_000),
+        counted: true,
+        source: "spotify-poll",
+        ..Default::default()
+    };
+    let mut tx = h.vault.begin().await.expect("tx");
+    assert!(Vault::add_spotify_listen(&mut tx, &polled)
+        .await
+        .expect("poll"));
+    tx.commit().await.expect("commit");
+    let rows = vec![
+        row(&ts(end), 180_000, Some((&liked[0], "T", "A", "B"))),
+        row(
+            &ts(end + 180_000),
+            180_000,
+            Some((&liked[0], "T", "A", "B")),
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("Streaming_History_Audio_2023.json");
+    std::fs::write(&path, serde_json::to_vec(&rows).expect("json")).expect("write");
+    let id = upload(&h, &path).await;
+    history::import(&h.vault, id).await.expect("import");
+    let import = &h.vault.history_imports(OWNER).await.expect("imports")[0];
+    assert_eq!(
+        (import.plays_added, import.duplicates),
+        (1, 1),
+        "the repeat right after is a play of its own"
+    );
+}
+
+#[test]
+fn uploads_that_are_not_a_streaming_history_are_refused_with_a_reason() {
+    let dir = tempfile::tempdir().expect("dir");
+    let write = |name: &str, data: &[u8]| -> PathBuf {
+        let p = dir.path().join(name);
+        std::fs::write(&p, data).expect("write");
+        p
+    };
+    let refused = |path: &Path| match history::inspect(path) {
+        Err(e) => e.to_string(),
+        Ok(u) => panic!("{} was taken as {u:?}", path.display()),
+    };
+    let png = write("cover.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    assert!(
+        refused(&png).contains("neither a zip nor a JSON"),
+        "{}",
+        refused(&png)
+    );
+    let object = write("account.json", br#"{"username": "x", "country": "DE"}"#);
+    assert!(refused(&object).contains("not a streaming history"));
+    let account = dir.path().join("account_data.zip");
+    zip_of(
+        &account,
+        &[
+            ("Spotify Account Data/Userdata.json", b"{}"),
+            ("Spotify Account Data/StreamingHistory_music_0.json", b"[]"),
+        ],
+    );
+    assert!(
+        refused(&account).contains("no Streaming_History_Audio_"),
+        "{}",
+        refused(&account)
+    );
+    let broken = write("cut.zip", b"PK\x03\x04\x14\0\0\0\x08\0garbage");
+    assert!(
+        refused(&broken).contains("zip cannot be read"),
+        "{}",
+        refused(&broken)
+    );
+    // A zip bomb: a small zip whose history file unpacks past the limit.
+    let bomb = dir.path().join("bomb.zip");
+    let zeros = vec![b' '; (history::MEMBER_LIMIT + 1) as usize];
+    zip_of(
+        &bomb,
+        &[("Streaming_History_Audio_0.json", zeros.as_slice())],
+    );
+    assert!(
+        std::fs::metadata(&bomb).expect("size").len() < 2 * 1024 * 1024,
+        "it is small"
+    );
+    let reason = refused(&bomb);
+    assert!(reason.contains("would be 200 MB unpacked"), "{reason}");
+}
