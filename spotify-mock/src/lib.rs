@@ -9,6 +9,7 @@
 mod accounts;
 mod api;
 mod control;
+pub mod export;
 mod gen;
 mod model;
 mod player;
@@ -258,6 +259,25 @@ impl MockHandle {
     pub fn player(&self, command: PlayerCommand) -> Result<(), String> {
         let mut lib = self.shared.lib();
         self.shared.player().apply(&mut lib, command)
+    }
+
+    /// Every catalogue track as a streaming history row names it.
+    pub fn named_tracks(&self) -> Vec<export::Named> {
+        let lib = self.shared.lib();
+        lib.tracks
+            .iter()
+            .map(|t| export::Named {
+                id: t.id.clone(),
+                name: t.name.clone(),
+                artist: t
+                    .artists
+                    .first()
+                    .map(|&a| lib.artists[a].name.clone())
+                    .unwrap_or_default(),
+                album: lib.albums[t.album].name.clone(),
+                duration_ms: t.duration_ms,
+            })
+            .collect()
     }
 
     /// A track's length in milliseconds (None for an unknown ID).

@@ -3,84 +3,43 @@
 //! the poller already kept, tracks filled in from the local Spotify API, and
 //! uploads that are not history files.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use hoard_sync::history::{self, Upload};
 use serde_json::{json, Value};
-use spotify_mock::LibrarySpec;
+use spotify_mock::{export, LibrarySpec};
 use vault::model::OWNER;
 use vault::Vault;
 
 mod common;
 use common::*;
 
-/// A row as Spotify writes it (2024 exports: no `username`, `ip_addr`).
+/// A track row: (Spotify ID, name, artist, album).
 fn row(ts: &str, ms: i64, track: Option<(&str, &str, &str, &str)>) -> Value {
-    let (uri, name, artist, album) = match track {
-        Some((id, name, artist, album)) => (
-            json!(format!("spotify:track:{id}")),
-            json!(name),
-            json!(artist),
-            json!(album),
+    let secs = parse_secs(ts);
+    match track {
+        Some((id, name, artist, album)) => export::track_row(
+            secs,
+            ms as u64,
+            &export::Named {
+                id: id.into(),
+                name: name.into(),
+                artist: artist.into(),
+                album: album.into(),
+                duration_ms: 10_000_000,
+            },
         ),
-        None => (Value::Null, Value::Null, Value::Null, Value::Null),
-    };
-    json!({
-        "ts": ts,
-        "platform": "android",
-        "ms_played": ms,
-        "conn_country": "DE",
-        "ip_addr": "192.0.2.1",
-        "master_metadata_track_name": name,
-        "master_metadata_album_artist_name": artist,
-        "master_metadata_album_album_name": album,
-        "spotify_track_uri": uri,
-        "episode_name": null,
-        "episode_show_name": null,
-        "spotify_episode_uri": null,
-        "audiobook_title": null,
-        "audiobook_uri": null,
-        "audiobook_chapter_uri": null,
-        "audiobook_chapter_title": null,
-        "reason_start": "trackdone",
-        "reason_end": if ms > 100_000 { "trackdone" } else { "fwdbtn" },
-        "shuffle": false,
-        "skipped": ms < 30_000,
-        "offline": false,
-        "offline_timestamp": null,
-        "incognito_mode": false
-    })
+        None => export::empty_row(secs, ms as u64),
+    }
 }
 
-fn episode(ts: &str) -> Value {
-    let mut r = row(ts, 1_200_000, None);
-    r["episode_name"] = json!("Episode 12: On Tape");
-    r["episode_show_name"] = json!("The Archive Hour");
-    r["spotify_episode_uri"] = json!("spotify:episode:4rOoJ6Egrf8K2IrywzwOMk");
-    r
-}
-
-fn audiobook(ts: &str) -> Value {
-    let mut r = row(ts, 900_000, None);
-    r["audiobook_title"] = json!("A Long Book");
-    r["audiobook_uri"] = json!("spotify:show:1ZCp2d8aB6sR3kFAWf3C7Q");
-    r["audiobook_chapter_uri"] = json!("spotify:episode:0Xq4b8ZcT1Wc2cYHkBQ6Yy");
-    r["audiobook_chapter_title"] = json!("Chapter 3");
-    r
+fn parse_secs(ts: &str) -> i64 {
+    vault::rfc3339_ms(ts).expect("a time") / 1000
 }
 
 fn zip_of(path: &Path, members: &[(&str, &[u8])]) {
-    let file = std::fs::File::create(path).expect("zip file");
-    let mut zip = zip::ZipWriter::new(file);
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .large_file(true);
-    for (name, data) in members {
-        zip.start_file(*name, options).expect("member");
-        zip.write_all(data).expect("write");
-    }
-    zip.finish().expect("finish");
+    let members: Vec<(String, &[u8])> = members.iter().map(|(n, d)| (n.to_string(), *d)).collect();
+    std::fs::write(path, export::zip_members(&members)).expect("zip");
 }
 
 fn ts(ms: i64) -> String {
@@ -171,8 +130,8 @@ async fn a_history_zip_is_imported_with_every_kind_of_row() {
                 "Old Album",
             )),
         ),
-        episode(&ts(base + 2_400_000)),
-        audiobook(&ts(base + 3_000_000)),
+        export::episode_row(parse_secs(&ts(base + 2_400_000)), 1_200_000),
+        export::audiobook_row(parse_secs(&ts(base + 3_000_000)), 900_000),
         row(&ts(base + 3_600_000), 5_000, None),
         // Spotify's exports repeat some rows exactly.
         row(
@@ -183,10 +142,11 @@ async fn a_history_zip_is_imported_with_every_kind_of_row() {
     ];
     // An older export's time format, in a second file.
     let mut old = row(
-        "2013-02-08 09:17:20",
+        "2013-02-08T09:17:20Z",
         known_ms,
         Some((known, "Known", "Artist", "Album")),
     );
+    old["ts"] = json!("2013-02-08 09:17:20");
     old["shuffle"] = Value::Null;
     old["skipped"] = Value::Null;
     let rows_2013 = vec![old];
