@@ -65,13 +65,6 @@ impl Imports {
     }
 }
 
-impl Imports {
-    /// The largest request body the upload route takes (the file and the form around it).
-    pub fn body_limit(&self) -> usize {
-        usize::try_from(self.max_bytes + 64 * 1024).unwrap_or(usize::MAX)
-    }
-}
-
 /// What the upload came to.
 #[derive(serde::Serialize)]
 struct Answer {

@@ -74,9 +74,9 @@ pub fn build(state: AppState) -> Router {
         .route("/spotify/callback", get(crate::spotify::callback))
         .route(
             "/history/upload",
-            post(crate::history::upload).layer(axum::extract::DefaultBodyLimit::max(
-                state.imports.body_limit(),
-            )),
+            // The upload streams to disk and stops at `history_upload_max_mb`
+            // itself, with a message naming the setting.
+            post(crate::history::upload).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/audio/{track_id}", get(crate::media::audio))
         .route("/covers/{album_id}", get(crate::media::cover))

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 mod boundary;
 mod downloads;
+mod listening;
 mod spotify;
 
 const BIN: &str = env!("CARGO_BIN_EXE_hoard");

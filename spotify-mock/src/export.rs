@@ -110,7 +110,13 @@ pub fn file(rows: &[Value]) -> Vec<u8> {
 /// Rows (oldest first) split into files of about `bytes` each, named as
 /// Spotify names them (`Streaming_History_Audio_2016-2018_3.json`).
 pub fn split(rows: &[Value], bytes: usize) -> Vec<(String, Vec<u8>)> {
-    let year = |r: &Value| r["ts"].as_str().and_then(|t| t.get(..4)).unwrap_or("0000").to_owned();
+    let year = |r: &Value| {
+        r["ts"]
+            .as_str()
+            .and_then(|t| t.get(..4))
+            .unwrap_or("0000")
+            .to_owned()
+    };
     let mut files = Vec::new();
     let mut start = 0;
     while start < rows.len() {
@@ -122,9 +128,16 @@ pub fn split(rows: &[Value], bytes: usize) -> Vec<(String, Vec<u8>)> {
             data = file(&rows[start..end]);
         }
         let (from, to) = (year(&rows[start]), year(&rows[end - 1]));
-        let years = if from == to { from } else { format!("{from}-{to}") };
+        let years = if from == to {
+            from
+        } else {
+            format!("{from}-{to}")
+        };
         files.push((
-            format!("{FOLDER}/Streaming_History_Audio_{years}_{}.json", files.len()),
+            format!(
+                "{FOLDER}/Streaming_History_Audio_{years}_{}.json",
+                files.len()
+            ),
             data,
         ));
         start = end;
@@ -139,10 +152,15 @@ pub fn zip(files: &[(String, Vec<u8>)]) -> Vec<u8> {
             format!("{FOLDER}/ReadMeFirst_ExtendedStreamingHistory.pdf"),
             b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n",
         ),
-        (format!("{FOLDER}/Streaming_History_Video_2019-2024.json"), b"[]"),
+        (
+            format!("{FOLDER}/Streaming_History_Video_2019-2024.json"),
+            b"[]",
+        ),
     ];
-    let mut members: Vec<(String, &[u8])> =
-        files.iter().map(|(n, d)| (n.clone(), d.as_slice())).collect();
+    let mut members: Vec<(String, &[u8])> = files
+        .iter()
+        .map(|(n, d)| (n.clone(), d.as_slice()))
+        .collect();
     members.extend(extra.iter().map(|(n, d)| (n.clone(), *d)));
     zip_members(&members)
 }
@@ -164,10 +182,18 @@ pub fn zip_members(members: &[(String, &[u8])]) -> Vec<u8> {
 /// `n` plays of `tracks` over `years` years up to `end_secs`, oldest first,
 /// as a listener's history looks: most tracks heard whole, one in five
 /// skipped early, a few podcast, audiobook and empty rows.
-pub fn listening_years(tracks: &[Named], n: usize, years: u32, end_secs: i64, seed: u64) -> Vec<Value> {
+pub fn listening_years(
+    tracks: &[Named],
+    n: usize,
+    years: u32,
+    end_secs: i64,
+    seed: u64,
+) -> Vec<Value> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let span = i64::from(years) * 365 * 86_400;
-    let mut times: Vec<i64> = (0..n).map(|_| end_secs - rng.random_range(0..span)).collect();
+    let mut times: Vec<i64> = (0..n)
+        .map(|_| end_secs - rng.random_range(0..span))
+        .collect();
     times.sort_unstable();
     // A taste: some tracks far more often than others.
     let favourites: Vec<&Named> = tracks.iter().take((tracks.len() / 20).max(1)).collect();

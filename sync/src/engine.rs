@@ -143,6 +143,8 @@ pub struct Syncer {
     /// One client for the connected account, shared by syncs and the
     /// listening poller, so a refresh token Spotify rotates is rotated once.
     connection: Mutex<Option<std::sync::Arc<Connection>>>,
+    /// Woken when an account is connected, so the poller starts at once.
+    connected: tokio::sync::Notify,
 }
 
 /// The Web API client of the connected account, with what it was built from.
@@ -173,7 +175,13 @@ impl Syncer {
             running: Mutex::new(()),
             progress: watch::Sender::new(SyncProgress::default()),
             connection: Mutex::new(None),
+            connected: tokio::sync::Notify::new(),
         }
+    }
+
+    /// Resolves the next time an account is connected.
+    pub async fn connected(&self) {
+        self.connected.notified().await;
     }
 
     /// The vault this syncer writes.
@@ -269,6 +277,7 @@ impl Syncer {
         self.vault
             .connect_spotify(client_id, &sealed, &crate::client::SCOPES.join(" "))
             .await?;
+        self.connected.notify_waiters();
         Ok(())
     }
 

@@ -337,7 +337,10 @@ pub async fn run(syncer: Arc<Syncer>, options: ListenOptions, status: watch::Sen
                 options.idle_every
             }
         };
-        tokio::time::sleep(wait).await;
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = syncer.connected() => {}
+        }
     }
 }
 

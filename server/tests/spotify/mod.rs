@@ -13,7 +13,7 @@ use super::{free_port, BIN};
 const CLIENT_ID: &str = "0123456789abcdef0123456789abcdef";
 
 /// `hoard` pointed at the local Spotify API, no schedule, in `dir`.
-fn hoard(dir: &Path, mock: &MockServer, port: u16) -> Command {
+pub(crate) fn hoard(dir: &Path, mock: &MockServer, port: u16) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.current_dir(dir)
         .env_clear()
@@ -31,7 +31,7 @@ fn hoard(dir: &Path, mock: &MockServer, port: u16) -> Command {
 
 /// Starts `command` (a `hoard` serving on `port`) and waits until it
 /// answers; returns it, a client that does not follow redirects, and its URL.
-async fn serve(mut command: Command, port: u16) -> (Child, reqwest::Client, String) {
+pub(crate) async fn serve(mut command: Command, port: u16) -> (Child, reqwest::Client, String) {
     let server = command.spawn().expect("spawn hoard");
     let base = format!("http://127.0.0.1:{port}");
     let client = super::same_origin_client(&base);
@@ -44,7 +44,7 @@ async fn serve(mut command: Command, port: u16) -> (Child, reqwest::Client, Stri
 }
 
 /// Waits for a child without blocking the runtime the mock runs on.
-async fn wait(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+pub(crate) async fn wait(child: &mut Child, within: Duration) -> std::process::ExitStatus {
     let deadline = Instant::now() + within;
     loop {
         if let Some(status) = child.try_wait().expect("try_wait") {
@@ -58,12 +58,12 @@ async fn wait(child: &mut Child, within: Duration) -> std::process::ExitStatus {
     }
 }
 
-fn output(child: Child) -> String {
+pub(crate) fn output(child: Child) -> String {
     let out = child.wait_with_output().expect("output");
     String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
 }
 
-async fn scalar(vault: &Vault, sql: &str) -> i64 {
+pub(crate) async fn scalar(vault: &Vault, sql: &str) -> i64 {
     let (n,): (i64,) = sqlx::query_as(sql)
         .fetch_one(vault.pool())
         .await
@@ -71,7 +71,7 @@ async fn scalar(vault: &Vault, sql: &str) -> i64 {
     n
 }
 
-fn location(response: &reqwest::Response) -> String {
+pub(crate) fn location(response: &reqwest::Response) -> String {
     response
         .headers()
         .get("location")
@@ -344,7 +344,7 @@ async fn with_auto_download_on_a_sync_queues_the_library_it_brought() {
 }
 
 /// Presses Connect and follows Spotify's approval back; returns where Hoard sent the browser.
-async fn connect(client: &reqwest::Client, base: &str) -> String {
+pub(crate) async fn connect(client: &reqwest::Client, base: &str) -> String {
     let to_spotify = client
         .post(format!("{base}/spotify/connect"))
         .form(&[("client_id", CLIENT_ID)])
