@@ -1,0 +1,176 @@
+//! The listening history benchmark: a 20,000-track library synced from the
+//! local Spotify API, a generated Extended Streaming History of 200,000
+//! plays over 10 years (real-sized `Streaming_History_Audio_*.json` files,
+//! split at about 12 MB, in a zip), imported as the server imports it; then
+//! the poller's calls per hour against the simulated listener, playing and
+//! idle, with the default timing. Run it with `scripts/bench-history`
+//! (release mode); the last line is the `BENCH history:` line.
+//!
+//! Environment: `BENCH_TRACKS`, `BENCH_PLAYS`, `BENCH_YEARS`,
+//! `BENCH_POLL_SECONDS` (how long each poll rate is measured).
+
+use std::time::{Duration, Instant};
+
+use hoard_sync::listen::{self, ListenOptions, ListenStatus};
+use hoard_sync::{auth, Endpoints, RetryPolicy, SecretBox, SyncMode, SyncOptions, Syncer};
+use spotify_mock::{export, LibrarySpec, MockServer, PlayerCommand};
+use vault::model::OWNER;
+use vault::Vault;
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The process's peak resident memory since the last reset (VmHWM), in MiB.
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Resets VmHWM to the current resident size, so the import's peak is its own.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let tracks = env_or("BENCH_TRACKS", 20_000);
+    let plays = env_or("BENCH_PLAYS", 200_000);
+    let years = env_or("BENCH_YEARS", 10) as u32;
+    let poll_window = Duration::from_secs(env_or("BENCH_POLL_SECONDS", 60) as u64);
+
+    let mock = MockServer::start(LibrarySpec {
+        liked: tracks,
+        playlists: 0,
+        playlist_len: 0,
+        saved_albums: 0,
+        followed_artists: 0,
+        seed: 11,
+        quirks: false,
+    })
+    .await?;
+    let dir = tempfile::tempdir()?;
+    let vault = Vault::open(&dir.path().join("hoard.db")).await?;
+    let syncer = std::sync::Arc::new(Syncer::new(
+        vault.clone(),
+        SecretBox::from_key_file(&dir.path().join("secret.key"))?,
+        SyncOptions {
+            endpoints: Endpoints::local(&mock.url()),
+            redirect_uri: "http://127.0.0.1:9/spotify/callback".into(),
+            full_pass_every: Duration::from_secs(86_400),
+            policy: RetryPolicy::default(),
+            lock_file: None,
+        },
+    ));
+    connect(&syncer, &mock).await?;
+    let started = Instant::now();
+    syncer.run("bench", SyncMode::Full).await?;
+    eprintln!("synced {tracks} tracks in {:.1} s", started.elapsed().as_secs_f64());
+
+    // The upload, as Spotify would send it.
+    let named = mock.handle().named_tracks();
+    let end = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs() as i64
+        - 86_400;
+    let path = dir.path().join("my_spotify_data.zip");
+    {
+        let rows = export::listening_years(&named, plays, years, end, 5);
+        let files = export::split(&rows, export::FILE_BYTES);
+        let json_mb: usize = files.iter().map(|(_, d)| d.len()).sum::<usize>() / (1024 * 1024);
+        let zip = export::zip(&files);
+        eprintln!(
+            "history: {plays} rows in {} files, {json_mb} MB of JSON, {} MB zipped",
+            files.len(),
+            zip.len() / (1024 * 1024)
+        );
+        std::fs::write(&path, zip)?;
+    }
+    let upload = hoard_sync::history::inspect(&path)?;
+    let (import, _) = vault
+        .create_history_import(OWNER, "my_spotify_data.zip", "bench", &path.to_string_lossy(), upload.members() as i64)
+        .await?;
+    reset_peak_rss();
+    let base_rss = peak_rss_mb();
+    let started = Instant::now();
+    hoard_sync::history::import(&vault, import.id).await?;
+    let import_s = started.elapsed().as_secs_f64();
+    let import_rss = peak_rss_mb();
+    let done = &vault.history_imports(OWNER).await?[0];
+    eprintln!(
+        "imported: {} rows, {} plays, {} duplicates, {} episode rows, {} empty rows in {import_s:.2} s \
+         ({:.0} rows/s); peak RSS {import_rss:.0} MB ({:.0} MB before)",
+        done.rows_done,
+        done.plays_added,
+        done.duplicates,
+        done.episodes,
+        done.unknown_rows,
+        done.rows_done as f64 / import_s,
+        base_rss
+    );
+
+    // The poller's rate with the default timing: playing, then idle.
+    let spotify = mock.handle();
+    let (tx, mut status) = tokio::sync::watch::channel(ListenStatus::default());
+    let track = spotify.liked_ids()[0].clone();
+    spotify.player(PlayerCommand::RepeatTrack { on: true })?;
+    spotify.player(PlayerCommand::Play { track, position_ms: 0, context: None })?;
+    let poller = tokio::spawn(listen::run(syncer.clone(), ListenOptions::default(), tx));
+    status.wait_for(|s| s.polls >= 1).await?;
+    spotify.reset_calls();
+    tokio::time::sleep(poll_window).await;
+    let playing_per_hour = spotify.calls() as f64 * 3600.0 / poll_window.as_secs_f64();
+    spotify.player(PlayerCommand::Stop)?;
+    poller.abort();
+    // A poller that has seen nothing play for a while (a fresh start).
+    let (tx, mut status) = tokio::sync::watch::channel(ListenStatus::default());
+    let poller = tokio::spawn(listen::run(syncer.clone(), ListenOptions::default(), tx));
+    status.wait_for(|s| s.polls >= 1).await?;
+    spotify.reset_calls();
+    tokio::time::sleep(poll_window * 2).await;
+    let idle_per_hour = spotify.calls() as f64 * 3600.0 / (poll_window * 2).as_secs_f64();
+    poller.abort();
+
+    println!(
+        "BENCH history: plays={} import_s={import_s:.2} import_rss_mb={import_rss:.0} \
+         poll_calls_per_hour_playing={playing_per_hour:.0} poll_calls_per_hour_idle={idle_per_hour:.0}",
+        done.plays_added
+    );
+    Ok(())
+}
+
+/// Connects through the PKCE flow the way a browser would.
+async fn connect(syncer: &Syncer, mock: &MockServer) -> Result<(), Box<dyn std::error::Error>> {
+    let redirect = "http://127.0.0.1:9/spotify/callback";
+    let client_id = "0123456789abcdef0123456789abcdef";
+    let pending = auth::begin(&Endpoints::local(&mock.url()), client_id, redirect)?;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let response = client.get(&pending.authorize_url).send().await?;
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .ok_or("no redirect from authorize")?
+        .to_owned();
+    let url = url::Url::parse(&location)?;
+    let code = url
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .ok_or("no code")?;
+    let refresh = auth::finish(&pending, &code).await?;
+    syncer.store_connection(client_id, &refresh).await?;
+    Ok(())
+}
