@@ -62,6 +62,10 @@ impl KeptTrack {
             added_at: None,
             gone_from_spotify_at: None,
             download_state: Some("downloaded".into()),
+            plays: 0,
+            skips: 0,
+            first_played: None,
+            last_played: None,
         }
     }
 }

@@ -21,7 +21,7 @@ use leptos_router::{path, SsrMode};
 
 use components::watchdog::Watchdog;
 use routes::{
-    album, artist, device as device_view, downloads, history, library, playlists, settings,
+    album, artist, device as device_view, downloads, history, library, playlists, settings, stats,
 };
 
 /// The name under which the build writes `pkg/hoard.js`, `pkg/hoard_bg.wasm` and `pkg/hoard.css`.
@@ -80,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <A href="/device">"On device"</A>
                     <A href="/downloads">"Downloads"</A>
                     <A href="/history">"History"</A>
+                    <A href="/stats">"Stats"</A>
                     <A href="/settings">"Settings"</A>
                 </nav>
             </header>
@@ -99,6 +100,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/device") view=device_view::DevicePage/>
                     <Route path=path!("/downloads") view=downloads::DownloadsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/history") view=history::HistoryPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/stats") view=stats::StatsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::InOrder/>
                 </Routes>
             </main>

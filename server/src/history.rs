@@ -48,9 +48,11 @@ impl Imports {
             while let Some(id) = jobs.recv().await {
                 let started = std::time::Instant::now();
                 match hoard_sync::history::import(&vault, id).await {
-                    Ok(()) => tracing::info!(
+                    Ok(times) => tracing::info!(
                         id,
                         seconds = started.elapsed().as_secs_f64(),
+                        reading_s = times.reading.as_secs_f64(),
+                        writing_s = times.writing.as_secs_f64(),
                         "streaming history imported"
                     ),
                     Err(e) => tracing::warn!(id, "streaming history import stopped: {e}"),

@@ -37,13 +37,25 @@ fn peak_rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-/// Resets VmHWM to the current resident size, so the import's peak is its own.
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // `--import DB ID`: the import alone, in its own process, so its memory is its own.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--import") {
+        let vault = Vault::open(std::path::Path::new(&args[2])).await?;
+        let id: i64 = args[3].parse()?;
+        let started = Instant::now();
+        let times = hoard_sync::history::import(&vault, id).await?;
+        println!(
+            "{:.3} {:.0} {:.3} {:.3}",
+            started.elapsed().as_secs_f64(),
+            peak_rss_mb(),
+            times.reading.as_secs_f64(),
+            times.writing.as_secs_f64()
+        );
+        return Ok(());
+    }
+
     let tracks = env_or("BENCH_TRACKS", 20_000);
     let plays = env_or("BENCH_PLAYS", 200_000);
     let years = env_or("BENCH_YEARS", 10) as u32;
@@ -75,7 +87,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     connect(&syncer, &mock).await?;
     let started = Instant::now();
     syncer.run("bench", SyncMode::Full).await?;
-    eprintln!("synced {tracks} tracks in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "synced {tracks} tracks in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     // The upload, as Spotify would send it.
     let named = mock.handle().named_tracks();
@@ -98,33 +113,82 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let upload = hoard_sync::history::inspect(&path)?;
     let (import, _) = vault
-        .create_history_import(OWNER, "my_spotify_data.zip", "bench", &path.to_string_lossy(), upload.members() as i64)
+        .create_history_import(
+            OWNER,
+            "my_spotify_data.zip",
+            "bench",
+            &path.to_string_lossy(),
+            upload.members() as i64,
+        )
         .await?;
-    reset_peak_rss();
-    let base_rss = peak_rss_mb();
-    let started = Instant::now();
-    hoard_sync::history::import(&vault, import.id).await?;
-    let import_s = started.elapsed().as_secs_f64();
-    let import_rss = peak_rss_mb();
+    let out = std::process::Command::new(std::env::current_exe()?)
+        .args([
+            "--import",
+            &dir.path().join("hoard.db").to_string_lossy(),
+            &import.id.to_string(),
+        ])
+        .output()?;
+    if !out.status.success() {
+        return Err(format!(
+            "the import failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    let figures: Vec<f64> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let [import_s, import_rss, reading, writing] = figures[..] else {
+        return Err("the import printed no figures".into());
+    };
+    eprintln!("import: {reading:.2} s unpacking and parsing, {writing:.2} s writing");
     let done = &vault.history_imports(OWNER).await?[0];
     eprintln!(
         "imported: {} rows, {} plays, {} duplicates, {} episode rows, {} empty rows in {import_s:.2} s \
-         ({:.0} rows/s); peak RSS {import_rss:.0} MB ({:.0} MB before)",
+         ({:.0} rows/s); peak RSS of the import process {import_rss:.0} MB",
         done.rows_done,
         done.plays_added,
         done.duplicates,
         done.episodes,
         done.unknown_rows,
         done.rows_done as f64 / import_s,
-        base_rss
     );
+
+    // Stats, all time and the last year: the median of five.
+    let year_ago = (end - 365 * 86_400) * 1000;
+    let mut all_ms = Vec::new();
+    let mut year_ms = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let all = vault.listening_stats(OWNER, None, None, 0).await?;
+        all_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        let year = vault
+            .listening_stats(OWNER, Some(year_ago), None, 0)
+            .await?;
+        year_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        if all.plays == 0 || year.plays == 0 || all.top_artists.is_empty() {
+            return Err("the stats found no plays".into());
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (stats_all, stats_year) = (median(&mut all_ms), median(&mut year_ms));
+    eprintln!("stats: all time {stats_all:.1} ms, last year {stats_year:.1} ms (medians of 5)");
 
     // The poller's rate with the default timing: playing, then idle.
     let spotify = mock.handle();
     let (tx, mut status) = tokio::sync::watch::channel(ListenStatus::default());
     let track = spotify.liked_ids()[0].clone();
     spotify.player(PlayerCommand::RepeatTrack { on: true })?;
-    spotify.player(PlayerCommand::Play { track, position_ms: 0, context: None })?;
+    spotify.player(PlayerCommand::Play {
+        track,
+        position_ms: 0,
+        context: None,
+    })?;
     let poller = tokio::spawn(listen::run(syncer.clone(), ListenOptions::default(), tx));
     status.wait_for(|s| s.polls >= 1).await?;
     spotify.reset_calls();
@@ -143,6 +207,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!(
         "BENCH history: plays={} import_s={import_s:.2} import_rss_mb={import_rss:.0} \
+         stats_all_ms={stats_all:.0} stats_year_ms={stats_year:.0} \
          poll_calls_per_hour_playing={playing_per_hour:.0} poll_calls_per_hour_idle={idle_per_hour:.0}",
         done.plays_added
     );

@@ -45,7 +45,9 @@ async fn first_sync_of_an_empty_vault_mirrors_the_whole_library() {
         7
     );
     assert!(
-        h.scalar("SELECT COUNT(*) FROM listens WHERE source = 'spotify-recent'").await > 0,
+        h.scalar("SELECT COUNT(*) FROM listens WHERE source = 'spotify-recent'")
+            .await
+            > 0,
         "listening history"
     );
     // What acquisition and the UI need of every Spotify track.

@@ -64,6 +64,14 @@ pub enum TrackSort {
     Added,
     /// Shortest first.
     Duration,
+    /// Fewest plays first.
+    Plays,
+    /// Fewest skips first.
+    Skips,
+    /// Longest ago first; never played before all.
+    LastPlayed,
+    /// Earliest first; never played before all.
+    FirstPlayed,
 }
 
 /// Search, filter and sort of a track list, done by the database so a long
@@ -130,6 +138,16 @@ pub struct Track {
     pub gone_from_spotify_at: Option<String>,
     /// The acquisition state, if a download job exists.
     pub download_state: Option<String>,
+    /// The listener's plays (the scrobbling rule met) and skips of it.
+    #[serde(default)]
+    pub plays: i64,
+    #[serde(default)]
+    pub skips: i64,
+    /// First and last play, ISO 8601 UTC.
+    #[serde(default)]
+    pub first_played: Option<String>,
+    #[serde(default)]
+    pub last_played: Option<String>,
 }
 
 /// A playlist with the number of tracks it holds now.
@@ -480,4 +498,32 @@ pub struct HistoryImport {
     pub error: Option<String>,
     pub created_at: String,
     pub finished_at: Option<String>,
+}
+
+/// One line of a top list: a track (with its artists as `detail`), an
+/// artist or an album, and its plays in the period.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatsEntry {
+    pub id: Id,
+    pub name: String,
+    pub detail: Option<String>,
+    pub plays: i64,
+}
+
+/// What a listener heard in a period.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListeningStats {
+    /// Plays (the scrobbling rule met) and skips.
+    pub plays: i64,
+    pub skips: i64,
+    /// Minutes heard in those plays.
+    pub minutes: i64,
+    pub top_tracks: Vec<StatsEntry>,
+    pub top_artists: Vec<StatsEntry>,
+    pub top_albums: Vec<StatsEntry>,
+    /// Plays by hour of the day (0–23) and by weekday (0 = Sunday).
+    pub by_hour: [i64; 24],
+    pub by_weekday: [i64; 7],
+    /// Tracks heard for the first time in the period.
+    pub new_tracks: i64,
 }

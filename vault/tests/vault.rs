@@ -1,6 +1,6 @@
 //! Integration tests of the vault against a real SQLite file on disk.
 
-use vault::model::{NewAlbum, NewArtist, NewPlaylist, NewPlaylistItem, NewTrack};
+use vault::model::{NewAlbum, NewArtist, NewPlaylist, NewPlaylistItem, NewTrack, TrackList};
 use vault::{DbError, QueueScope, Vault};
 
 // Beside this file rather than in `tests/`, where Cargo would build it as a binary of its own.
@@ -653,4 +653,150 @@ async fn download_all_queues_the_library_and_a_sync_does_not_undo_a_cancel() {
         1
     );
     assert_eq!(vault.download_counts().await.expect("counts").queued, 3);
+}
+
+/// A listen of `track` that ended at `ended` (ms), heard `ms` (counted by the rule).
+fn listen(
+    track: vault::model::Id,
+    ended: i64,
+    ms: i64,
+    duration: i64,
+    source: &'static str,
+) -> vault::NewListen {
+    vault::NewListen {
+        user_id: vault::model::OWNER,
+        track_id: track,
+        started_ms: ended - ms,
+        ended_ms: ended,
+        ms_played: Some(ms),
+        counted: vault::model::counts_as_play(ms, duration),
+        source,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn counts_dates_and_stats_follow_the_listens_whichever_way_they_came() {
+    let (_dir, vault) = file_vault().await;
+    let mut tx = vault.begin().await.expect("tx");
+    let a = Vault::upsert_track(
+        &mut tx,
+        &track("a", "Alpha", &[("x", "Xenia")], ("al1", "One")),
+    )
+    .await
+    .expect("a");
+    let b = Vault::upsert_track(
+        &mut tx,
+        &track("b", "Beta", &[("y", "Yann")], ("al2", "Two")),
+    )
+    .await
+    .expect("b");
+    let (dur,): (i64,) = sqlx::query_as("SELECT duration_ms FROM tracks WHERE id = ?")
+        .bind(a)
+        .fetch_one(&mut *tx)
+        .await
+        .expect("duration");
+    // 2026-11-01 was a Sunday; 10:00 UTC.
+    let sunday_ten = 1_793_527_200_000i64;
+    let hour = 3_600_000;
+    // Alpha: two plays polled and one skip; Beta: three plays from a history file.
+    for l in [
+        listen(a, sunday_ten, dur, dur, "spotify-poll"),
+        listen(a, sunday_ten + hour, dur, dur, "spotify-poll"),
+        listen(a, sunday_ten + 2 * hour, 5_000, dur, "spotify-poll"),
+    ] {
+        assert!(Vault::add_spotify_listen(&mut tx, &l)
+            .await
+            .expect("listen"));
+    }
+    let history: Vec<_> = (0..3)
+        .map(|i| {
+            listen(
+                b,
+                sunday_ten + 24 * hour + i * hour,
+                dur,
+                dur,
+                "spotify-history",
+            )
+        })
+        .collect();
+    Vault::insert_listens(&mut tx, &history)
+        .await
+        .expect("insert");
+    Vault::add_track_plays(&mut tx, &history)
+        .await
+        .expect("counts");
+    tx.commit().await.expect("commit");
+
+    let list = vault
+        .track_list(
+            &TrackList::Album(
+                Vault::track(&vault, a)
+                    .await
+                    .expect("a")
+                    .album_id
+                    .expect("album"),
+            ),
+            &Default::default(),
+            0,
+            10,
+        )
+        .await
+        .expect("list");
+    let alpha = &list.items[0];
+    assert_eq!((alpha.plays, alpha.skips), (2, 1), "two plays and a skip");
+    assert_eq!(alpha.first_played.as_deref(), Some("2026-11-01T10:00:00Z"));
+    assert_eq!(
+        alpha.last_played.as_deref(),
+        Some("2026-11-01T11:00:00Z"),
+        "a skip is not a play"
+    );
+    let beta = vault.track(b).await.expect("b");
+    assert_eq!(
+        (beta.plays, beta.skips),
+        (3, 0),
+        "history rows are counted too"
+    );
+
+    let all = vault
+        .listening_stats(vault::model::OWNER, None, None, 0)
+        .await
+        .expect("stats");
+    assert_eq!((all.plays, all.skips, all.new_tracks), (5, 1, 2));
+    assert_eq!(all.top_tracks[0].name, "Beta");
+    assert_eq!(all.top_tracks[0].plays, 3);
+    assert_eq!(all.top_tracks[0].detail.as_deref(), Some("Yann"));
+    assert_eq!(
+        all.top_artists
+            .iter()
+            .map(|e| (e.name.as_str(), e.plays))
+            .collect::<Vec<_>>(),
+        [("Yann", 3), ("Xenia", 2)]
+    );
+    assert_eq!(all.top_albums[0].name, "Two");
+    assert_eq!(all.by_weekday[0], 2, "Alpha's plays on Sunday");
+    assert_eq!(all.by_weekday[1], 3, "Beta's on Monday");
+    assert_eq!(
+        (all.by_hour[10], all.by_hour[11], all.by_hour[12]),
+        (2, 2, 1)
+    );
+    // In UTC+2, Sunday 10:00 is 12:00.
+    let east = vault
+        .listening_stats(vault::model::OWNER, None, None, 120)
+        .await
+        .expect("stats");
+    assert_eq!((east.by_hour[12], east.by_hour[13]), (2, 2));
+    // A period: Monday only.
+    let monday = vault
+        .listening_stats(
+            vault::model::OWNER,
+            Some(sunday_ten + 14 * hour),
+            Some(sunday_ten + 48 * hour),
+            0,
+        )
+        .await
+        .expect("stats");
+    assert_eq!((monday.plays, monday.skips, monday.new_tracks), (3, 0, 1));
+    assert_eq!(monday.top_tracks.len(), 1);
+    assert_eq!(monday.minutes, 3 * dur / 60_000);
 }

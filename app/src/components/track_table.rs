@@ -46,6 +46,8 @@ pub fn TrackTable(
                     <th scope="col">"Title"</th>
                     <th scope="col" class="album">"Album"</th>
                     {date_label.map(|label| view! { <th scope="col" class="date">{label}</th> })}
+                    <th scope="col" class="plays">"Plays"</th>
+                    <th scope="col" class="played">"Last played"</th>
                     <th scope="col" class="dur">"Time"</th>
                     <th scope="col" class="acts"><span class="visually-hidden">"Actions"</span></th>
                 </tr>
@@ -85,6 +87,8 @@ fn TrackRow(row: Row, show_date: bool, #[prop(into)] play: Callback<()>) -> AnyV
             <TitleCell title=t.title artists=t.artists>{badges}</TitleCell>
             <td class="album">{album}</td>
             {show_date.then(|| view! { <td class="date">{t.added_at.as_deref().map(format::date).map(str::to_string)}</td> })}
+            <td class="plays" title=format!("{} plays, {} skips", t.plays, t.skips)>{t.plays}</td>
+            <td class="played">{t.last_played.as_deref().map(format::date).map(str::to_string)}</td>
             <td class="dur">{format::duration(t.duration_ms)}</td>
             <td class="acts">{actions}</td>
         </tr>

@@ -37,6 +37,9 @@ pub fn AlbumPage() -> impl IntoView {
                             .collect();
                         let initial = album.name.chars().next().unwrap_or('♪').to_string();
                         let year = album.release_date.as_deref().and_then(|d| d.get(..4)).map(str::to_string);
+                        let heard = crate::components::format::plays_summary(
+                            &rows.iter().map(|r| r.track.clone()).collect::<Vec<_>>(),
+                        );
                         view! {
                             <Title text=album.name.clone()/>
                             <header class="page-head with-cover">
@@ -49,6 +52,7 @@ pub fn AlbumPage() -> impl IntoView {
                                         {year.map(|y| format!(" · {y}"))}
                                         {album.total_tracks.map(|n| format!(" · {}", count(n, "track", "tracks")))}
                                     </p>
+                                    {heard.map(|h| view! { <p class="summary plays" data-testid="album-plays">{h}</p> })}
                                 </div>
                                 <KeepButton request=KeepRequest {
                                     key: format!("album:{}", album.id),

@@ -34,6 +34,7 @@ pub fn ArtistPage() -> impl IntoView {
                             <div>
                                 <p class="kind">"Artist"</p>
                                 <h1>{artist.name.clone()}</h1>
+                                {crate::components::format::plays_summary(&tracks).map(|h| view! { <p class="summary plays" data-testid="artist-plays">{h}</p> })}
                             </div>
                         </header>
                         {(!albums.is_empty()).then(|| view! {

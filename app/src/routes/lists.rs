@@ -74,6 +74,10 @@ pub fn use_track_query() -> Memo<TrackQuery> {
                 Some("album") => TrackSort::Album,
                 Some("added") => TrackSort::Added,
                 Some("duration") => TrackSort::Duration,
+                Some("plays") => TrackSort::Plays,
+                Some("skips") => TrackSort::Skips,
+                Some("last-played") => TrackSort::LastPlayed,
+                Some("first-played") => TrackSort::FirstPlayed,
                 _ => TrackSort::Natural,
             },
             descending: q.get("desc").as_deref() == Some("1"),
@@ -99,6 +103,10 @@ fn sort_name(s: TrackSort) -> &'static str {
         TrackSort::Album => "album",
         TrackSort::Added => "added",
         TrackSort::Duration => "duration",
+        TrackSort::Plays => "plays",
+        TrackSort::Skips => "skips",
+        TrackSort::LastPlayed => "last-played",
+        TrackSort::FirstPlayed => "first-played",
     }
 }
 
@@ -422,6 +430,8 @@ pub fn TrackBrowser(
                     {sort_button("Artist", TrackSort::Artist, "artist-sort")}
                     {sort_button("Album", TrackSort::Album, "album")}
                     {date_label.map(|l| sort_button(l, TrackSort::Added, "date"))}
+                    {sort_button("Plays", TrackSort::Plays, "plays")}
+                    {sort_button("Last played", TrackSort::LastPlayed, "played")}
                     {sort_button("Time", TrackSort::Duration, "dur")}
                     <span role="columnheader" class="acts"><span class="visually-hidden">"Actions"</span></span>
                 </div>
@@ -484,6 +494,8 @@ fn VRow(
             </span>
             <span role="cell" class="album">{album}</span>
             {show_date.then(|| view! { <span role="cell" class="date">{added}</span> })}
+            <span role="cell" class="plays" title=format!("{} plays, {} skips", track.plays, track.skips)>{track.plays}</span>
+            <span role="cell" class="played">{track.last_played.as_deref().map(format::date).map(str::to_string)}</span>
             <span role="cell" class="dur">{format::duration(track.duration_ms)}</span>
             <span role="cell" class="acts"><RowActions item track/></span>
         </div>

@@ -11,6 +11,7 @@ pub mod lists;
 pub mod playlists;
 pub mod settings;
 pub mod spotify;
+pub mod stats;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

@@ -20,10 +20,16 @@ const TRACK_COLUMNS: &str = "t.id, t.spotify_id, t.title,
          WHERE ta.track_id = t.id ORDER BY ta.position) a) AS artists,
     t.album_id, al.name AS album_name, al.image_url, t.disc_number, t.track_number,
     t.duration_ms, t.explicit, t.isrc, {added} AS added_at, t.gone_from_spotify_at,
-    d.state AS download_state";
+    d.state AS download_state, COALESCE(tp.plays, 0) AS plays, COALESCE(tp.skips, 0) AS skips,
+    strftime('%Y-%m-%dT%H:%M:%SZ', tp.first_played_ms / 1000, 'unixepoch') AS first_played,
+    strftime('%Y-%m-%dT%H:%M:%SZ', tp.last_played_ms / 1000, 'unixepoch') AS last_played";
 
-const TRACK_JOINS: &str =
-    "tracks t LEFT JOIN albums al ON al.id = t.album_id LEFT JOIN downloads d ON d.track_id = t.id";
+/// The listener whose counts list rows show (one user for now).
+const PLAYS_JOIN: &str = "LEFT JOIN track_plays tp ON tp.track_id = t.id AND tp.user_id = 1";
+
+const TRACK_JOINS: &str = "tracks t LEFT JOIN albums al ON al.id = t.album_id \
+     LEFT JOIN downloads d ON d.track_id = t.id \
+     LEFT JOIN track_plays tp ON tp.track_id = t.id AND tp.user_id = 1";
 
 /// `SELECT` of track rows, with `added` as their date, `extra` columns after
 /// theirs, and `tail` (joins, `WHERE`, `ORDER BY`) after the track joins.
@@ -51,6 +57,10 @@ struct TrackRow {
     added_at: Option<String>,
     gone_from_spotify_at: Option<String>,
     download_state: Option<String>,
+    plays: i64,
+    skips: i64,
+    first_played: Option<String>,
+    last_played: Option<String>,
 }
 
 impl From<TrackRow> for Track {
@@ -71,6 +81,10 @@ impl From<TrackRow> for Track {
             added_at: r.added_at,
             gone_from_spotify_at: r.gone_from_spotify_at,
             download_state: r.download_state,
+            plays: r.plays,
+            skips: r.skips,
+            first_played: r.first_played,
+            last_played: r.last_played,
         }
     }
 }
@@ -511,8 +525,10 @@ impl Vault {
                 binds.extend(patterns.iter().cloned().map(Bind::Text));
             }
         }
-        let joins =
-            "LEFT JOIN albums al ON al.id = t.album_id LEFT JOIN downloads d ON d.track_id = t.id";
+        let joins = format!(
+            "LEFT JOIN albums al ON al.id = t.album_id LEFT JOIN downloads d ON d.track_id = t.id \
+             {PLAYS_JOIN}"
+        );
         // Only the artist sort needs the first credit (numbered 0 by `set_credits`).
         let sort_joins = match query.sort {
             TrackSort::Artist => {
@@ -898,6 +914,10 @@ fn sort_keys<'a>(
         TrackSort::Added if added != "NULL" => vec![SortKey::up(added)],
         TrackSort::Added => vec![],
         TrackSort::Duration => vec![SortKey::up("t.duration_ms")],
+        TrackSort::Plays => vec![SortKey::up("COALESCE(tp.plays, 0)")],
+        TrackSort::Skips => vec![SortKey::up("COALESCE(tp.skips, 0)")],
+        TrackSort::LastPlayed => vec![SortKey::up("COALESCE(tp.last_played_ms, 0)")],
+        TrackSort::FirstPlayed => vec![SortKey::up("COALESCE(tp.first_played_ms, 0)")],
     };
     keys.extend_from_slice(natural);
     keys
