@@ -252,7 +252,7 @@ impl Tracker {
     ) -> Current {
         let heard = progress.min((wall as f64 * self.max_rate) as i64);
         Current {
-            duration_ms: track.duration_ms.unwrap_or(0) as i64,
+            duration_ms: track.duration_ms.unwrap_or(0),
             track,
             started_ms: now_ms - progress.min(now_ms),
             progress_ms: progress,

@@ -48,6 +48,25 @@ pub fn every_minutes(minutes: u32) -> String {
     parts.join(" ")
 }
 
+/// "42 plays · 3 skips · last played 2026-11-30" for a set of tracks (an
+/// album, an artist's tracks), or `None` when none was ever heard.
+pub fn plays_summary(tracks: &[vault::model::Track]) -> Option<String> {
+    let plays: i64 = tracks.iter().map(|t| t.plays).sum();
+    let skips: i64 = tracks.iter().map(|t| t.skips).sum();
+    if plays == 0 && skips == 0 {
+        return None;
+    }
+    let last = tracks.iter().filter_map(|t| t.last_played.as_deref()).max();
+    let mut s = count(plays, "play", "plays");
+    if skips > 0 {
+        s += &format!(" · {}", count(skips, "skip", "skips"));
+    }
+    if let Some(last) = last {
+        s += &format!(" · last played {}", date(last));
+    }
+    Some(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,23 +87,4 @@ mod tests {
         assert_eq!(count(1, "track", "tracks"), "1 track");
         assert_eq!(count(3, "track", "tracks"), "3 tracks");
     }
-}
-
-/// "42 plays · 3 skips · last played 2026-11-30" for a set of tracks (an
-/// album, an artist's tracks), or `None` when none was ever heard.
-pub fn plays_summary(tracks: &[vault::model::Track]) -> Option<String> {
-    let plays: i64 = tracks.iter().map(|t| t.plays).sum();
-    let skips: i64 = tracks.iter().map(|t| t.skips).sum();
-    if plays == 0 && skips == 0 {
-        return None;
-    }
-    let last = tracks.iter().filter_map(|t| t.last_played.as_deref()).max();
-    let mut s = count(plays, "play", "plays");
-    if skips > 0 {
-        s += &format!(" · {}", count(skips, "skip", "skips"));
-    }
-    if let Some(last) = last {
-        s += &format!(" · last played {}", date(last));
-    }
-    Some(s)
 }

@@ -22,8 +22,8 @@ const PERIODS: [(&str, &str, i64); 4] = [
 ];
 
 /// Stats for a period (`week`, `month`, `year` or `all`).
-#[server(endpoint = "listening_stats", input = crate::codec::Json, output = crate::codec::Json)]
-pub async fn listening_stats(period: String) -> Result<ListeningStats, AppError> {
+#[server(endpoint = "stats_for_period", input = crate::codec::Json, output = crate::codec::Json)]
+pub async fn stats_for_period(period: String) -> Result<ListeningStats, AppError> {
     let days = PERIODS
         .iter()
         .find(|p| p.0 == period)
@@ -154,7 +154,7 @@ pub fn StatsPage() -> impl IntoView {
             .filter(|p| PERIODS.iter().any(|x| x.0 == p))
             .unwrap_or_else(|| "month".to_string())
     });
-    let stats = Resource::new(move || period.get(), listening_stats);
+    let stats = Resource::new(move || period.get(), stats_for_period);
     view! {
         <Title text="Stats"/>
         <h1>"Stats"</h1>
