@@ -277,7 +277,7 @@ impl Syncer {
         self.vault
             .connect_spotify(client_id, &sealed, &crate::client::SCOPES.join(" "))
             .await?;
-        self.connected.notify_waiters();
+        self.connected.notify_one();
         Ok(())
     }
 

@@ -6,8 +6,10 @@
 //!   connected before Hoard asked for `user-read-playback-state`): every
 //!   2 s while something plays (1 s near a track's end, so the change is
 //!   seen), every 5 s while paused, every 15 s while nothing plays, and once
-//!   a minute once nothing has played for 10 minutes. A 429 waits as long as
-//!   Spotify says (the client); a used-up quota waits until it resets.
+//!   a minute once nothing has played for 10 minutes (so also after a start,
+//!   until something plays; a new connection is asked at once). A 429 waits
+//!   as long as Spotify says (the client); a used-up quota waits until it
+//!   resets. What plays before the poller first sees it is the backfill's.
 //! - [`Tracker`] turns those observations into listens: a listen ends when
 //!   the track changes, when the same track starts again (repeat one), or
 //!   when nothing or something else (an episode, an ad: `item: null`)
