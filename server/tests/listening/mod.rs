@@ -103,7 +103,10 @@ async fn what_plays_on_spotify_is_kept_as_it_plays() {
     let vault = Vault::open(&dir.path().join("hoard-data/hoard.db"))
         .await
         .expect("vault");
-    tokio::time::sleep(Duration::from_millis(length * 8 / 10 / 40).saturating_sub(started.elapsed())).await;
+    tokio::time::sleep(
+        Duration::from_millis(length * 8 / 10 / 40).saturating_sub(started.elapsed()),
+    )
+    .await;
     spotify.player(PlayerCommand::Stop).expect("stop");
     until("the play is kept", Duration::from_secs(20), async || {
         scalar(
