@@ -409,8 +409,13 @@ fn next_wait(tracker: &Tracker, options: &ListenOptions, now_ms: i64) -> Duratio
     }
 }
 
+/// Listens shorter than this are not kept at all (a track clicked past, or
+/// one seen only as it stopped), as Hoard's own player does.
+const KEEP_FROM_MS: i64 = 1_000;
+
 /// Writes ended listens (and their tracks); returns how many were new.
 async fn record(vault: &Vault, heard: &[Heard]) -> Result<u64, SyncError> {
+    let heard: Vec<&Heard> = heard.iter().filter(|h| h.ms_played >= KEEP_FROM_MS).collect();
     if heard.is_empty() {
         return Ok(0);
     }
@@ -418,7 +423,7 @@ async fn record(vault: &Vault, heard: &[Heard]) -> Result<u64, SyncError> {
     let tracks: Vec<_> = heard.iter().map(|h| map::track(&h.track, None)).collect();
     let ids = Vault::upsert_tracks_cached(&mut tx, &tracks, &mut WriteCache::default()).await?;
     let mut added = 0;
-    for (h, id) in heard.iter().zip(ids) {
+    for (h, id) in heard.into_iter().zip(ids) {
         let listen = NewListen {
             user_id: OWNER,
             track_id: id,
