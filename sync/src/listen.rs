@@ -415,7 +415,10 @@ const KEEP_FROM_MS: i64 = 1_000;
 
 /// Writes ended listens (and their tracks); returns how many were new.
 async fn record(vault: &Vault, heard: &[Heard]) -> Result<u64, SyncError> {
-    let heard: Vec<&Heard> = heard.iter().filter(|h| h.ms_played >= KEEP_FROM_MS).collect();
+    let heard: Vec<&Heard> = heard
+        .iter()
+        .filter(|h| h.ms_played >= KEEP_FROM_MS)
+        .collect();
     if heard.is_empty() {
         return Ok(0);
     }

@@ -125,7 +125,10 @@ async fn what_plays_on_spotify_is_kept_as_it_plays() {
     .await
     .expect("listen");
     assert_eq!(spotify_id, track);
-    assert!(counted, "90% of the track (less what played before the first poll) is a play");
+    assert!(
+        counted,
+        "90% of the track (less what played before the first poll) is a play"
+    );
     kill(server);
 }
 
