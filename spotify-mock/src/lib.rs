@@ -298,16 +298,6 @@ impl MockHandle {
             .collect()
     }
 
-    /// Recently played as the listener left it: (track ID, played_at ms), newest first.
-    pub fn recent_plays(&self) -> Vec<(String, i64)> {
-        let mut lib = self.shared.lib();
-        self.shared.player().settle(&mut lib);
-        lib.plays
-            .iter()
-            .map(|&(t, at)| (lib.tracks[t].id.clone(), at))
-            .collect()
-    }
-
     /// Replaces the active faults.
     pub fn set_faults(&self, f: Faults) {
         self.shared.faults().faults = f;

@@ -396,16 +396,4 @@ impl Vault {
         tx.commit().await?;
         Ok(added)
     }
-
-    /// The newest listen `source` recorded for `user_id`, in ms (a poller's
-    /// or backfill's starting point).
-    pub async fn latest_listen_ms(&self, user_id: Id, source: &str) -> DbResult<Option<i64>> {
-        let (ms,): (Option<i64>,) =
-            sqlx::query_as("SELECT MAX(ended_ms) FROM listens WHERE user_id = ? AND source = ?")
-                .bind(user_id)
-                .bind(source)
-                .fetch_one(self.pool())
-                .await?;
-        Ok(ms)
-    }
 }
