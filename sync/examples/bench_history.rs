@@ -12,29 +12,18 @@
 use std::time::{Duration, Instant};
 
 use hoard_sync::listen::{self, ListenOptions, ListenStatus};
-use hoard_sync::{auth, Endpoints, RetryPolicy, SecretBox, SyncMode, SyncOptions, Syncer};
+use hoard_sync::{Endpoints, RetryPolicy, SecretBox, SyncMode, SyncOptions, Syncer};
 use spotify_mock::{export, LibrarySpec, MockServer, PlayerCommand};
 use vault::model::OWNER;
 use vault::Vault;
+
+mod common;
 
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// The process's peak resident memory since the last reset (VmHWM), in MiB.
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 #[tokio::main]
@@ -49,7 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!(
             "{:.3} {:.0} {:.3} {:.3}",
             started.elapsed().as_secs_f64(),
-            peak_rss_mb(),
+            common::peak_rss_mb(),
             times.reading.as_secs_f64(),
             times.writing.as_secs_f64()
         );
@@ -78,13 +67,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         SecretBox::from_key_file(&dir.path().join("secret.key"))?,
         SyncOptions {
             endpoints: Endpoints::local(&mock.url()),
-            redirect_uri: "http://127.0.0.1:9/spotify/callback".into(),
+            redirect_uri: common::REDIRECT.into(),
             full_pass_every: Duration::from_secs(86_400),
             policy: RetryPolicy::default(),
             lock_file: None,
         },
     ));
-    connect(&syncer, &mock).await?;
+    common::connect(&syncer, &Endpoints::local(&mock.url())).await?;
     let started = Instant::now();
     syncer.run("bench", SyncMode::Full).await?;
     eprintln!(
@@ -211,31 +200,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
          poll_calls_per_hour_playing={playing_per_hour:.0} poll_calls_per_hour_idle={idle_per_hour:.0}",
         done.plays_added
     );
-    Ok(())
-}
-
-/// Connects through the PKCE flow the way a browser would.
-async fn connect(syncer: &Syncer, mock: &MockServer) -> Result<(), Box<dyn std::error::Error>> {
-    let redirect = "http://127.0.0.1:9/spotify/callback";
-    let client_id = "0123456789abcdef0123456789abcdef";
-    let pending = auth::begin(&Endpoints::local(&mock.url()), client_id, redirect)?;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let response = client.get(&pending.authorize_url).send().await?;
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .ok_or("no redirect from authorize")?
-        .to_owned();
-    let url = url::Url::parse(&location)?;
-    let code = url
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .ok_or("no code")?;
-    let refresh = auth::finish(&pending, &code).await?;
-    syncer.store_connection(client_id, &refresh).await?;
     Ok(())
 }

@@ -11,24 +11,13 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use hoard_sync::{auth, Endpoints, RetryPolicy, SecretBox, SyncMode, SyncOptions, Syncer};
+use hoard_sync::{Endpoints, RetryPolicy, SecretBox, SyncMode, SyncOptions, Syncer};
 use vault::Vault;
+
+mod common;
 
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_owned())
-}
-
-/// The process's peak resident memory (VmHWM), in MiB.
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 #[tokio::main]
@@ -71,39 +60,18 @@ async fn run(url: &str) -> Result<String, Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let vault = Vault::open(&dir.path().join("hoard.db")).await?;
     let endpoints = Endpoints::local(url);
-    let redirect = "http://127.0.0.1:9/spotify/callback";
     let syncer = Syncer::new(
         vault.clone(),
         SecretBox::from_key_file(&dir.path().join("secret.key"))?,
         SyncOptions {
             endpoints: endpoints.clone(),
-            redirect_uri: redirect.into(),
+            redirect_uri: common::REDIRECT.into(),
             full_pass_every: Duration::from_secs(24 * 3600),
             policy: RetryPolicy::default(),
             lock_file: None,
         },
     );
-    // Connect as a browser would (the local API approves at once).
-    let client_id = "0123456789abcdef0123456789abcdef";
-    let pending = auth::begin(&endpoints, client_id, redirect)?;
-    let response = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?
-        .get(&pending.authorize_url)
-        .send()
-        .await?;
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .ok_or("no redirect from /authorize")?;
-    let code = url::Url::parse(location)?
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .ok_or("no code")?;
-    let refresh = auth::finish(&pending, &code).await?;
-    syncer.store_connection(client_id, &refresh).await?;
+    common::connect(&syncer, &endpoints).await?;
 
     let started = Instant::now();
     let full = syncer.run("bench", SyncMode::Incremental).await?;
@@ -125,6 +93,6 @@ async fn run(url: &str) -> Result<String, Box<dyn std::error::Error>> {
         "BENCH sync: tracks={tracks} playlists={playlists} full_calls={} full_s={full_s:.2} noop_calls={} noop_s={noop_s:.2} peak_rss_mb={:.0}",
         full.api_calls,
         noop.api_calls,
-        peak_rss_mb()
+        common::peak_rss_mb()
     ))
 }
