@@ -261,6 +261,17 @@ mod browser {
         e.to_string()
     }
 
+    /// A read-write transaction on `stores`.
+    fn readwrite<S: indexed_db_futures::database::ObjectStoreName>(
+        db: &Database,
+        stores: S,
+    ) -> Result<indexed_db_futures::transaction::Transaction<'_>, String> {
+        db.transaction(stores)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(error_text)
+    }
+
     /// Loads the kept IDs, lists and total size into `device`.
     pub async fn refresh(device: Device) {
         match load(device).await {
@@ -547,11 +558,7 @@ mod browser {
         }
         let other = |e: String| KeepError::Other(e);
         let write = async {
-            let tx = db
-                .transaction(["tracks", "audio", "covers", "lists"])
-                .with_mode(TransactionMode::Readwrite)
-                .build()
-                .map_err(error_text)?;
+            let tx = readwrite(db, ["tracks", "audio", "covers", "lists"])?;
             if let Some((data, mime)) = &audio {
                 tx.object_store("audio")
                     .map_err(error_text)?
@@ -614,11 +621,7 @@ mod browser {
             .await
             .ok_or("it is not on this device")?;
         let mut freed = 0;
-        let tx = db
-            .transaction(["tracks", "audio", "lists"])
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(error_text)?;
+        let tx = readwrite(&db, ["tracks", "audio", "lists"])?;
         let tracks = tx.object_store("tracks").map_err(error_text)?;
         let audio = tx.object_store("audio").map_err(error_text)?;
         for id in &list.tracks {
@@ -653,11 +656,7 @@ mod browser {
     pub async fn queue_play(report: vault::model::PlayReport) {
         let stored = async {
             let db = open().await?;
-            let tx = db
-                .transaction("plays")
-                .with_mode(TransactionMode::Readwrite)
-                .build()
-                .map_err(error_text)?;
+            let tx = readwrite(&db, "plays")?;
             tx.object_store("plays")
                 .map_err(error_text)?
                 .put(to_js(&report)?)
@@ -690,11 +689,7 @@ mod browser {
             }
             let deleted = async {
                 let db = open().await?;
-                let tx = db
-                    .transaction("plays")
-                    .with_mode(TransactionMode::Readwrite)
-                    .build()
-                    .map_err(error_text)?;
+                let tx = readwrite(&db, "plays")?;
                 let store = tx.object_store("plays").map_err(error_text)?;
                 for report in batch {
                     store
