@@ -173,11 +173,15 @@ pub enum ImportError {
     Db(#[from] DbError),
 }
 
-/// Reads the history file `index` of `path` (bounded, whatever the zip claims).
-fn read_member(path: &Path, index: usize) -> Result<(String, Vec<u8>), ImportError> {
+/// Reads the history file `index` of `path`, laid out as `upload` (bounded,
+/// whatever the zip claims).
+fn read_member(
+    path: &Path,
+    upload: &Upload,
+    index: usize,
+) -> Result<(String, Vec<u8>), ImportError> {
     let file =
         File::open(path).map_err(|e| ImportError::File(format!("the upload is gone: {e}")))?;
-    let upload = inspect(path).map_err(|e| ImportError::File(e.to_string()))?;
     let mut bytes = Vec::new();
     let name = match upload {
         Upload::Json => {
@@ -239,13 +243,21 @@ async fn import_inner(vault: &Vault, id: Id) -> Result<ImportTimes, ImportError>
     let mut tracks = vault.spotify_track_index().await?;
     let mut seen = vault.spotify_listen_index(user_id).await?;
     let mut names = NameCache::default();
+    let upload = {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || inspect(&path))
+            .await
+            .map_err(|e| ImportError::File(e.to_string()))?
+            .map_err(|e| ImportError::File(e.to_string()))?
+    };
+    let upload = std::sync::Arc::new(upload);
     let (mut reading, mut writing) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
     while member < import.members {
         let read_started = std::time::Instant::now();
         let (name, bytes) = {
-            let path = path.clone();
+            let (path, upload) = (path.clone(), upload.clone());
             let index = member as usize;
-            tokio::task::spawn_blocking(move || read_member(&path, index))
+            tokio::task::spawn_blocking(move || read_member(&path, &upload, index))
                 .await
                 .map_err(|e| ImportError::File(e.to_string()))??
         };
@@ -281,14 +293,11 @@ async fn import_inner(vault: &Vault, id: Id) -> Result<ImportTimes, ImportError>
             let mut tx = vault.begin().await?;
             let mut listens = Vec::with_capacity(chunk.len());
             for row in chunk {
-                let Some(listen) =
+                let Some((listen, duration)) =
                     listen_of(row, user_id, &mut tx, &mut tracks, &mut names, &mut step).await?
                 else {
                     continue;
                 };
-                let duration = tracks
-                    .get(track_key(row).unwrap_or_default())
-                    .map_or(0, |t| t.1);
                 if seen.contains(&listen, tolerance(duration)) {
                     step.duplicates += 1;
                     continue;
@@ -316,8 +325,9 @@ fn track_key(row: &Row) -> Option<&str> {
         .filter(|id| !id.is_empty())
 }
 
-/// The listen a row records, creating its track if the vault lacks it;
-/// `None` (counted in `step`) for episodes, audiobooks and empty rows.
+/// The listen a row records and its track's length (0 if not known yet),
+/// creating the track if the vault lacks it; `None` (counted in `step`) for
+/// episodes, audiobooks and empty rows.
 async fn listen_of(
     row: &Row,
     user_id: Id,
@@ -325,7 +335,7 @@ async fn listen_of(
     tracks: &mut vault::TrackIndex,
     names: &mut NameCache,
     step: &mut ImportStep,
-) -> Result<Option<NewListen>, ImportError> {
+) -> Result<Option<(NewListen, i64)>, ImportError> {
     let is_episode = row.spotify_episode_uri.is_some()
         || row.episode_name.is_some()
         || row.audiobook_uri.is_some()
@@ -365,7 +375,7 @@ async fn listen_of(
         }
     };
     let ms_played = row.ms_played.unwrap_or(0).max(0);
-    Ok(Some(NewListen {
+    let listen = NewListen {
         user_id,
         track_id,
         started_ms: ended - ms_played,
@@ -382,5 +392,6 @@ async fn listen_of(
         offline: row.offline,
         incognito: row.incognito_mode,
         ..NewListen::default()
-    }))
+    };
+    Ok(Some((listen, duration)))
 }

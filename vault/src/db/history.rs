@@ -115,20 +115,22 @@ impl Vault {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    /// One import with its stored file and rows done in its current file.
+    /// One import, with its stored file and its listener.
     pub async fn history_import(&self, id: Id) -> DbResult<(HistoryImport, String, Id)> {
-        let row: ImportRow = sqlx::query_as(&format!(
-            "SELECT {IMPORT_COLUMNS} FROM history_imports WHERE id = ?"
+        #[derive(sqlx::FromRow)]
+        struct Stored {
+            #[sqlx(flatten)]
+            import: ImportRow,
+            stored_path: String,
+            user_id: Id,
+        }
+        let row: Stored = sqlx::query_as(&format!(
+            "SELECT {IMPORT_COLUMNS}, stored_path, user_id FROM history_imports WHERE id = ?"
         ))
         .bind(id)
         .fetch_one(self.pool())
         .await?;
-        let (path, user_id): (String, Id) =
-            sqlx::query_as("SELECT stored_path, user_id FROM history_imports WHERE id = ?")
-                .bind(id)
-                .fetch_one(self.pool())
-                .await?;
-        Ok((row.into(), path, user_id))
+        Ok((row.import.into(), row.stored_path, row.user_id))
     }
 
     /// Imports that a stop or a kill left unfinished, oldest first.
