@@ -8,7 +8,7 @@ import path from 'node:path';
 import { expect, Page, test } from '@playwright/test';
 import { vaultWithAudio } from './audio';
 import { hydrated, Hoard } from './harness';
-import { browser, controlled } from './pwa';
+import { browser, controlled, keepDemoPlaylist } from './pwa';
 
 /** The plays waiting on the device to be sent. */
 async function waiting(page: Page): Promise<{ client_play_id: string; track_id: number; ms_played: number; offline: boolean }[]> {
@@ -57,8 +57,7 @@ test('a play heard offline reaches the history once the server is back, once', a
   try {
     await page.goto(`${hoard.url}/playlists/1`);
     await controlled(page);
-    await page.getByTestId('keep').click();
-    await expect(page.getByTestId('device-status')).toContainText('is on this device: 3 of 8 tracks', { timeout: 30_000 });
+    await keepDemoPlaylist(page);
 
     await hoard.stop();
     await context.setOffline(true);

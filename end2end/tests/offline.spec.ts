@@ -8,7 +8,7 @@ import path from 'node:path';
 import { expect, Page, test } from '@playwright/test';
 import { vaultWithAudio } from './audio';
 import { Hoard } from './harness';
-import { browser, controlled } from './pwa';
+import { browser, controlled, keepDemoPlaylist } from './pwa';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -39,8 +39,7 @@ test('a kept playlist plays offline, with seeking, after the server is gone', as
   try {
     await page.goto(`${hoard.url}/playlists/1`);
     await controlled(page);
-    await page.getByTestId('keep').click();
-    await expect(page.getByTestId('device-status')).toContainText('is on this device: 3 of 8 tracks', { timeout: 30_000 });
+    await keepDemoPlaylist(page);
     await expect(page.getByTestId('device-status')).toContainText('5 are not in the vault yet');
     // Every kept record is the whole file.
     const sizes = await keptAudioSizes(page);
@@ -191,8 +190,7 @@ test('signing out leaves nothing of the vault on a shared device', async () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page).toHaveURL(`${hoard.url}/playlists/1`);
     await controlled(page);
-    await page.getByTestId('keep').click();
-    await expect(page.getByTestId('device-status')).toContainText('is on this device: 3 of 8 tracks', { timeout: 30_000 });
+    await keepDemoPlaylist(page);
     expect(Object.keys(await keptAudioSizes(page)).sort()).toEqual(['1', '2', '3']);
     expect(await stored()).toMatchObject({ caches: 1, databases: ['hoard'], workers: 1 });
 

@@ -3,7 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BrowserContext, chromium, Page, test } from '@playwright/test';
+import { BrowserContext, chromium, expect, Page, test } from '@playwright/test';
 
 /** A persistent profile (service workers and storage as an installed app has them). */
 export async function browser(): Promise<{ context: BrowserContext; page: Page; dir: string }> {
@@ -24,3 +24,9 @@ export async function controlled(page: Page): Promise<void> {
   await page.waitForFunction(() => navigator.serviceWorker?.controller != null, undefined, { timeout: 20_000 });
 }
 
+
+/** Keeps the open demo playlist on the device: its three tracks with audio. */
+export async function keepDemoPlaylist(page: Page): Promise<void> {
+  await page.getByTestId('keep').click();
+  await expect(page.getByTestId('device-status')).toContainText('is on this device: 3 of 8 tracks', { timeout: 30_000 });
+}
