@@ -66,6 +66,9 @@ impl KeptTrack {
             skips: 0,
             first_played: None,
             last_played: None,
+            rating: None,
+            loved: false,
+            tags: Vec::new(),
         }
     }
 }

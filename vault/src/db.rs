@@ -5,7 +5,9 @@ pub mod error;
 pub mod history;
 pub mod library;
 pub mod listening;
+pub mod marks;
 pub mod sessions;
+pub mod smart;
 pub mod stats;
 pub mod sync;
 
@@ -68,7 +70,11 @@ impl Vault {
             .run(&pool)
             .await
             .map_err(|e| DbError::Migration(e.to_string()))?;
-        Ok(Self { pool })
+        let vault = Self { pool };
+        vault
+            .ensure_builtin_smart_playlists(crate::model::OWNER)
+            .await?;
+        Ok(vault)
     }
 
     /// The connection pool, for modules that add their own queries.
@@ -91,6 +97,14 @@ impl Vault {
 /// The current time as ISO 8601 UTC text, the format every time column uses.
 pub fn now_text() -> String {
     db_time(std::time::SystemTime::now())
+}
+
+/// The current time, milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
 }
 
 /// A moment as ISO 8601 UTC text, the format every time column uses.

@@ -14,6 +14,7 @@
 //! bundle shares those types and nothing else.
 
 pub mod model;
+pub mod smart;
 
 #[cfg(feature = "db")]
 mod db;

@@ -28,6 +28,8 @@ pub enum TrackList {
     Playlist(Id),
     /// An album's tracks.
     Album(Id),
+    /// A smart playlist's tracks, as its rule picks and orders them now.
+    Smart(Id),
 }
 
 /// Which rows of a track list to keep.
@@ -72,6 +74,8 @@ pub enum TrackSort {
     LastPlayed,
     /// Earliest first; never played before all.
     FirstPlayed,
+    /// Lowest rated first; not rated before all.
+    Rating,
 }
 
 /// Search, filter and sort of a track list, done by the database so a long
@@ -86,6 +90,19 @@ pub struct TrackQuery {
     pub sort: TrackSort,
     /// Reverses the whole order (ties included), `Natural` too.
     pub descending: bool,
+    /// Only loved tracks.
+    #[serde(default)]
+    pub loved: bool,
+    /// Only tracks rated at least this (1–5).
+    #[serde(default)]
+    pub min_rating: Option<i64>,
+    /// Only tracks with this personal tag.
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// The tracks kept on the asking device, for smart playlists whose rules
+    /// ask for them ("on this device"): only the browser knows them.
+    #[serde(default)]
+    pub on_device: Vec<Id>,
 }
 
 /// An artist as the vault knows it.
@@ -148,6 +165,52 @@ pub struct Track {
     pub first_played: Option<String>,
     #[serde(default)]
     pub last_played: Option<String>,
+    /// The listener's 1–5 rating, loved mark and personal tags.
+    #[serde(default)]
+    pub rating: Option<i64>,
+    #[serde(default)]
+    pub loved: bool,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// What a rating or a loved mark is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MarkTarget {
+    Track(Id),
+    Album(Id),
+    Artist(Id),
+}
+
+/// A listener's rating (1–5, `None` for not rated) and loved mark on one thing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Marks {
+    pub rating: Option<i64>,
+    pub loved: bool,
+}
+
+/// A personal tag and how many tracks carry it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    pub id: Id,
+    pub name: String,
+    pub tracks: i64,
+}
+
+/// The longest tag name, in characters.
+pub const MAX_TAG_CHARS: usize = 60;
+
+/// A tag name as kept: trimmed, inner runs of white space made one space;
+/// refused with a reason when empty or longer than [`MAX_TAG_CHARS`].
+pub fn clean_tag(name: &str) -> Result<String, String> {
+    let clean = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if clean.is_empty() {
+        return Err("A tag needs a name.".into());
+    }
+    if clean.chars().count() > MAX_TAG_CHARS {
+        return Err(format!("A tag is at most {MAX_TAG_CHARS} characters."));
+    }
+    Ok(clean)
 }
 
 /// A playlist with the number of tracks it holds now.

@@ -6,6 +6,8 @@ use vault::{DbError, QueueScope, Vault};
 // Beside this file rather than in `tests/`, where Cargo would build it as a binary of its own.
 #[path = "vault/lists.rs"]
 mod lists;
+#[path = "vault/marks.rs"]
+mod marks;
 
 fn track(id: &str, title: &str, artists: &[(&str, &str)], album: (&str, &str)) -> NewTrack {
     let artists: Vec<NewArtist> = artists

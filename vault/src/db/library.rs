@@ -22,14 +22,19 @@ const TRACK_COLUMNS: &str = "t.id, t.spotify_id, t.title,
     t.duration_ms, t.explicit, t.isrc, {added} AS added_at, t.gone_from_spotify_at,
     d.state AS download_state, COALESCE(tp.plays, 0) AS plays, COALESCE(tp.skips, 0) AS skips,
     strftime('%Y-%m-%dT%H:%M:%SZ', tp.first_played_ms / 1000, 'unixepoch') AS first_played,
-    strftime('%Y-%m-%dT%H:%M:%SZ', tp.last_played_ms / 1000, 'unixepoch') AS last_played";
+    strftime('%Y-%m-%dT%H:%M:%SZ', tp.last_played_ms / 1000, 'unixepoch') AS last_played,
+    tm.rating, COALESCE(tm.loved, 0) AS loved,
+    (SELECT json_group_array(name) FROM (SELECT g.name FROM track_tags tt JOIN tags g ON g.id = tt.tag_id
+        WHERE tt.track_id = t.id AND g.user_id = 1 ORDER BY g.name COLLATE NOCASE)) AS tags";
 
-/// The listener whose counts list rows show (one user for now).
-const PLAYS_JOIN: &str = "LEFT JOIN track_plays tp ON tp.track_id = t.id AND tp.user_id = 1";
+/// The listener whose counts and marks list rows show (one user for now).
+const PLAYS_JOIN: &str = "LEFT JOIN track_plays tp ON tp.track_id = t.id AND tp.user_id = 1 \
+     LEFT JOIN track_marks tm ON tm.track_id = t.id AND tm.user_id = 1";
 
 const TRACK_JOINS: &str = "tracks t LEFT JOIN albums al ON al.id = t.album_id \
      LEFT JOIN downloads d ON d.track_id = t.id \
-     LEFT JOIN track_plays tp ON tp.track_id = t.id AND tp.user_id = 1";
+     LEFT JOIN track_plays tp ON tp.track_id = t.id AND tp.user_id = 1 \
+     LEFT JOIN track_marks tm ON tm.track_id = t.id AND tm.user_id = 1";
 
 /// `SELECT` of track rows, with `added` as their date, `extra` columns after
 /// theirs, and `tail` (joins, `WHERE`, `ORDER BY`) after the track joins.
@@ -61,6 +66,9 @@ struct TrackRow {
     skips: i64,
     first_played: Option<String>,
     last_played: Option<String>,
+    rating: Option<i64>,
+    loved: bool,
+    tags: Option<String>,
 }
 
 impl From<TrackRow> for Track {
@@ -85,6 +93,12 @@ impl From<TrackRow> for Track {
             skips: r.skips,
             first_played: r.first_played,
             last_played: r.last_played,
+            rating: r.rating,
+            loved: r.loved,
+            tags: r
+                .tags
+                .and_then(|j| serde_json::from_str(&j).ok())
+                .unwrap_or_default(),
         }
     }
 }
@@ -111,8 +125,10 @@ fn clamp_page(offset: i64, limit: i64) -> (i64, i64) {
 }
 
 /// A value for a statement whose text is built at run time.
-enum Bind {
+#[derive(Clone, Debug)]
+pub(crate) enum Bind {
     Int(i64),
+    Real(f64),
     Text(String),
 }
 
@@ -123,6 +139,7 @@ fn bind_all<'q, O>(mut query: SqliteQueryAs<'q, O>, binds: &'q [Bind]) -> Sqlite
     for bind in binds {
         query = match bind {
             Bind::Int(value) => query.bind(*value),
+            Bind::Real(value) => query.bind(*value),
             Bind::Text(value) => query.bind(value.as_str()),
         };
     }
@@ -473,9 +490,33 @@ impl Vault {
         limit: i64,
     ) -> DbResult<Page<Track>> {
         let mut binds = Vec::new();
+        let smart_source;
         // The list's rows, the date each entered it, and the list's own
         // order, which ends on a unique key so that every sort is total.
         let (source, condition, added, natural): (&str, &str, &str, &[SortKey]) = match list {
+            TrackList::Smart(id) => {
+                let Ok(playlist) = self.smart_playlist(OWNER, *id).await else {
+                    return Ok(Page {
+                        items: vec![],
+                        total: 0,
+                        offset: offset.max(0),
+                    });
+                };
+                let compiled = super::smart::compile(
+                    &playlist.rules,
+                    OWNER,
+                    &query.on_device,
+                    super::now_ms(),
+                )?;
+                binds.extend(compiled.binds);
+                smart_source = format!("({}) s JOIN tracks t ON t.id = s.track_id", compiled.sql);
+                (
+                    smart_source.as_str(),
+                    "1",
+                    "NULL",
+                    &[SortKey::up("s.position")],
+                )
+            }
             TrackList::Liked => (
                 "liked_tracks l JOIN tracks t ON t.id = l.track_id",
                 "l.removed_at IS NULL",
@@ -518,6 +559,21 @@ impl Vault {
                 let ids = serde_json::to_string(ids).map_err(|e| DbError::Other(e.to_string()))?;
                 binds.push(Bind::Text(ids));
             }
+        }
+        if query.loved {
+            conditions.push("tm.loved = 1".into());
+        }
+        if let Some(min) = query.min_rating {
+            conditions.push("tm.rating >= ?".into());
+            binds.push(Bind::Int(min));
+        }
+        if let Some(tag) = &query.tag {
+            conditions.push(
+                "t.id IN (SELECT tt.track_id FROM track_tags tt JOIN tags g ON g.id = tt.tag_id
+                 WHERE g.user_id = 1 AND g.name = ? COLLATE NOCASE)"
+                    .into(),
+            );
+            binds.push(Bind::Text(tag.trim().to_string()));
         }
         for patterns in search_patterns(&query.text) {
             conditions.push(word_condition(patterns.len()));
@@ -918,6 +974,10 @@ fn sort_keys<'a>(
         TrackSort::Skips => vec![SortKey::up("COALESCE(tp.skips, 0)")],
         TrackSort::LastPlayed => vec![SortKey::up("COALESCE(tp.last_played_ms, 0)")],
         TrackSort::FirstPlayed => vec![SortKey::up("COALESCE(tp.first_played_ms, 0)")],
+        TrackSort::Rating => vec![
+            SortKey::up("COALESCE(tm.rating, 0)"),
+            SortKey::up("COALESCE(tm.loved, 0)"),
+        ],
     };
     keys.extend_from_slice(natural);
     keys

@@ -9,13 +9,13 @@ use vault::{FinishedDownload, Vault, WriteCache};
 use super::{file_vault, track};
 
 /// The seeded library's ids, by title.
-struct Library {
-    hunter: Id,
-    starálfur: Id,
-    svefn: Id,
-    jóga: Id,
-    playlist: Id,
-    homogenic: Id,
+pub struct Library {
+    pub hunter: Id,
+    pub starálfur: Id,
+    pub svefn: Id,
+    pub jóga: Id,
+    pub playlist: Id,
+    pub homogenic: Id,
 }
 
 /// A track to seed: title, artists, album, disc, number, seconds, day liked.
@@ -31,7 +31,7 @@ type Seeded<'a> = (
 
 /// Seven liked songs on three albums (one more track liked and unliked), two
 /// downloaded, one gone from Spotify, and a playlist holding a track twice.
-async fn library(vault: &Vault) -> Library {
+pub async fn library(vault: &Vault) -> Library {
     let bjork = ("a1", "Björk");
     let sigur = ("a2", "Sigur Rós");
     let guest = ("a3", "Guest Star");
@@ -127,11 +127,11 @@ async fn library(vault: &Vault) -> Library {
     }
 }
 
-fn titles(page: &Page<Track>) -> Vec<&str> {
+pub fn titles(page: &Page<Track>) -> Vec<&str> {
     page.items.iter().map(|t| t.title.as_str()).collect()
 }
 
-async fn list(vault: &Vault, list: &TrackList, query: &TrackQuery) -> Page<Track> {
+pub async fn list(vault: &Vault, list: &TrackList, query: &TrackQuery) -> Page<Track> {
     vault.track_list(list, query, 0, 200).await.expect("list")
 }
 
