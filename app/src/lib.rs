@@ -21,7 +21,8 @@ use leptos_router::{path, SsrMode};
 
 use components::watchdog::Watchdog;
 use routes::{
-    album, artist, device as device_view, downloads, history, library, playlists, settings, stats,
+    album, artist, device as device_view, downloads, history, library, playlists, settings, smart,
+    stats, tags, track,
 };
 
 /// The name under which the build writes `pkg/hoard.js`, `pkg/hoard_bg.wasm` and `pkg/hoard.css`.
@@ -77,6 +78,7 @@ pub fn App() -> impl IntoView {
                 <nav aria-label="Main">
                     <A href="/" exact=true>"Library"</A>
                     <A href="/playlists">"Playlists"</A>
+                    <A href="/smart">"Smart"</A>
                     <A href="/device">"On device"</A>
                     <A href="/downloads">"Downloads"</A>
                     <A href="/history">"History"</A>
@@ -95,6 +97,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=library::LibraryPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/playlists") view=playlists::PlaylistsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/playlists/:id") view=playlists::PlaylistPage ssr=SsrMode::Async/>
+                    <Route path=path!("/smart") view=smart::SmartListPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/smart/:id") view=smart::SmartPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tracks/:id") view=track::TrackPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tags") view=tags::TagsPage/>
                     <Route path=path!("/albums/:id") view=album::AlbumPage ssr=SsrMode::Async/>
                     <Route path=path!("/artists/:id") view=artist::ArtistPage ssr=SsrMode::Async/>
                     <Route path=path!("/device") view=device_view::DevicePage/>

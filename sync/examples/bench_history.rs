@@ -2,8 +2,9 @@
 //! local Spotify API, a generated Extended Streaming History of 200,000
 //! plays over 10 years (real-sized `Streaming_History_Audio_*.json` files,
 //! split at about 12 MB, in a zip), imported as the server imports it; then
-//! the poller's calls per hour against the simulated listener, playing and
-//! idle, with the default timing. Run it with `scripts/bench-history`
+//! three smart playlists over the library (ratings, loved marks and tags
+//! given to a tenth of it), and the poller's calls per hour against the
+//! simulated listener, playing and idle, with the default timing. Run it with `scripts/bench-history`
 //! (release mode); the last line is the `BENCH history:` line.
 //!
 //! Environment: `BENCH_TRACKS`, `BENCH_PLAYS`, `BENCH_YEARS`,
@@ -14,7 +15,8 @@ use std::time::{Duration, Instant};
 use hoard_sync::listen::{self, ListenOptions, ListenStatus};
 use hoard_sync::{Endpoints, RetryPolicy, SecretBox, SyncMode, SyncOptions, Syncer};
 use spotify_mock::{export, LibrarySpec, MockServer, PlayerCommand};
-use vault::model::OWNER;
+use vault::model::{MarkTarget, Marks, TrackList, TrackQuery, OWNER};
+use vault::smart::{Condition, Field, Op, Rule, RuleGroup, SmartRules, SortField, SortKey};
 use vault::Vault;
 
 mod common;
@@ -168,6 +170,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (stats_all, stats_year) = (median(&mut all_ms), median(&mut year_ms));
     eprintln!("stats: all time {stats_all:.1} ms, last year {stats_year:.1} ms (medians of 5)");
 
+    let smart = smart_playlists(&vault).await?;
+
     // The poller's rate with the default timing: playing, then idle.
     let spotify = mock.handle();
     let (tx, mut status) = tokio::sync::watch::channel(ListenStatus::default());
@@ -196,9 +200,92 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!(
         "BENCH history: plays={} import_s={import_s:.2} import_rss_mb={import_rss:.0} \
-         stats_all_ms={stats_all:.0} stats_year_ms={stats_year:.0} \
+         stats_all_ms={stats_all:.0} stats_year_ms={stats_year:.0} smart_ms_p50={smart:.0} \
          poll_calls_per_hour_playing={playing_per_hour:.0} poll_calls_per_hour_idle={idle_per_hour:.0}",
         done.plays_added
     );
     Ok(())
+}
+
+/// Rates, loves and tags a tenth of the library, then reads the first
+/// window of three smart playlists (two built-ins and a nested rule of
+/// artist text, tags, ratings and play dates) five times each, as the list
+/// view asks for it. Returns the slowest playlist's median, in ms.
+async fn smart_playlists(vault: &Vault) -> Result<f64, Box<dyn std::error::Error>> {
+    let ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM tracks ORDER BY id")
+        .fetch_all(vault.pool())
+        .await?;
+    let mut road = Vec::new();
+    for (n, (id,)) in ids.iter().enumerate().filter(|(n, _)| n % 10 == 0) {
+        let marks = Marks {
+            rating: Some((n / 10 % 5) as i64 + 1),
+            loved: n % 20 == 0,
+        };
+        vault
+            .set_marks(OWNER, MarkTarget::Track(*id), marks)
+            .await?;
+        road.push(*id);
+    }
+    vault.tag_tracks(OWNER, "road trip", &road).await?;
+    let builtin = vault.smart_playlists(OWNER).await?;
+    let id = |key: &str| {
+        builtin
+            .iter()
+            .find(|s| s.builtin.as_deref() == Some(key))
+            .map(|s| s.id)
+    };
+    let when = |field, op, value| Rule::Condition(Condition { field, op, value });
+    let nested = SmartRules {
+        rules: RuleGroup {
+            any: false,
+            rules: vec![
+                when(Field::Artist, Op::Contains, serde_json::json!("a")),
+                Rule::Group(RuleGroup {
+                    any: true,
+                    rules: vec![
+                        when(Field::Tag, Op::Is, serde_json::json!("road trip")),
+                        when(Field::Rating, Op::Gt, serde_json::json!(2)),
+                    ],
+                }),
+                when(Field::LastPlayed, Op::NotInTheLast, serde_json::json!(30)),
+            ],
+        },
+        sort: vec![SortKey {
+            field: SortField::Field(Field::Plays),
+            descending: true,
+        }],
+        limit: Some(1000),
+        seed: 0,
+    };
+    let custom = vault
+        .save_smart_playlist(OWNER, None, "Bench", None, &nested)
+        .await?;
+    let mut slowest = 0.0f64;
+    for (name, list) in [
+        ("top rated", id("top-rated")),
+        ("forgotten favourites", id("forgotten-favourites")),
+        ("nested", Some(custom.id)),
+    ] {
+        let list = TrackList::Smart(list.ok_or("a built-in is missing")?);
+        let mut times = Vec::new();
+        let mut total = 0;
+        for _ in 0..5 {
+            let t = Instant::now();
+            total = vault
+                .track_list(&list, &TrackQuery::default(), 0, 200)
+                .await?
+                .total;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        let median = times[times.len() / 2];
+        eprintln!(
+            "smart playlist {name}: {total} tracks, first window {median:.1} ms (median of 5)"
+        );
+        if total == 0 {
+            return Err(format!("the smart playlist {name} is empty").into());
+        }
+        slowest = slowest.max(median);
+    }
+    Ok(slowest)
 }

@@ -88,3 +88,17 @@ mod tests {
         assert_eq!(count(3, "track", "tracks"), "3 tracks");
     }
 }
+
+/// `text` percent-encoded for a URL query value or a `data:` URL.
+pub fn urlencode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

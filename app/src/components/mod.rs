@@ -3,6 +3,7 @@
 pub mod format;
 pub mod keep;
 pub mod live;
+pub mod marks;
 pub mod pager;
 pub mod player;
 pub mod pwa;

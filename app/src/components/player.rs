@@ -78,6 +78,8 @@ pub struct Player {
     /// Where the current audio comes from when it is not the vault's file,
     /// or why it cannot play.
     pub note: RwSignal<Option<String>>,
+    /// Bumped by the "love" key (H): the bar's heart toggles the current track.
+    pub love_requests: RwSignal<u32>,
     /// The queue before shuffling, to restore when shuffle goes off.
     unshuffled: RwSignal<Option<Vec<QueueItem>>>,
     audio: NodeRef<leptos::html::Audio>,
@@ -113,6 +115,7 @@ impl Player {
             volume: RwSignal::new(1.0),
             muted: RwSignal::new(false),
             note: RwSignal::new(None),
+            love_requests: RwSignal::new(0),
             unshuffled: RwSignal::new(None),
             audio: NodeRef::new(),
             listening: StoredValue::new(None),
@@ -516,6 +519,7 @@ pub fn PlayerBar() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| browser::install(p));
     let now = move || p.now();
+    let now_id = Memo::new(move |_| p.now().map(|i| i.id));
     let clock = move |s: f64| format::duration((s * 1000.0) as i64);
     let repeat_label = move || match p.repeat.get() {
         Repeat::Off => "Repeat: off",
@@ -556,10 +560,14 @@ pub fn PlayerBar() -> impl IntoView {
                 {move || match now() {
                     None => view! { <span class="muted">"Nothing playing. Press ▶ on a track."</span> }.into_any(),
                     Some(item) => view! {
-                        <span class="np-title" data-testid="now-playing">{item.title}</span>
+                        <a class="np-title" data-testid="now-playing" href=format!("/tracks/{}", item.id)>{item.title}</a>
                         <span class="np-artists">{item.artists}</span>
                     }.into_any(),
                 }}
+                {move || now_id.get().map(|id| view! {
+                    <super::marks::MarkControls target=vault::model::MarkTarget::Track(id)
+                        name=now().map(|i| i.title).unwrap_or_default() toggle_love=p.love_requests/>
+                })}
                 {move || p.note.get().map(|n| view! { <span class="np-note" data-testid="player-note">{n}</span> })}
             </div>
             <div class="controls">
@@ -800,6 +808,10 @@ mod browser {
                     }
                     "r" | "R" => {
                         p.cycle_repeat();
+                        true
+                    }
+                    "h" | "H" => {
+                        p.love_requests.update(|n| *n += 1);
                         true
                     }
                     _ => false,

@@ -3,10 +3,11 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use vault::model::{ArtistRef, Track};
+use vault::model::{ArtistRef, MarkTarget, Marks, Track};
 
 use super::format;
 use super::live::DownloadBadge;
+use super::marks::MarkControls;
 use super::player::{use_player, QueueItem};
 use crate::routes::lists::RowActions;
 
@@ -46,6 +47,7 @@ pub fn TrackTable(
                     <th scope="col">"Title"</th>
                     <th scope="col" class="album">"Album"</th>
                     {date_label.map(|label| view! { <th scope="col" class="date">{label}</th> })}
+                    <th scope="col" class="marks-cell">"Rating"</th>
                     <th scope="col" class="plays">"Plays"</th>
                     <th scope="col" class="played">"Last played"</th>
                     <th scope="col" class="dur">"Time"</th>
@@ -75,6 +77,12 @@ fn TrackRow(row: Row, show_date: bool, #[prop(into)] play: Callback<()>) -> AnyV
         _ => None,
     };
     let badges = badges(t.id, &t.gone_from_spotify_at, t.download_state, t.explicit);
+    let marks = Marks {
+        rating: t.rating,
+        loved: t.loved,
+    };
+    let marks =
+        view! { <MarkControls target=MarkTarget::Track(t.id) initial=marks name=t.title.clone()/> };
     view! {
         <tr>
             <td class="num">
@@ -84,9 +92,10 @@ fn TrackRow(row: Row, show_date: bool, #[prop(into)] play: Callback<()>) -> AnyV
                     <span class="visually-hidden">{play_label}</span>
                 </button>
             </td>
-            <TitleCell title=t.title artists=t.artists>{badges}</TitleCell>
+            <TitleCell title=t.title artists=t.artists href=format!("/tracks/{}", t.id)>{badges}</TitleCell>
             <td class="album">{album}</td>
             {show_date.then(|| view! { <td class="date">{t.added_at.as_deref().map(format::date).map(str::to_string)}</td> })}
+            <td class="marks-cell">{marks}</td>
             <td class="plays" title=format!("{} plays, {} skips", t.plays, t.skips)>{t.plays}</td>
             <td class="played">{t.last_played.as_deref().map(format::date).map(str::to_string)}</td>
             <td class="dur">{format::duration(t.duration_ms)}</td>
@@ -102,11 +111,18 @@ fn TrackRow(row: Row, show_date: bool, #[prop(into)] play: Callback<()>) -> AnyV
 pub fn TitleCell(
     title: String,
     artists: Vec<ArtistRef>,
+    /// The track's page, when the title links to it.
+    #[prop(optional)]
+    href: Option<String>,
     #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
+    let name = match href {
+        Some(href) => view! { <A href=href attr:class="name">{title}</A> }.into_any(),
+        None => view! { <span class="name">{title}</span> }.into_any(),
+    };
     view! {
         <td class="title">
-            <span class="name">{title}</span>
+            {name}
             {children.map(|c| c())}
             <span class="artists"><Artists artists/></span>
         </td>

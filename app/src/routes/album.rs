@@ -2,12 +2,13 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use vault::model::{Album, Track, TrackList};
+use vault::model::{Album, MarkTarget, Track, TrackList};
 
 use super::playlists::Cover;
 use super::use_id_param;
 use crate::components::format::count;
 use crate::components::keep::KeepButton;
+use crate::components::marks::MarkControls;
 use crate::components::track_table::{Artists, Row, TrackTable};
 use crate::components::ErrorNotice;
 use crate::device::{KeepRequest, KeepSource};
@@ -53,6 +54,7 @@ pub fn AlbumPage() -> impl IntoView {
                                         {album.total_tracks.map(|n| format!(" · {}", count(n, "track", "tracks")))}
                                     </p>
                                     {heard.map(|h| view! { <p class="summary plays" data-testid="album-plays">{h}</p> })}
+                                    <MarkControls target=MarkTarget::Album(album.id) name=album.name.clone()/>
                                 </div>
                                 <KeepButton request=KeepRequest {
                                     key: format!("album:{}", album.id),

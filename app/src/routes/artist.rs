@@ -35,6 +35,7 @@ pub fn ArtistPage() -> impl IntoView {
                                 <p class="kind">"Artist"</p>
                                 <h1>{artist.name.clone()}</h1>
                                 {crate::components::format::plays_summary(&tracks).map(|h| view! { <p class="summary plays" data-testid="artist-plays">{h}</p> })}
+                                <crate::components::marks::MarkControls target=vault::model::MarkTarget::Artist(artist.id) name=artist.name.clone()/>
                             </div>
                         </header>
                         {(!albums.is_empty()).then(|| view! {

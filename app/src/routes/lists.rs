@@ -10,9 +10,12 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use vault::model::{Id, Page, Track, TrackFilter, TrackList, TrackQuery, TrackSort};
+use vault::model::{
+    Id, MarkTarget, Marks, Page, Track, TrackFilter, TrackList, TrackQuery, TrackSort,
+};
 
 use crate::components::format;
+use crate::components::marks::{list_tags, MarkControls};
 use crate::components::player::{use_player, QueueItem};
 use crate::components::track_table::{badges, Artists};
 use crate::device::use_device;
@@ -78,9 +81,17 @@ pub fn use_track_query() -> Memo<TrackQuery> {
                 Some("skips") => TrackSort::Skips,
                 Some("last-played") => TrackSort::LastPlayed,
                 Some("first-played") => TrackSort::FirstPlayed,
+                Some("rating") => TrackSort::Rating,
                 _ => TrackSort::Natural,
             },
             descending: q.get("desc").as_deref() == Some("1"),
+            loved: q.get("loved").as_deref() == Some("1"),
+            min_rating: q
+                .get("rating")
+                .and_then(|r| r.parse().ok())
+                .filter(|r| (1..=5).contains(r)),
+            tag: q.get("tag").filter(|t| !t.trim().is_empty()),
+            on_device: Vec::new(),
         })
     })
 }
@@ -107,6 +118,7 @@ fn sort_name(s: TrackSort) -> &'static str {
         TrackSort::Skips => "skips",
         TrackSort::LastPlayed => "last-played",
         TrackSort::FirstPlayed => "first-played",
+        TrackSort::Rating => "rating",
     }
 }
 
@@ -114,7 +126,7 @@ fn sort_name(s: TrackSort) -> &'static str {
 fn href(path: &str, query: &TrackQuery) -> String {
     let mut parts = Vec::new();
     if !query.text.is_empty() {
-        parts.push(format!("q={}", urlencode(&query.text)));
+        parts.push(format!("q={}", format::urlencode(&query.text)));
     }
     if query.filter != TrackFilter::All {
         parts.push(format!("filter={}", filter_name(&query.filter)));
@@ -125,6 +137,15 @@ fn href(path: &str, query: &TrackQuery) -> String {
     if query.descending {
         parts.push("desc=1".into());
     }
+    if query.loved {
+        parts.push("loved=1".into());
+    }
+    if let Some(r) = query.min_rating {
+        parts.push(format!("rating={r}"));
+    }
+    if let Some(tag) = &query.tag {
+        parts.push(format!("tag={}", format::urlencode(tag)));
+    }
     if parts.is_empty() {
         path.to_string()
     } else {
@@ -132,24 +153,20 @@ fn href(path: &str, query: &TrackQuery) -> String {
     }
 }
 
-fn urlencode(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
+/// Fills in the device's IDs for the "on this device" filter, and for a
+/// smart playlist's rules (which may ask for what is on this device).
+fn with_device_ids(
+    list: &TrackList,
+    mut query: TrackQuery,
+    kept: &std::collections::HashSet<Id>,
+) -> TrackQuery {
+    let mut ids: Vec<Id> = kept.iter().copied().collect();
+    ids.sort_unstable();
+    if let TrackFilter::Only(only) = &mut query.filter {
+        *only = ids.clone();
     }
-    out
-}
-
-/// Fills in the device's IDs for the "on this device" filter.
-fn with_device_ids(mut query: TrackQuery, kept: &std::collections::HashSet<Id>) -> TrackQuery {
-    if let TrackFilter::Only(ids) = &mut query.filter {
-        *ids = kept.iter().copied().collect();
-        ids.sort_unstable();
+    if matches!(list, TrackList::Smart(_)) {
+        query.on_device = ids;
     }
     query
 }
@@ -186,7 +203,7 @@ pub fn TrackBrowser(
     let fetch_block = move |block: i64| {
         let gen = generation.get_untracked();
         let list = list.clone();
-        let q = with_device_ids(query.get_untracked(), &device.kept.get_untracked());
+        let q = with_device_ids(&list, query.get_untracked(), &device.kept.get_untracked());
         blocks.update_untracked(|b| {
             b.entry(block).or_default();
         });
@@ -398,7 +415,15 @@ pub fn TrackBrowser(
 
     // Search and filters work in the browser only, so they appear once the page is live.
     let live = RwSignal::new(false);
-    Effect::new(move |_| live.set(true));
+    let tags = RwSignal::new(Vec::new());
+    Effect::new(move |_| {
+        live.set(true);
+        leptos::task::spawn_local(async move {
+            if let Ok(all) = list_tags().await {
+                tags.set(all);
+            }
+        });
+    });
     let search_label = format!("Search {caption}");
     view! {
         // Rendered from the start, hidden until live, so nothing moves when it appears.
@@ -416,7 +441,46 @@ pub fn TrackBrowser(
                             on:click=move |_| set_filter(f.clone())>{label}</button>
                     })
                     .collect_view()}
+                <button type="button" class="chip" aria-pressed=move || query.get().loved.to_string()
+                    on:click=move |_| { let mut q = query.get_untracked(); q.loved = !q.loved; restart.with_value(|r| r(q)); }>"Loved"</button>
             </div>
+            <label class="filter-select">
+                <span class="visually-hidden">"Rated at least"</span>
+                <select data-testid="rating-filter" on:change=move |ev| {
+                    let mut q = query.get_untracked();
+                    q.min_rating = event_target_value(&ev).parse().ok();
+                    restart.with_value(|r| r(q));
+                }>
+                    <option value="" selected=move || query.get().min_rating.is_none()>"Any rating"</option>
+                    {(1..=5i64).map(|n| view! {
+                        <option value=n.to_string() selected=move || query.get().min_rating == Some(n)>{format!("{n}+ stars")}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label class="filter-select">
+                <span class="visually-hidden">"Tag"</span>
+                <select data-testid="tag-filter" on:change=move |ev| {
+                    let mut q = query.get_untracked();
+                    q.tag = Some(event_target_value(&ev)).filter(|t| !t.is_empty());
+                    restart.with_value(|r| r(q));
+                }>
+                    <option value="" selected=move || query.get().tag.is_none()>"Any tag"</option>
+                    {move || {
+                        // The address's tag is offered even before the list of tags arrives.
+                        let mut names: Vec<String> = tags.get().into_iter().map(|t| t.name).collect();
+                        if let Some(t) = query.get().tag {
+                            if !names.iter().any(|n| n.eq_ignore_ascii_case(&t)) { names.push(t); }
+                        }
+                        names.into_iter().map(|name| {
+                            let selected = {
+                                let name = name.clone();
+                                move || query.get().tag.is_some_and(|t| t.eq_ignore_ascii_case(&name))
+                            };
+                            view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
+                        }).collect_view()
+                    }}
+                </select>
+            </label>
         </div>
         <p class="summary" data-testid="list-count" aria-live="polite">
             {move || format::count(total.get(), noun.0, noun.1)}
@@ -430,6 +494,7 @@ pub fn TrackBrowser(
                     {sort_button("Artist", TrackSort::Artist, "artist-sort")}
                     {sort_button("Album", TrackSort::Album, "album")}
                     {date_label.map(|l| sort_button(l, TrackSort::Added, "date"))}
+                    {sort_button("Rating", TrackSort::Rating, "marks-cell")}
                     {sort_button("Plays", TrackSort::Plays, "plays")}
                     {sort_button("Last played", TrackSort::LastPlayed, "played")}
                     {sort_button("Time", TrackSort::Duration, "dur")}
@@ -472,6 +537,10 @@ fn VRow(
         .map(format::date)
         .map(str::to_string);
     let title = track.title.clone();
+    let marks = Marks {
+        rating: track.rating,
+        loved: track.loved,
+    };
     let b = badges(
         track.id,
         &track.gone_from_spotify_at,
@@ -488,12 +557,13 @@ fn VRow(
                 </button>
             </span>
             <span role="cell" class="title">
-                <span class="name">{track.title.clone()}</span>
+                <a class="name" href=format!("/tracks/{}", track.id)>{track.title.clone()}</a>
                 {b}
                 <span class="artists"><Artists artists=track.artists.clone()/></span>
             </span>
             <span role="cell" class="album">{album}</span>
             {show_date.then(|| view! { <span role="cell" class="date">{added}</span> })}
+            <span role="cell" class="marks-cell"><MarkControls target=MarkTarget::Track(track.id) initial=marks name=track.title.clone()/></span>
             <span role="cell" class="plays" title=format!("{} plays, {} skips", track.plays, track.skips)>{track.plays}</span>
             <span role="cell" class="played">{track.last_played.as_deref().map(format::date).map(str::to_string)}</span>
             <span role="cell" class="dur">{format::duration(track.duration_ms)}</span>

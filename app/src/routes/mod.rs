@@ -10,8 +10,11 @@ pub mod listening;
 pub mod lists;
 pub mod playlists;
 pub mod settings;
+pub mod smart;
 pub mod spotify;
 pub mod stats;
+pub mod tags;
+pub mod track;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

@@ -490,7 +490,6 @@ impl Vault {
         limit: i64,
     ) -> DbResult<Page<Track>> {
         let mut binds = Vec::new();
-        let smart_source;
         // The list's rows, the date each entered it, and the list's own
         // order, which ends on a unique key so that every sort is total.
         let (source, condition, added, natural): (&str, &str, &str, &[SortKey]) = match list {
@@ -508,13 +507,19 @@ impl Vault {
                     &query.on_device,
                     super::now_ms(),
                 )?;
-                binds.extend(compiled.binds);
-                smart_source = format!("({}) s JOIN tracks t ON t.id = s.track_id", compiled.sql);
+                // The rule runs once; the window and the count read its answer.
+                let ids: Vec<(Id,)> = bind_all(sqlx::query_as(&compiled.sql), &compiled.binds)
+                    .fetch_all(self.pool())
+                    .await?;
+                let ids: Vec<Id> = ids.into_iter().map(|(id,)| id).collect();
+                binds.push(Bind::Text(
+                    serde_json::to_string(&ids).map_err(|e| DbError::Other(e.to_string()))?,
+                ));
                 (
-                    smart_source.as_str(),
+                    "json_each(?) s JOIN tracks t ON t.id = s.value",
                     "1",
                     "NULL",
-                    &[SortKey::up("s.position")],
+                    &[SortKey::up("s.key")],
                 )
             }
             TrackList::Liked => (

@@ -18,7 +18,18 @@ use crate::smart::{
 
 const DAY_MS: i64 = 86_400_000;
 
-/// A rule as SQL: the statement selecting `track_id, position`, and its binds.
+/// Whether `sql` reads the table `alias` (`alias.` not inside a longer name).
+fn uses(sql: &str, alias: &str) -> bool {
+    let needle = format!("{alias}.");
+    sql.match_indices(&needle).any(|(at, _)| {
+        !sql[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+/// A rule as SQL: the statement selecting the rule's `track_id`s in order, and its binds.
 pub(crate) struct Compiled {
     pub sql: String,
     pub binds: Vec<Bind>,
@@ -51,7 +62,7 @@ fn scalar(field: Field) -> &'static str {
         Field::Genre => "te.genre",
         Field::Tag => {
             "(SELECT MIN(g.name) FROM track_tags tt JOIN tags g ON g.id = tt.tag_id
-             WHERE tt.track_id = t.id AND g.user_id = tm_user.id)"
+             WHERE tt.track_id = t.id AND g.user_id = {USER})"
         }
         Field::Year => YEAR,
         Field::Duration => "(t.duration_ms / 1000.0)",
@@ -126,6 +137,7 @@ fn seed_halves(seed: i64) -> (i64, i64) {
 }
 
 struct Compiler<'a> {
+    user: Id,
     binds: Vec<Bind>,
     on_device: &'a str,
     now_ms: i64,
@@ -193,21 +205,24 @@ impl Compiler<'_> {
         };
         Ok(match c.field {
             // Every credited artist counts (an edit's list replaces Spotify's).
+            // The artists (far fewer than tracks) are searched once, and
+            // their tracks found by index; an edit's list replaces Spotify's.
             Field::Artist => {
                 self.binds.push(Bind::Text(pattern.clone()));
                 self.binds.push(Bind::Text(pattern));
                 format!(
                     "CASE WHEN te.artists IS NOT NULL
                         THEN EXISTS (SELECT 1 FROM json_each(te.artists) WHERE value {test})
-                        ELSE EXISTS (SELECT 1 FROM track_artists ta JOIN artists ar ON ar.id = ta.artist_id
-                                     WHERE ta.track_id = t.id AND ar.name {test}) END"
+                        ELSE t.id IN (SELECT ta.track_id FROM artists ar
+                             JOIN track_artists ta ON ta.artist_id = ar.id WHERE ar.name {test}) END"
                 )
             }
             Field::Tag => {
                 self.binds.push(Bind::Text(pattern));
                 format!(
-                    "EXISTS (SELECT 1 FROM track_tags tt JOIN tags g ON g.id = tt.tag_id
-                     WHERE tt.track_id = t.id AND g.user_id = tm_user.id AND g.name {test})"
+                    "t.id IN (SELECT tt.track_id FROM tags g JOIN track_tags tt ON tt.tag_id = g.id
+                     WHERE g.user_id = {} AND g.name {test})",
+                    self.user
                 )
             }
             field => {
@@ -344,30 +359,41 @@ pub(crate) fn compile(
         .map_err(|e| DbError::Invalid(e.to_string()))?;
     let on_device = serde_json::to_string(on_device).map_err(|e| DbError::Other(e.to_string()))?;
     let mut compiler = Compiler {
+        user,
         binds: Vec::new(),
         on_device: &on_device,
         now_ms,
     };
-    // The ORDER BY appears twice in the text (the window and the statement),
-    // so its binds (an "on this device" sort) are taken twice, in place.
     let order = compiler.order(rules);
     let order_binds = std::mem::take(&mut compiler.binds);
     let condition = compiler.group(&rules.rules)?;
     let condition_binds = std::mem::take(&mut compiler.binds);
     let limit = rules.limit.unwrap_or(-1);
+    // Only the tables the rule reads are joined: each join is a lookup per track.
+    let text = format!("{order} {condition}");
+    let joins: String = [
+        ("al", "LEFT JOIN albums al ON al.id = t.album_id"),
+        ("d", "LEFT JOIN downloads d ON d.track_id = t.id"),
+        (
+            "tp",
+            "LEFT JOIN track_plays tp ON tp.track_id = t.id AND tp.user_id = {user}",
+        ),
+        (
+            "tm",
+            "LEFT JOIN track_marks tm ON tm.track_id = t.id AND tm.user_id = {user}",
+        ),
+        ("te", "LEFT JOIN track_edits te ON te.track_id = t.id"),
+    ]
+    .iter()
+    .filter(|(alias, _)| uses(&text, alias))
+    .map(|(_, join)| format!(" {}", join.replace("{user}", &user.to_string())))
+    .collect();
     let sql = format!(
-        "SELECT t.id AS track_id, ROW_NUMBER() OVER (ORDER BY {order}) AS position
-         FROM tracks t CROSS JOIN (SELECT {user} AS id) tm_user
-         LEFT JOIN albums al ON al.id = t.album_id
-         LEFT JOIN downloads d ON d.track_id = t.id
-         LEFT JOIN track_plays tp ON tp.track_id = t.id AND tp.user_id = {user}
-         LEFT JOIN track_marks tm ON tm.track_id = t.id AND tm.user_id = {user}
-         LEFT JOIN track_edits te ON te.track_id = t.id
+        "SELECT t.id AS track_id FROM tracks t{joins}
          WHERE {condition} ORDER BY {order} LIMIT {limit}"
-    );
-    let mut binds = Vec::new();
-    binds.extend(order_binds.iter().cloned());
-    binds.extend(condition_binds);
+    )
+    .replace("{USER}", &user.to_string());
+    let mut binds = condition_binds;
     binds.extend(order_binds);
     Ok(Compiled { sql, binds })
 }
