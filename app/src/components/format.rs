@@ -67,6 +67,20 @@ pub fn plays_summary(tracks: &[vault::model::Track]) -> Option<String> {
     Some(s)
 }
 
+/// `text` percent-encoded for a URL query value or a `data:` URL.
+pub fn urlencode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,18 +101,4 @@ mod tests {
         assert_eq!(count(1, "track", "tracks"), "1 track");
         assert_eq!(count(3, "track", "tracks"), "3 tracks");
     }
-}
-
-/// `text` percent-encoded for a URL query value or a `data:` URL.
-pub fn urlencode(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }

@@ -162,11 +162,14 @@ pub fn MarkControls(
 ) -> impl IntoView {
     let marks = RwSignal::new(initial.unwrap_or_default());
     let error = RwSignal::new(None::<String>);
+    // Effects run in the browser only: the server renders no marks it was not given.
     if initial.is_none() {
-        leptos::task::spawn_local(async move {
-            if let Ok(m) = get_marks(target).await {
-                marks.set(m);
-            }
+        Effect::new(move |_| {
+            leptos::task::spawn_local(async move {
+                if let Ok(m) = get_marks(target).await {
+                    marks.set(m);
+                }
+            });
         });
     }
     let save = move |next: Marks| {
@@ -219,10 +222,12 @@ pub fn TagEditor(track: Id, initial: Vec<String>, title: String) -> impl IntoVie
     let known = RwSignal::new(Vec::<Tag>::new());
     let draft = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    leptos::task::spawn_local(async move {
-        if let Ok(all) = list_tags().await {
-            known.set(all);
-        }
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(all) = list_tags().await {
+                known.set(all);
+            }
+        });
     });
     let add = move || {
         let name = draft.get_untracked();

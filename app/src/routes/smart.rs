@@ -12,7 +12,7 @@ use vault::smart::{
     Condition, Field, Kind, Op, Rule, RuleGroup, SmartPlaylist, SmartRules, SortField, SortKey,
 };
 
-use super::lists::{first_window, track_window, use_track_query, TrackBrowser};
+use super::lists::{track_window, use_track_query, TrackBrowser};
 use super::playlists::list_playlists;
 use crate::components::format::count;
 use crate::components::keep::KeepButton;
@@ -45,7 +45,7 @@ pub async fn get_smart(
 ) -> Result<(SmartPlaylist, Page<Track>), AppError> {
     let state = crate::state::server_state()?;
     let playlist = state.vault.smart_playlist(vault::model::OWNER, id).await?;
-    let first = first_window(TrackList::Smart(id), query).await?;
+    let first = super::lists::first_window(TrackList::Smart(id), query).await?;
     Ok((playlist, first))
 }
 
@@ -511,10 +511,12 @@ fn RuleEditor(playlist: Option<SmartPlaylist>) -> impl IntoView {
         shape: RwSignal::new(0),
         playlists: RwSignal::new(Vec::new()),
     };
-    leptos::task::spawn_local(async move {
-        if let Ok(p) = list_playlists().await {
-            ed.playlists.set(p);
-        }
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(p) = list_playlists().await {
+                ed.playlists.set(p);
+            }
+        });
     });
     let error = RwSignal::new(None::<String>);
     let navigate = use_navigate();

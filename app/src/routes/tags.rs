@@ -48,7 +48,7 @@ pub fn TagsPage() -> impl IntoView {
             tags.set(Some(list_tags().await));
         });
     };
-    reload();
+    Effect::new(move |_| reload());
     let done = move |result: Result<String, AppError>| {
         message.set(Some(result.map_err(|e| e.to_string())));
         reload();
