@@ -57,6 +57,17 @@ pub fn component(name: &str, fallback: &str) -> String {
     }
 }
 
+/// `path` (relative, as the vault keeps it) inside the library folder
+/// `root`, or `None` when it is not a plain relative path (`..`, absolute),
+/// so no path from the database or a request leaves the folder.
+pub fn inside_library(root: &Path, path: &str) -> Option<PathBuf> {
+    let relative = Path::new(path);
+    relative
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)))
+        .then(|| root.join(relative))
+}
+
 /// The track's path relative to the library root.
 pub fn relative_path(place: &TrackPlace) -> PathBuf {
     let artist = component(place.album_artist.unwrap_or(""), "Unknown Artist");
@@ -100,6 +111,18 @@ pub fn unique_path(place: &TrackPlace, taken_by_other: impl Fn(&Path) -> bool) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_from_the_vault_stay_inside_their_folder() {
+        let root = Path::new("/data/library");
+        assert_eq!(
+            inside_library(root, "A/B (2001)/1-01 C.mp3"),
+            Some(PathBuf::from("/data/library/A/B (2001)/1-01 C.mp3"))
+        );
+        assert_eq!(inside_library(root, "../secret.key"), None);
+        assert_eq!(inside_library(root, "/etc/passwd"), None);
+        assert_eq!(inside_library(root, "A/../../x"), None);
+    }
 
     fn place<'a>(title: &'a str, album: &'a str, artist: &'a str) -> TrackPlace<'a> {
         TrackPlace {

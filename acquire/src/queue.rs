@@ -162,6 +162,47 @@ impl Acquirer {
         }
     }
 
+    /// Writes a downloaded track's tags again, from the vault's values with
+    /// the listener's edits, keeping the file's cover unless the album has a
+    /// chosen one. The tagged file is decoded again; a file the write fails
+    /// or would damage is put back as it was, and the reason returned.
+    pub async fn retag(&self, track_id: Id) -> Result<(), String> {
+        let track = self
+            .vault
+            .acquire_track(track_id)
+            .await
+            .map_err(|e| format!("cannot read the track: {e}"))?;
+        let relative = track
+            .file_path
+            .clone()
+            .ok_or_else(|| "the track has no file in the vault yet".to_string())?;
+        let library = self.settings.library_dir();
+        let path = crate::layout::inside_library(&library, &relative)
+            .ok_or_else(|| "the track's file path leaves the library folder".to_string())?;
+        let cover = match track.album_edit.cover_mime {
+            Some(_) => self.cover(&track).await,
+            None => {
+                let path = path.clone();
+                tokio::task::spawn_blocking(move || crate::tag::read_cover(&path))
+                    .await
+                    .map_err(|e| format!("reading the cover stopped: {e}"))?
+                    .map_err(|e| e.to_string())?
+            }
+        };
+        let tags = track_tags(&track, cover);
+        let tolerance = self.settings.tolerance;
+        tokio::task::spawn_blocking(move || {
+            let info = check_header(&path).map_err(|e| format!("the file fails its check: {e}"))?;
+            write_tags_checked(&path, &tags, |p| {
+                check_decodes(p, info.duration_ms, None, tolerance)
+            })
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| format!("tagging stopped: {e}"))?
+    }
+
     pub fn settings(&self) -> &QueueSettings {
         &self.settings
     }
@@ -729,6 +770,23 @@ impl Acquirer {
     /// The album's cover, fetched once and kept in the covers folder.
     async fn cover(&self, track: &AcquireTrack) -> Option<Cover> {
         let album_id = track.album_id?;
+        if let Some(mime) = &track.album_edit.cover_mime {
+            let path = self
+                .settings
+                .covers_dir()
+                .join(edited_cover_name(album_id, mime));
+            match tokio::fs::read(&path).await {
+                Ok(data) => {
+                    return Some(Cover {
+                        data,
+                        mime: mime.clone(),
+                    })
+                }
+                Err(e) => {
+                    tracing::warn!(album_id, error = %e, "the cover the listener chose is missing")
+                }
+            }
+        }
         let url = track.cover_url.as_deref()?;
         let _one_at_a_time = self.covers.lock().await;
         let dir = self.settings.covers_dir();
@@ -781,19 +839,49 @@ impl Acquirer {
     }
 }
 
-/// The tags a track's file gets.
+/// The cover Hoard keeps for an album in the covers folder `dir`: the one
+/// the listener chose, else the one fetched from Spotify when its tracks
+/// were tagged. Its path and type.
+pub fn kept_cover(dir: &Path, album: Id) -> Option<(PathBuf, &'static str)> {
+    [
+        (format!("edit-{album}.jpg"), "image/jpeg"),
+        (format!("edit-{album}.png"), "image/png"),
+        (format!("{album}.jpg"), "image/jpeg"),
+        (format!("{album}.png"), "image/png"),
+    ]
+    .into_iter()
+    .map(|(name, mime)| (dir.join(name), mime))
+    .find(|(path, _)| path.is_file())
+}
+
+/// The file name, in the covers folder, of the cover a listener chose for an album.
+pub fn edited_cover_name(album_id: Id, mime: &str) -> String {
+    let extension = if mime == "image/png" { "png" } else { "jpg" };
+    format!("edit-{album_id}.{extension}")
+}
+
+/// The tags a track's file gets: Spotify's values with the listener's edits
+/// over them.
 fn track_tags(track: &AcquireTrack, cover: Option<Cover>) -> TrackTags {
     let number = |n: Option<i64>| n.and_then(|n| u32::try_from(n).ok()).filter(|n| *n > 0);
+    let (edit, album) = (&track.edit, &track.album_edit);
     TrackTags {
-        title: track.title.clone(),
-        artists: track.artists.clone(),
-        album: track.album.clone(),
-        album_artists: track.album_artists.clone(),
-        track_number: number(track.track_number),
+        title: edit.title.clone().unwrap_or_else(|| track.title.clone()),
+        artists: edit
+            .artists
+            .clone()
+            .unwrap_or_else(|| track.artists.clone()),
+        album: album.name.clone().or_else(|| track.album.clone()),
+        album_artists: match &album.album_artist {
+            Some(artist) => vec![artist.clone()],
+            None => track.album_artists.clone(),
+        },
+        track_number: number(edit.track_number.or(track.track_number)),
         track_total: number(track.track_total),
-        disc_number: number(Some(track.disc_number)),
+        disc_number: number(Some(edit.disc_number.unwrap_or(track.disc_number))),
         disc_total: number(track.disc_total),
-        release_date: track.release_date.clone(),
+        release_date: album.date.clone().or_else(|| track.release_date.clone()),
+        genre: edit.genre.clone().or_else(|| album.genre.clone()),
         isrc: track.isrc.clone(),
         spotify_id: track.spotify_id.clone(),
         cover,

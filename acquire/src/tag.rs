@@ -79,6 +79,8 @@ pub struct TrackTags {
     pub disc_total: Option<u32>,
     /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
     pub release_date: Option<String>,
+    /// Spotify gives none; the listener's edit may.
+    pub genre: Option<String>,
     pub isrc: Option<String>,
     /// The Spotify track ID (base62).
     pub spotify_id: Option<String>,
@@ -102,6 +104,7 @@ pub struct ReadTags {
     /// The date as written (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`).
     pub release_date: Option<String>,
     pub year: Option<u32>,
+    pub genre: Option<String>,
     pub isrc: Option<String>,
     pub spotify_id: Option<String>,
     /// Always `false` when read without cover art (see [`read_tags_without_cover`]).
@@ -368,6 +371,9 @@ fn id3v2(tags: &TrackTags) -> Id3v2Tag {
     if let Some(album) = some_text(&tags.album) {
         tag.set_album(album.to_owned());
     }
+    if let Some(genre) = some_text(&tags.genre) {
+        tag.set_genre(genre.to_owned());
+    }
     if let Some(album_artist) = joined(&tags.album_artists) {
         let _ = tag.insert(text_frame("TPE2", album_artist));
     }
@@ -428,6 +434,9 @@ fn ilst(tags: &TrackTags) -> Ilst {
     if let Some(album) = some_text(&tags.album) {
         tag.set_album(album.to_owned());
     }
+    if let Some(genre) = some_text(&tags.genre) {
+        tag.set_genre(genre.to_owned());
+    }
     if let Some(album_artist) = joined(&tags.album_artists) {
         tag.replace_atom(Atom::new(
             AtomIdent::Fourcc(*b"aART"),
@@ -467,6 +476,9 @@ fn vorbis_comments(tags: &TrackTags) -> VorbisComments {
     if let Some(album) = some_text(&tags.album) {
         tag.set_album(album.to_owned());
     }
+    if let Some(genre) = some_text(&tags.genre) {
+        tag.set_genre(genre.to_owned());
+    }
     for album_artist in names(&tags.album_artists) {
         tag.push("ALBUMARTIST".into(), album_artist.to_owned());
     }
@@ -500,6 +512,29 @@ pub fn read_tags(path: &Path) -> Result<ReadTags, TagError> {
 /// `false`): quicker when scanning many files.
 pub fn read_tags_without_cover(path: &Path) -> Result<ReadTags, TagError> {
     read(path, false)
+}
+
+/// The front cover embedded in a file (the first picture when none is
+/// marked front), to keep it when the file is tagged again.
+pub fn read_cover(path: &Path) -> Result<Option<Cover>, TagError> {
+    let tagged = Probe::open(path)
+        .and_then(|p| p.options(ParseOptions::new().read_cover_art(true)).read())
+        .map_err(|e| TagError::read(path, e))?;
+    let pictures = tags_in_order(&tagged)
+        .into_iter()
+        .flat_map(|t| t.pictures().iter())
+        .collect::<Vec<_>>();
+    let chosen = pictures
+        .iter()
+        .find(|p| p.pic_type() == PictureType::CoverFront)
+        .or_else(|| pictures.first());
+    Ok(chosen.map(|p| Cover {
+        data: p.data().to_vec(),
+        mime: p
+            .mime_type()
+            .map(|m| m.as_str().to_owned())
+            .unwrap_or_default(),
+    }))
 }
 
 /// A concrete file of type `F`, its Spotify ID taken out, as a [`TaggedFile`].
@@ -634,6 +669,7 @@ fn from_tagged(tagged: &TaggedFile, spotify_id: Option<String>) -> ReadTags {
     let duration = tagged.properties().duration();
     ReadTags {
         title: first_text(&tags, ItemKey::TrackTitle),
+        genre: first_text(&tags, ItemKey::Genre),
         artists,
         album: first_text(&tags, ItemKey::AlbumTitle),
         album_artist: (!album_artists.is_empty()).then(|| album_artists.join(ARTIST_JOINER)),

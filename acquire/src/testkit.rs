@@ -35,6 +35,7 @@ pub fn get_lucky_tags(cover: Option<crate::tag::Cover>) -> crate::tag::TrackTags
         disc_number: Some(1),
         disc_total: Some(2),
         release_date: Some("2013-05-17".into()),
+        genre: Some("Disco".into()),
         isrc: Some("USQX91300108".into()),
         spotify_id: Some("69kOkLUCkxIZYexIgSG8rq".into()),
         cover,

@@ -147,6 +147,7 @@ fn tags_round_trip_in_every_format_and_replace_the_uploads() {
             disc_total: Some(2),
             release_date: Some("2013-05-17".into()),
             year: Some(2013),
+            genre: Some("Disco".into()),
             isrc: Some("USQX91300108".into()),
             spotify_id: Some("69kOkLUCkxIZYexIgSG8rq".into()),
             has_cover: true,

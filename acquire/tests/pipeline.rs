@@ -603,3 +603,123 @@ async fn a_second_queue_on_the_same_data_folder_is_refused() {
     let refused = second.start().await.expect_err("the folder is taken");
     assert!(refused.contains("another Hoard"), "{refused}");
 }
+
+/// Every tag ffprobe reads from the file's container, keys in lower case.
+fn ffprobe_format_tags(path: &std::path::Path) -> Vec<(String, String)> {
+    let output = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format_tags:stream_tags",
+            "-of",
+            "default=noprint_wrappers=1",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs");
+    assert!(
+        output.status.success(),
+        "ffprobe failed on {}",
+        path.display()
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.strip_prefix("TAG:"))
+        .filter_map(|line| line.split_once('='))
+        .map(|(k, v)| (k.to_lowercase(), v.to_owned()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_reaches_the_file_and_a_file_that_cannot_take_it_is_left_as_it_was() {
+    let rig = Rig::new().await;
+    generate(&rig.fixtures, "hunter", 12.0, "mp3");
+    rig.server
+        .add_song("Hunter", "Björk", 12.0, "/files/hunter.mp3");
+    let track = rig.track(1, "Hunter", "Björk", 12.0).await;
+    let acquirer = rig.run_liked().await;
+    assert_eq!(rig.finished(track).await.state, "downloaded");
+    let file = rig
+        .library()
+        .join(file_path(&rig.vault, track).await.expect("a file"));
+    let had_cover = read_tags(&file).expect("tags").has_cover;
+
+    // The listener's edit, written into the file and read back by ffprobe.
+    let edit = vault::model::TrackEdit {
+        title: Some("Hunter (Edit)".into()),
+        artists: Some(vec!["Björk".into(), "Guest".into()]),
+        track_number: Some(7),
+        genre: Some("Art pop".into()),
+        ..Default::default()
+    };
+    rig.vault
+        .set_track_edit(vault::model::OWNER, track, &edit)
+        .await
+        .expect("edit");
+    let album = rig
+        .vault
+        .track(track)
+        .await
+        .expect("track")
+        .album_id
+        .expect("album");
+    let album_edit = vault::model::AlbumEdit {
+        date: Some("1997-09-22".into()),
+        name: Some("Homogenic".into()),
+        ..Default::default()
+    };
+    rig.vault
+        .set_album_edit(vault::model::OWNER, album, &album_edit)
+        .await
+        .expect("album edit");
+    acquirer.retag(track).await.expect("retag");
+    let tags = ffprobe_format_tags(&file);
+    let tag = |key: &str| tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    assert_eq!(tag("title"), Some("Hunter (Edit)"), "{tags:?}");
+    assert_eq!(tag("album"), Some("Homogenic"), "{tags:?}");
+    assert_eq!(tag("genre"), Some("Art pop"), "{tags:?}");
+    assert!(
+        tag("artist").is_some_and(|a| a.contains("Guest")),
+        "{tags:?}"
+    );
+    assert!(
+        tag("date").is_some_and(|d| d.starts_with("1997")),
+        "{tags:?}"
+    );
+    assert!(tag("track").is_some_and(|t| t.starts_with('7')), "{tags:?}");
+    assert_eq!(
+        read_tags(&file).expect("tags").has_cover,
+        had_cover,
+        "the cover is kept"
+    );
+
+    // A file that no longer decodes cannot take an edit: it stays byte for byte.
+    let mut broken = std::fs::read(&file).expect("read");
+    let half = broken.len() / 2;
+    broken.truncate(half);
+    std::fs::write(&file, &broken).expect("break the file");
+    let edit = vault::model::TrackEdit {
+        title: Some("Never written".into()),
+        ..edit
+    };
+    rig.vault
+        .set_track_edit(vault::model::OWNER, track, &edit)
+        .await
+        .expect("edit");
+    let refused = acquirer.retag(track).await;
+    assert!(refused.is_err(), "a broken file is not tagged");
+    assert_eq!(
+        std::fs::read(&file).expect("read"),
+        broken,
+        "left as it was"
+    );
+    let leftovers: Vec<_> = files_under(&rig.library())
+        .into_iter()
+        .filter(|p| p != &file)
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "no copy is left behind: {leftovers:?}"
+    );
+}

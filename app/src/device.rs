@@ -69,6 +69,7 @@ impl KeptTrack {
             rating: None,
             loved: false,
             tags: Vec::new(),
+            edited: false,
         }
     }
 }

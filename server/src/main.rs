@@ -8,6 +8,7 @@
 mod auth;
 mod boundary;
 mod config;
+mod covers;
 mod history;
 mod media;
 mod router;

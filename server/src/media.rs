@@ -7,7 +7,7 @@
 //! folder before it is opened.
 
 use std::convert::Infallible;
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -146,16 +146,6 @@ pub async fn queue_after_syncs(syncer: Arc<Syncer>, state: app::state::ServerSta
     }
 }
 
-/// `path` (relative, from the vault) under `root`, or `None` if it would
-/// leave it: no absolute paths, no `..`.
-fn inside(root: &Path, path: &str) -> Option<PathBuf> {
-    let relative = Path::new(path);
-    relative
-        .components()
-        .all(|c| matches!(c, Component::Normal(_)))
-        .then(|| root.join(relative))
-}
-
 /// The content type of an audio format (a file extension).
 fn audio_type(format: &str) -> &'static str {
     match format {
@@ -201,7 +191,7 @@ pub async fn audio(
     let library = state.server.acquirer.settings().library_dir();
     match vault.track_file(track_id).await {
         Ok(Some((path, format))) => {
-            let Some(full) = inside(&library, &path) else {
+            let Some(full) = hoard_acquire::layout::inside_library(&library, &path) else {
                 tracing::error!(
                     track_id,
                     path,
@@ -256,13 +246,10 @@ pub async fn cover(
     request: Request,
 ) -> Response {
     let dir = state.server.acquirer.settings().covers_dir();
-    for (extension, kind) in [("jpg", "image/jpeg"), ("png", "image/png")] {
-        let path = dir.join(format!("{album_id}.{extension}"));
-        if path.is_file() {
-            return serve_file(path, kind, request).await;
-        }
+    match hoard_acquire::queue::kept_cover(&dir, album_id) {
+        Some((path, kind)) => serve_file(path, kind, request).await,
+        None => StatusCode::NOT_FOUND.into_response(),
     }
-    StatusCode::NOT_FOUND.into_response()
 }
 
 /// `GET /downloads/events`: server-sent events, one per job change, starting
@@ -342,22 +329,5 @@ pub async fn not_downloaded(State(state): State<AppState>) -> Response {
             tracing::error!(error = %e, "not-downloaded report: database error");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_from_the_vault_stay_inside_their_folder() {
-        let root = Path::new("/data/library");
-        assert_eq!(
-            inside(root, "A/B (2001)/1-01 C.mp3"),
-            Some(PathBuf::from("/data/library/A/B (2001)/1-01 C.mp3"))
-        );
-        assert_eq!(inside(root, "../secret.key"), None);
-        assert_eq!(inside(root, "/etc/passwd"), None);
-        assert_eq!(inside(root, "A/../../x"), None);
     }
 }

@@ -80,6 +80,12 @@ pub fn build(state: AppState) -> Router {
         )
         .route("/audio/{track_id}", get(crate::media::audio))
         .route("/covers/{album_id}", get(crate::media::cover))
+        .route(
+            "/albums/{album_id}/cover",
+            post(crate::covers::upload).layer(axum::extract::DefaultBodyLimit::max(
+                crate::covers::MAX_COVER_BYTES + 64 * 1024,
+            )),
+        )
         .route("/downloads/events", get(crate::media::events))
         .route(
             "/downloads/not-downloaded.txt",

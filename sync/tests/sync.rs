@@ -510,3 +510,60 @@ async fn an_unreachable_spotify_is_retried_then_reported() {
     );
     assert_eq!(h.liked().await.len(), 130, "the vault is as it was");
 }
+
+#[tokio::test]
+async fn a_rating_a_tag_and_an_edit_survive_a_full_resync() {
+    use vault::model::{MarkTarget, Marks, TrackEdit, OWNER};
+    let h = Harness::new(small()).await;
+    h.sync().await;
+    let spotify_id = h.spotify().liked_ids()[0].clone();
+    let (track, title): (i64, String) =
+        sqlx::query_as("SELECT id, title FROM tracks WHERE spotify_id = ?")
+            .bind(&spotify_id)
+            .fetch_one(h.vault.pool())
+            .await
+            .expect("synced");
+    h.vault
+        .set_marks(
+            OWNER,
+            MarkTarget::Track(track),
+            Marks {
+                rating: Some(4),
+                loved: true,
+            },
+        )
+        .await
+        .expect("rate");
+    h.vault
+        .tag_tracks(OWNER, "keeper", &[track])
+        .await
+        .expect("tag");
+    let edit = TrackEdit {
+        title: Some("My title".into()),
+        ..Default::default()
+    };
+    h.vault
+        .set_track_edit(OWNER, track, &edit)
+        .await
+        .expect("edit");
+
+    h.syncer
+        .run("test", SyncMode::Full)
+        .await
+        .expect("full sync");
+    h.syncer
+        .run("test", SyncMode::Full)
+        .await
+        .expect("and another");
+
+    let kept = h.vault.track(track).await.expect("still there");
+    assert_eq!((kept.rating, kept.loved), (Some(4), true));
+    assert_eq!(kept.tags, ["keeper"]);
+    assert_eq!(kept.title, "My title", "the edit is shown");
+    let details = h.vault.track_details(track).await.expect("details");
+    assert_eq!(
+        details.spotify.title, title,
+        "Spotify's value is kept beside it"
+    );
+    assert_eq!(details.edit, edit);
+}

@@ -69,20 +69,33 @@ CREATE UNIQUE INDEX smart_playlists_builtin ON smart_playlists(user_id, builtin)
     WHERE builtin IS NOT NULL;
 
 -- Metadata edits: the listener's corrections, kept beside Spotify's values
--- (which a sync keeps writing to `tracks`), one row per edited track. A NULL
--- column is "as Spotify has it". The audio file is shared, so edits are the
--- vault's, not one listener's; `edited_by` says whose they were.
+-- (which a sync keeps writing to `tracks` and `albums`), one row per edited
+-- track or album. A NULL column is "as Spotify has it". The audio files are
+-- shared, so edits are the vault's, not one listener's; `edited_by` says
+-- whose they were. Album-wide fields (name, album artist, date, genre,
+-- cover) live on the album, so its tracks agree; a track may set its own genre.
 CREATE TABLE track_edits (
     track_id     INTEGER PRIMARY KEY REFERENCES tracks(id),
-    title        TEXT,
+    title        TEXT CHECK (title IS NULL OR length(trim(title)) > 0),
     -- A JSON array of names, in credit order.
     artists      TEXT CHECK (artists IS NULL OR json_valid(artists)),
-    album        TEXT,
-    album_artist TEXT,
     track_number INTEGER CHECK (track_number > 0),
     disc_number  INTEGER CHECK (disc_number > 0),
+    genre        TEXT,
+    edited_by    INTEGER NOT NULL REFERENCES users(id),
+    edited_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+
+CREATE TABLE album_edits (
+    album_id     INTEGER PRIMARY KEY REFERENCES albums(id),
+    name         TEXT CHECK (name IS NULL OR length(trim(name)) > 0),
+    album_artist TEXT,
+    -- YYYY, YYYY-MM or YYYY-MM-DD.
     date         TEXT,
     genre        TEXT,
+    -- Set when the listener chose a cover: `covers/edit-{album_id}.jpg|png`
+    -- in the data folder, of this type.
+    cover_mime   TEXT CHECK (cover_mime IN ('image/jpeg', 'image/png')),
     edited_by    INTEGER NOT NULL REFERENCES users(id),
     edited_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
 );

@@ -1,6 +1,7 @@
 //! The database side of the vault: opening, migrating and the repositories.
 
 pub mod downloads;
+pub mod edits;
 pub mod error;
 pub mod history;
 pub mod library;

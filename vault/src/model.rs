@@ -172,6 +172,9 @@ pub struct Track {
     pub loved: bool,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// True when the listener edited its details (or its album's).
+    #[serde(default)]
+    pub edited: bool,
 }
 
 /// What a rating or a loved mark is on.
@@ -337,6 +340,11 @@ pub struct AcquireTrack {
     pub file_path: Option<String>,
     /// Attempts made so far, this one included.
     pub attempts: i64,
+    /// The listener's edits, which the file's tags follow (matching uses Spotify's values).
+    #[serde(default)]
+    pub edit: TrackEdit,
+    #[serde(default)]
+    pub album_edit: AlbumEdit,
 }
 
 /// A change to a download job, pushed to the UI while the queue runs.
@@ -589,4 +597,223 @@ pub struct ListeningStats {
     pub by_weekday: [i64; 7],
     /// Tracks heard for the first time in the period.
     pub new_tracks: i64,
+}
+
+/// A listener's corrections to one track, beside Spotify's values; `None`
+/// is "as Spotify has it". Album-wide fields are an [`AlbumEdit`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackEdit {
+    pub title: Option<String>,
+    /// In credit order.
+    pub artists: Option<Vec<String>>,
+    pub track_number: Option<i64>,
+    pub disc_number: Option<i64>,
+    pub genre: Option<String>,
+}
+
+/// A listener's corrections to one album, for all its tracks.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlbumEdit {
+    pub name: Option<String>,
+    pub album_artist: Option<String>,
+    /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    pub date: Option<String>,
+    pub genre: Option<String>,
+    /// `image/jpeg` or `image/png` when the listener chose a cover.
+    pub cover_mime: Option<String>,
+}
+
+/// What Spotify says of a track, for "as Spotify has it".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpotifyValues {
+    pub title: String,
+    pub artists: Vec<String>,
+    pub album: Option<String>,
+    pub album_artist: Option<String>,
+    pub track_number: Option<i64>,
+    pub disc_number: i64,
+    pub date: Option<String>,
+}
+
+/// A track's editor: its row (with the edits applied), Spotify's values,
+/// and the edits themselves.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackDetails {
+    pub track: Track,
+    pub spotify: SpotifyValues,
+    pub edit: TrackEdit,
+    pub album_edit: AlbumEdit,
+    /// The audio file, relative to the library folder, when the vault has one.
+    pub file_path: Option<String>,
+}
+
+/// A field of the metadata editor that was refused, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The field as the form labels it ("Track number").
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// The editor's fields as typed: an empty field is "as Spotify has it".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditForm {
+    pub title: String,
+    /// Several artists separated by `;`.
+    pub artists: String,
+    pub track_number: String,
+    pub disc_number: String,
+    pub genre: String,
+}
+
+/// The album editor's fields as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlbumForm {
+    pub name: String,
+    pub album_artist: String,
+    pub date: String,
+    pub genre: String,
+}
+
+/// The longest text a tag field takes, in characters.
+pub const MAX_FIELD_CHARS: usize = 500;
+
+fn text_field(field: &str, value: &str) -> Result<Option<String>, FieldError> {
+    let value = value.trim();
+    if value.chars().count() > MAX_FIELD_CHARS {
+        return Err(FieldError {
+            field: field.into(),
+            message: format!("at most {MAX_FIELD_CHARS} characters"),
+        });
+    }
+    if value.chars().any(|c| c.is_control()) {
+        return Err(FieldError {
+            field: field.into(),
+            message: "no line breaks or control characters".into(),
+        });
+    }
+    Ok((!value.is_empty()).then(|| value.to_string()))
+}
+
+fn number_field(field: &str, value: &str) -> Result<Option<i64>, FieldError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    match value.parse::<i64>() {
+        Ok(n) if (1..=999).contains(&n) => Ok(Some(n)),
+        _ => Err(FieldError {
+            field: field.into(),
+            message: format!("a whole number from 1 to 999, not “{value}”"),
+        }),
+    }
+}
+
+/// A release date as tags write it: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, a real day.
+pub fn valid_release_date(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let year_ok =
+        |y: &str| y.len() == 4 && y.parse::<u32>().is_ok_and(|y| (1000..=9999).contains(&y));
+    match parts.as_slice() {
+        [y] => year_ok(y),
+        [y, m] => {
+            year_ok(y) && m.len() == 2 && m.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
+        }
+        [_, _, _] => crate::smart::valid_date(text),
+        _ => false,
+    }
+}
+
+impl EditForm {
+    /// The edit this form asks for, or the first field that is wrong.
+    pub fn parse(&self) -> Result<TrackEdit, FieldError> {
+        let artists = text_field("Artists", &self.artists)?.map(|a| {
+            a.split(';')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        });
+        Ok(TrackEdit {
+            title: text_field("Title", &self.title)?,
+            artists: artists.filter(|a| !a.is_empty()),
+            track_number: number_field("Track number", &self.track_number)?,
+            disc_number: number_field("Disc number", &self.disc_number)?,
+            genre: text_field("Genre", &self.genre)?,
+        })
+    }
+}
+
+impl AlbumForm {
+    /// The album edit this form asks for (the cover is set on its own).
+    pub fn parse(&self, cover_mime: Option<String>) -> Result<AlbumEdit, FieldError> {
+        let date = text_field("Date", &self.date)?;
+        if let Some(d) = &date {
+            if !valid_release_date(d) {
+                return Err(FieldError {
+                    field: "Date".into(),
+                    message: format!(
+                        "a year (2024), a month (2024-05) or a day (2024-05-31), not “{d}”"
+                    ),
+                });
+            }
+        }
+        Ok(AlbumEdit {
+            name: text_field("Album", &self.name)?,
+            album_artist: text_field("Album artist", &self.album_artist)?,
+            date,
+            genre: text_field("Genre", &self.genre)?,
+            cover_mime,
+        })
+    }
+}
+
+#[cfg(test)]
+mod edit_tests {
+    use super::*;
+
+    #[test]
+    fn bad_values_are_refused_with_the_field_named() {
+        let form = EditForm {
+            track_number: "A1".into(),
+            ..Default::default()
+        };
+        assert_eq!(form.parse().expect_err("refused").field, "Track number");
+        let album = AlbumForm {
+            date: "2024-13-40".into(),
+            ..Default::default()
+        };
+        assert_eq!(album.parse(None).expect_err("refused").field, "Date");
+        let fine = EditForm {
+            title: " Hunter ".into(),
+            artists: "Björk; ; Guest".into(),
+            ..Default::default()
+        };
+        let edit = fine.parse().expect("fine");
+        assert_eq!(edit.title.as_deref(), Some("Hunter"));
+        assert_eq!(
+            edit.artists,
+            Some(vec!["Björk".to_string(), "Guest".to_string()])
+        );
+        assert_eq!(
+            EditForm::default().parse().expect("empty"),
+            TrackEdit::default()
+        );
+        assert!(
+            valid_release_date("2024")
+                && valid_release_date("2024-05")
+                && valid_release_date("2024-02-29")
+        );
+        assert!(
+            !valid_release_date("2023-02-29")
+                && !valid_release_date("24")
+                && !valid_release_date("2024-5")
+        );
+    }
 }

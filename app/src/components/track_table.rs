@@ -137,8 +137,14 @@ pub fn Artists(artists: Vec<ArtistRef>) -> impl IntoView {
         .into_iter()
         .enumerate()
         .map(|(i, a)| {
+            // An artist named by an edit has no page of its own (id 0).
+            let name = if a.id > 0 {
+                view! { <A href=format!("/artists/{}", a.id)>{a.name}</A> }.into_any()
+            } else {
+                view! { <span>{a.name}</span> }.into_any()
+            };
             view! {
-                <A href=format!("/artists/{}", a.id)>{a.name}</A>
+                {name}
                 {(i < last).then_some(", ")}
             }
         })

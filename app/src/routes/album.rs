@@ -63,6 +63,7 @@ pub fn AlbumPage() -> impl IntoView {
                                     source: KeepSource::List(TrackList::Album(album.id)),
                                 }/>
                             </header>
+                            <super::edit::AlbumEditorPanel album=album.id/>
                             <TrackTable rows=Signal::stored(rows) caption=format!("Tracks of {}", album.name)/>
                         }.into_any()
                     }

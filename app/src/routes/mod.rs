@@ -4,6 +4,7 @@ pub mod album;
 pub mod artist;
 pub mod device;
 pub mod downloads;
+pub mod edit;
 pub mod history;
 pub mod library;
 pub mod listening;

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use vault::model::{MarkTarget, Marks, Track};
+use vault::model::{MarkTarget, Marks, Track, TrackDetails};
 
 use super::playlists::Cover;
 use super::use_id_param;
@@ -26,13 +26,13 @@ pub async fn get_track(id: i64) -> Result<Track, AppError> {
 #[component]
 pub fn TrackPage() -> impl IntoView {
     let id = use_id_param();
-    let data = Resource::new(move || id.get(), get_track);
+    let data = Resource::new(move || id.get(), super::edit::get_track_details);
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading track…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Err(error) => view! { <Title text="Track"/><ErrorNotice error/> }.into_any(),
-                    Ok(track) => view! { <TrackDetail track/> }.into_any(),
+                    Ok(details) => view! { <TrackDetail details/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -40,7 +40,8 @@ pub fn TrackPage() -> impl IntoView {
 }
 
 #[component]
-fn TrackDetail(track: Track) -> impl IntoView {
+fn TrackDetail(details: TrackDetails) -> impl IntoView {
+    let track = details.track.clone();
     let player = use_player();
     let item = QueueItem::from(&track);
     let initial = track.title.chars().next().unwrap_or('♪').to_string();
@@ -90,7 +91,7 @@ fn TrackDetail(track: Track) -> impl IntoView {
                     {album}
                     {format!(" · {}", format::duration(track.duration_ms))}
                 </p>
-                <p class="summary">{b}</p>
+                <p class="summary">{b}{track.edited.then(|| view! { <span class="badge edited" title="You edited its details">"Edited"</span> })}</p>
                 <p class="summary plays" data-testid="track-plays">{heard}</p>
                 <div class="head-actions">
                     <button type="button" class="primary" on:click=move |_| player.play_list(vec![item.clone()], 0)>"▶ Play"</button>
@@ -102,7 +103,8 @@ fn TrackDetail(track: Track) -> impl IntoView {
             <h2 id="marks-h">"Your rating and tags"</h2>
             <MarkControls target=MarkTarget::Track(track.id) initial=marks name=track.title.clone()/>
             <TagEditor track=track.id initial=track.tags.clone() title=track.title.clone()/>
-            <p class="hint">"Keys: 1–5 rate, 0 clears, arrow keys move the stars. Manage every tag on the " <A href="/tags">"Tags"</A> " page."</p>
+            <p class="hint">"With a star focused: 1–5 rate, 0 clears, the arrow keys move the rating. H loves what is playing. Manage every tag on the " <A href="/tags">"Tags"</A> " page."</p>
         </section>
+        <super::edit::TrackEditor details/>
     }
 }

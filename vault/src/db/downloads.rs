@@ -334,6 +334,11 @@ impl Vault {
             url: row.url,
             file_path: row.file_path,
             attempts: row.attempts.unwrap_or(0),
+            edit: self.track_edit(track_id).await?,
+            album_edit: match row.album_id {
+                Some(album) => self.album_edit(album).await?,
+                None => Default::default(),
+            },
         })
     }
 

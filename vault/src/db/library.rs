@@ -14,27 +14,36 @@ use crate::model::*;
 pub const MAX_PAGE: i64 = 200;
 
 /// The columns of a [`Track`] list row; `{added}` is the list's own date column.
-const TRACK_COLUMNS: &str = "t.id, t.spotify_id, t.title,
-    (SELECT json_group_array(json_object('id', a.id, 'name', a.name)) FROM
-        (SELECT ar.id, ar.name FROM track_artists ta JOIN artists ar ON ar.id = ta.artist_id
-         WHERE ta.track_id = t.id ORDER BY ta.position) a) AS artists,
-    t.album_id, al.name AS album_name, al.image_url, t.disc_number, t.track_number,
+const TRACK_COLUMNS: &str = "t.id, t.spotify_id, COALESCE(te.title, t.title) AS title,
+    CASE WHEN te.artists IS NOT NULL
+        THEN (SELECT json_group_array(json_object('id', 0, 'name', value)) FROM json_each(te.artists))
+        ELSE (SELECT json_group_array(json_object('id', a.id, 'name', a.name)) FROM
+            (SELECT ar.id, ar.name FROM track_artists ta JOIN artists ar ON ar.id = ta.artist_id
+             WHERE ta.track_id = t.id ORDER BY ta.position) a) END AS artists,
+    t.album_id, COALESCE(ae.name, al.name) AS album_name, al.image_url,
+    COALESCE(te.disc_number, t.disc_number) AS disc_number,
+    COALESCE(te.track_number, t.track_number) AS track_number,
     t.duration_ms, t.explicit, t.isrc, {added} AS added_at, t.gone_from_spotify_at,
     d.state AS download_state, COALESCE(tp.plays, 0) AS plays, COALESCE(tp.skips, 0) AS skips,
     strftime('%Y-%m-%dT%H:%M:%SZ', tp.first_played_ms / 1000, 'unixepoch') AS first_played,
     strftime('%Y-%m-%dT%H:%M:%SZ', tp.last_played_ms / 1000, 'unixepoch') AS last_played,
     tm.rating, COALESCE(tm.loved, 0) AS loved,
     (SELECT json_group_array(name) FROM (SELECT g.name FROM track_tags tt JOIN tags g ON g.id = tt.tag_id
-        WHERE tt.track_id = t.id AND g.user_id = 1 ORDER BY g.name COLLATE NOCASE)) AS tags";
+        WHERE tt.track_id = t.id AND g.user_id = 1 ORDER BY g.name COLLATE NOCASE)) AS tags,
+    (te.track_id IS NOT NULL OR ae.album_id IS NOT NULL) AS edited";
 
 /// The listener whose counts and marks list rows show (one user for now).
 const PLAYS_JOIN: &str = "LEFT JOIN track_plays tp ON tp.track_id = t.id AND tp.user_id = 1 \
-     LEFT JOIN track_marks tm ON tm.track_id = t.id AND tm.user_id = 1";
+     LEFT JOIN track_marks tm ON tm.track_id = t.id AND tm.user_id = 1 \
+     LEFT JOIN track_edits te ON te.track_id = t.id \
+     LEFT JOIN album_edits ae ON ae.album_id = t.album_id";
 
 const TRACK_JOINS: &str = "tracks t LEFT JOIN albums al ON al.id = t.album_id \
      LEFT JOIN downloads d ON d.track_id = t.id \
      LEFT JOIN track_plays tp ON tp.track_id = t.id AND tp.user_id = 1 \
-     LEFT JOIN track_marks tm ON tm.track_id = t.id AND tm.user_id = 1";
+     LEFT JOIN track_marks tm ON tm.track_id = t.id AND tm.user_id = 1 \
+     LEFT JOIN track_edits te ON te.track_id = t.id \
+     LEFT JOIN album_edits ae ON ae.album_id = t.album_id";
 
 /// `SELECT` of track rows, with `added` as their date, `extra` columns after
 /// theirs, and `tail` (joins, `WHERE`, `ORDER BY`) after the track joins.
@@ -69,6 +78,7 @@ struct TrackRow {
     rating: Option<i64>,
     loved: bool,
     tags: Option<String>,
+    edited: bool,
 }
 
 impl From<TrackRow> for Track {
@@ -99,6 +109,7 @@ impl From<TrackRow> for Track {
                 .tags
                 .and_then(|j| serde_json::from_str(&j).ok())
                 .unwrap_or_default(),
+            edited: r.edited,
         }
     }
 }
@@ -545,8 +556,8 @@ impl Vault {
                     "t.album_id = ?",
                     "NULL",
                     &[
-                        SortKey::up("t.disc_number"),
-                        SortKey::up("t.track_number"),
+                        SortKey::up("COALESCE(te.disc_number, t.disc_number)"),
+                        SortKey::up("COALESCE(te.track_number, t.track_number)"),
                         SortKey::up("t.id"),
                     ],
                 )
@@ -739,7 +750,10 @@ impl Vault {
         let sql = track_query(
             "NULL",
             "",
-            &format!("WHERE t.album_id = ? ORDER BY t.disc_number, t.track_number, t.id LIMIT {MAX_PAGE}"),
+            &format!(
+                "WHERE t.album_id = ? ORDER BY COALESCE(te.disc_number, t.disc_number),
+                 COALESCE(te.track_number, t.track_number), t.id LIMIT {MAX_PAGE}"
+            ),
         );
         let rows: Vec<TrackRow> = sqlx::query_as(&sql).bind(id).fetch_all(self.pool()).await?;
         Ok((album, rows.into_iter().map(Track::from).collect()))
@@ -950,16 +964,21 @@ fn sort_keys<'a>(
     added: &'a str,
     natural: &[SortKey<'a>],
 ) -> Vec<SortKey<'a>> {
-    const DISC: [SortKey<'static>; 2] =
-        [SortKey::up("t.disc_number"), SortKey::up("t.track_number")];
+    const DISC: [SortKey<'static>; 2] = [
+        SortKey::up("COALESCE(te.disc_number, t.disc_number)"),
+        SortKey::up("COALESCE(te.track_number, t.track_number)"),
+    ];
     let mut keys = match sort {
         TrackSort::Natural => vec![],
-        TrackSort::Title => vec![SortKey::text("t.title")],
-        TrackSort::Artist => [SortKey::text("far.name"), SortKey::text("al.name")]
-            .into_iter()
-            .chain(DISC)
-            .collect(),
-        TrackSort::Album => std::iter::once(SortKey::text("al.name"))
+        TrackSort::Title => vec![SortKey::text("COALESCE(te.title, t.title)")],
+        TrackSort::Artist => [
+            SortKey::text("far.name"),
+            SortKey::text("COALESCE(ae.name, al.name)"),
+        ]
+        .into_iter()
+        .chain(DISC)
+        .collect(),
+        TrackSort::Album => std::iter::once(SortKey::text("COALESCE(ae.name, al.name)"))
             .chain(DISC)
             .collect(),
         // Liked songs are in added order already, newest first.
@@ -1039,18 +1058,19 @@ fn word_condition(cases: usize) -> String {
     format!(
         "({} OR {} OR t.id IN (SELECT ta.track_id FROM artists ar
              JOIN track_artists ta ON ta.artist_id = ar.id WHERE {}))",
-        any("t.title"),
-        any("al.name"),
+        any("COALESCE(te.title, t.title)"),
+        any("COALESCE(ae.name, al.name)"),
         any("ar.name")
     )
 }
 
-const ALBUM_SELECT: &str = "SELECT al.id, al.spotify_id, al.name, al.album_type, al.release_date,
+const ALBUM_SELECT: &str = "SELECT al.id, al.spotify_id, COALESCE(ae.name, al.name) AS name,
+    al.album_type, COALESCE(ae.date, al.release_date) AS release_date,
     al.total_tracks, al.image_url,
     (SELECT json_group_array(json_object('id', a.id, 'name', a.name)) FROM
         (SELECT ar.id, ar.name FROM album_artists aa JOIN artists ar ON ar.id = aa.artist_id
          WHERE aa.album_id = al.id ORDER BY aa.position) a) AS artists
-    FROM albums al";
+    FROM albums al LEFT JOIN album_edits ae ON ae.album_id = al.id";
 
 #[derive(sqlx::FromRow)]
 struct AlbumRow {

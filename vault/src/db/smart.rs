@@ -45,11 +45,11 @@ enum DateColumn {
 const FIRST_ARTIST: &str =
     "(SELECT ar.name FROM track_artists ta JOIN artists ar ON ar.id = ta.artist_id
      WHERE ta.track_id = t.id AND ta.position = 0)";
-const ALBUM_ARTIST: &str = "COALESCE(te.album_artist, (SELECT ar.name FROM album_artists aa
+const ALBUM_ARTIST: &str = "COALESCE(ae.album_artist, (SELECT ar.name FROM album_artists aa
      JOIN artists ar ON ar.id = aa.artist_id WHERE aa.album_id = t.album_id AND aa.position = 0))";
 const ADDED: &str = "COALESCE((SELECT l.added_at FROM liked_tracks l
      WHERE l.track_id = t.id AND l.removed_at IS NULL), t.first_seen_at)";
-const YEAR: &str = "CAST(substr(COALESCE(te.date, al.release_date), 1, 4) AS INTEGER)";
+const YEAR: &str = "CAST(substr(COALESCE(ae.date, al.release_date), 1, 4) AS INTEGER)";
 
 /// A field's value as one SQL expression, for comparing and sorting. Fields
 /// with many values (artists, tags) compare through `EXISTS` instead.
@@ -57,9 +57,9 @@ fn scalar(field: Field) -> &'static str {
     match field {
         Field::Title => "COALESCE(te.title, t.title)",
         Field::Artist => FIRST_ARTIST,
-        Field::Album => "COALESCE(te.album, al.name)",
+        Field::Album => "COALESCE(ae.name, al.name)",
         Field::AlbumArtist => ALBUM_ARTIST,
-        Field::Genre => "te.genre",
+        Field::Genre => "COALESCE(te.genre, ae.genre)",
         Field::Tag => {
             "(SELECT MIN(g.name) FROM track_tags tt JOIN tags g ON g.id = tt.tag_id
              WHERE tt.track_id = t.id AND g.user_id = {USER})"
@@ -383,6 +383,7 @@ pub(crate) fn compile(
             "LEFT JOIN track_marks tm ON tm.track_id = t.id AND tm.user_id = {user}",
         ),
         ("te", "LEFT JOIN track_edits te ON te.track_id = t.id"),
+        ("ae", "LEFT JOIN album_edits ae ON ae.album_id = t.album_id"),
     ]
     .iter()
     .filter(|(alias, _)| uses(&text, alias))
