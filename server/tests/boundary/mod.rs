@@ -198,7 +198,13 @@ async fn no_other_origin_can_drive_a_server_function_or_a_plain_route() {
             );
         }
     }
-    for path in ["/spotify/connect", "/login", "/logout", "/history/upload"] {
+    for path in [
+        "/spotify/connect",
+        "/login",
+        "/logout",
+        "/history/upload",
+        "/albums/1/cover",
+    ] {
         for (headers, expected, what) in &attacks[..6] {
             let response = c
                 .post(server.url(path))
