@@ -46,6 +46,8 @@ fn is_public(path: &str) -> bool {
             | crate::boundary::CSP_REPORT_PATH
     ) || path.starts_with("/pkg/")
         || path.starts_with("/icons/")
+        // The now-playing widget: its unguessable token is its key.
+        || path.starts_with(crate::widget::PREFIX)
 }
 
 /// Lets a request through when no password is set, the path is public, or the session is valid.

@@ -172,7 +172,9 @@ impl Boundary {
             let navigation = text(headers, "sec-fetch-mode") == Some("navigate")
                 && matches!(text(headers, "sec-fetch-dest"), None | Some("document"))
                 && *method == Method::GET;
-            if foreign && !navigation {
+            // The now-playing widget is an image for other sites to show.
+            let widget = request.uri().path().starts_with(crate::widget::PREFIX);
+            if foreign && !navigation && !widget {
                 return Err(self.refuse_source(
                     text(headers, "origin").unwrap_or("another site"),
                     "Another site may link to Hoard, but not load its pages, audio or covers into its own.",
@@ -289,6 +291,10 @@ impl Boundary {
             ),
         ];
         for (name, value) in fixed {
+            // Only the widget sets its own resource policy (cross-origin).
+            if name == "cross-origin-resource-policy" && headers.contains_key(&name) {
+                continue;
+            }
             headers.insert(name, HeaderValue::from_static(value));
         }
     }

@@ -13,6 +13,7 @@ mod history;
 mod media;
 mod router;
 mod spotify;
+mod widget;
 
 use std::io::BufRead;
 use std::process::ExitCode;

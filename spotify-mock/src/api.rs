@@ -85,6 +85,7 @@ pub fn router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/me/albums", get(me_albums))
         .route("/me/following", get(following))
         .route("/me/player/recently-played", get(recently_played))
+        .route("/me/top/{kind}", get(top_items))
         .route("/me/player", get(playback_state))
         .route("/me/player/currently-playing", get(currently_playing))
         .route("/playlists/{id}", get(playlist))
@@ -237,6 +238,78 @@ async fn me_tracks(State(s): St, h: HeaderMap, Query(q): Q) -> R {
         &b,
         "/v1/me/tracks",
         "",
+        items,
+        limit,
+        offset,
+        total,
+    )))
+}
+
+/// `GET /me/top/{artists|tracks}`: the listener's top items for a time
+/// range (`short_term`, `medium_term` (the default) or `long_term`), a page
+/// of full track or artist objects. The ranking is the stand-in's own: the
+/// liked tracks (and their first artists) shuffled by a hash of the range,
+/// so each range has its own order, the same on every call. Like Spotify's,
+/// a range holds at most a few hundred items.
+async fn top_items(State(s): St, h: HeaderMap, Query(q): Q, Path(kind): Path<String>) -> R {
+    let range = q
+        .get("time_range")
+        .map(String::as_str)
+        .unwrap_or("medium_term");
+    let salt: u64 = match range {
+        "short_term" => 1,
+        "medium_term" => 2,
+        "long_term" => 3,
+        _ => return Err(err(StatusCode::BAD_REQUEST, "Invalid time range")),
+    };
+    let (limit, offset) = page_params(&q, 20, 50)?;
+    let b = base(&s, &h);
+    let lib = s.lib();
+    let rank = |i: usize| {
+        (i as u64 + 1)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15 ^ salt.wrapping_mul(0xBF58_476D_1CE4_E5B9))
+            >> 7
+    };
+    let mut liked: Vec<usize> = lib.liked.iter().map(|&(t, _)| t).collect();
+    liked.sort_by_key(|&t| rank(t));
+    let items: Vec<Value> = match kind.as_str() {
+        "tracks" => {
+            liked.truncate(300);
+            let total = liked.len();
+            liked[window(total, limit, offset)]
+                .iter()
+                .map(|&t| render::track(&b, &lib, &lib.tracks[t]))
+                .collect()
+        }
+        "artists" => {
+            let mut artists: Vec<usize> = Vec::new();
+            for &t in &liked {
+                if let Some(&a) = lib.tracks[t].artists.first() {
+                    if !artists.contains(&a) {
+                        artists.push(a);
+                    }
+                }
+            }
+            artists.truncate(300);
+            liked = artists;
+            let total = liked.len();
+            liked[window(total, limit, offset)]
+                .iter()
+                .map(|&a| render::artist(&b, &lib.artists[a]))
+                .collect()
+        }
+        _ => {
+            return Err(err(
+                StatusCode::BAD_REQUEST,
+                "Invalid type: use artists or tracks",
+            ))
+        }
+    };
+    let total = liked.len();
+    Ok(ok(paging(
+        &b,
+        &format!("/v1/me/top/{kind}"),
+        &format!("time_range={range}"),
         items,
         limit,
         offset,

@@ -35,6 +35,7 @@ pub const SCOPES: &[&str] = &[
     "user-read-recently-played",
     "user-read-currently-playing",
     "user-read-playback-state",
+    "user-top-read",
 ];
 
 /// Where the Web API and the accounts service are. The defaults are

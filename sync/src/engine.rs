@@ -462,6 +462,7 @@ impl Run<'_> {
         self.saved_albums().await?;
         self.followed_artists().await?;
         self.recently_played().await?;
+        self.top_items().await?;
         self.track_details().await?;
         if full {
             self.vault()

@@ -109,7 +109,8 @@ async fn a_sync_with_nothing_changed_reads_only_the_first_pages() {
     assert_eq!(report.playlists_unchanged, 9);
     assert_eq!(report.liked_added, 0);
     // liked (1) + playlists (1) + saved albums (1) + followed (1) + history (1)
-    assert!(h.spotify().calls() <= 6, "{} calls", h.spotify().calls());
+    // + Spotify's top tracks and artists, three ranges each (6)
+    assert!(h.spotify().calls() <= 12, "{} calls", h.spotify().calls());
     let after = (
         h.scalar("SELECT COUNT(*) FROM tracks").await,
         h.scalar("SELECT COUNT(*) FROM playlist_items").await,
@@ -566,4 +567,40 @@ async fn a_rating_a_tag_and_an_edit_survive_a_full_resync() {
         "Spotify's value is kept beside it"
     );
     assert_eq!(details.edit, edit);
+}
+
+#[tokio::test]
+async fn spotifys_own_top_lists_are_mirrored_for_each_range() {
+    let h = Harness::new(small()).await;
+    h.sync().await;
+    let tops = h
+        .vault
+        .spotify_top(vault::model::OWNER)
+        .await
+        .expect("tops");
+    assert_eq!(tops.len(), 3);
+    for top in &tops {
+        assert_eq!(top.tracks.len(), 10, "{}", top.time_range);
+        assert!(!top.artists.is_empty(), "{}", top.time_range);
+        assert!(top.synced_at.is_some());
+    }
+    assert_ne!(
+        tops[0].tracks, tops[2].tracks,
+        "each range has its own order"
+    );
+    assert_eq!(
+        h.scalar(
+            "SELECT COUNT(*) FROM spotify_top WHERE kind = 'tracks' AND time_range = 'long_term'"
+        )
+        .await,
+        50,
+        "the first page of 50 is kept"
+    );
+    // A second sync replaces the lists rather than adding to them.
+    h.sync().await;
+    assert_eq!(
+        h.scalar("SELECT COUNT(*) FROM spotify_top WHERE kind = 'tracks'")
+            .await,
+        150
+    );
 }

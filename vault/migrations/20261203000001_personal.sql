@@ -99,3 +99,33 @@ CREATE TABLE album_edits (
     edited_by    INTEGER NOT NULL REFERENCES users(id),
     edited_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
 );
+
+-- The listener's time zone (an IANA name, "Europe/Berlin"), for stats by
+-- hour, weekday and calendar period; NULL is UTC.
+ALTER TABLE users ADD COLUMN time_zone TEXT;
+
+-- The now-playing widget: a public image at /widget/{token}.svg. Only the
+-- token's SHA-256 is kept, so the database does not hold a working link; a
+-- new link revokes the old one.
+CREATE TABLE widget_tokens (
+    id           INTEGER PRIMARY KEY,
+    user_id      INTEGER NOT NULL REFERENCES users(id),
+    token_sha256 TEXT NOT NULL UNIQUE,
+    created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    revoked_at   TEXT
+);
+CREATE UNIQUE INDEX widget_tokens_live ON widget_tokens(user_id) WHERE revoked_at IS NULL;
+
+-- Spotify's own top tracks and artists, as /me/top gives them for each time
+-- range, mirrored with every sync (the latest answer replaces the last).
+CREATE TABLE spotify_top (
+    user_id    INTEGER NOT NULL REFERENCES users(id),
+    kind       TEXT NOT NULL CHECK (kind IN ('tracks', 'artists')),
+    time_range TEXT NOT NULL CHECK (time_range IN ('short_term', 'medium_term', 'long_term')),
+    position   INTEGER NOT NULL,
+    track_id   INTEGER REFERENCES tracks(id),
+    artist_id  INTEGER REFERENCES artists(id),
+    synced_at  TEXT NOT NULL,
+    PRIMARY KEY (user_id, kind, time_range, position),
+    CHECK ((kind = 'tracks') = (track_id IS NOT NULL) AND (kind = 'artists') = (artist_id IS NOT NULL))
+) WITHOUT ROWID;

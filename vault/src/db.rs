@@ -11,6 +11,9 @@ pub mod sessions;
 pub mod smart;
 pub mod stats;
 pub mod sync;
+pub mod top;
+pub mod users;
+pub mod widget;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -597,6 +597,21 @@ pub struct ListeningStats {
     pub by_weekday: [i64; 7],
     /// Tracks heard for the first time in the period.
     pub new_tracks: i64,
+    /// Minutes heard by calendar month (0 = January), in the period's time
+    /// zone; all zero for all time.
+    #[serde(default)]
+    pub minutes_by_month: [i64; 12],
+}
+
+/// Spotify's own top tracks and artists for one time range (`short_term`
+/// is about four weeks, `medium_term` six months, `long_term` about a year).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpotifyTop {
+    pub time_range: String,
+    /// When the sync last mirrored it.
+    pub synced_at: Option<String>,
+    pub tracks: Vec<StatsEntry>,
+    pub artists: Vec<StatsEntry>,
 }
 
 /// A listener's corrections to one track, beside Spotify's values; `None`

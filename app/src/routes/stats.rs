@@ -7,38 +7,139 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
 use vault::model::{ListeningStats, StatsEntry};
 
 use crate::components::format::count;
 use crate::components::ErrorNotice;
 use crate::error::AppError;
 
-/// The periods the page offers: (query value, label, days; 0 = all time).
-const PERIODS: [(&str, &str, i64); 4] = [
-    ("week", "Last 7 days", 7),
-    ("month", "Last 30 days", 30),
-    ("year", "Last 12 months", 365),
-    ("all", "All time", 0),
+/// The periods the page offers: (query value, label).
+const PERIODS: [(&str, &str); 4] = [
+    ("week", "Week"),
+    ("month", "Month"),
+    ("year", "Year"),
+    ("all", "All time"),
 ];
 
-/// Stats for a period (`week`, `month`, `year` or `all`).
+/// A calendar period on the listener's clock, as the page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Period {
+    /// `week`, `month`, `year` or `all`.
+    pub kind: String,
+    /// "Week of 2026-11-30", "November 2026", "2026", "All time".
+    pub label: String,
+    /// A day in the period before and after (`YYYY-MM-DD`), for the arrows;
+    /// no "after" for the period that holds today.
+    pub previous: Option<String>,
+    pub next: Option<String>,
+    /// The year, for the yearly review link.
+    pub year: Option<i16>,
+    /// The time zone the hours and days are in.
+    pub time_zone: String,
+}
+
+/// The bounds (ms, `[from, to)`) of the `kind` period holding the day `at`
+/// (today when `None`) in the time zone `zone`, the page's view of it, and
+/// the zone's offset now in minutes (for hours and weekdays).
+#[cfg(feature = "ssr")]
+pub fn calendar(
+    kind: &str,
+    at: Option<&str>,
+    zone: Option<&str>,
+) -> Result<(Option<i64>, Option<i64>, Period, i64), AppError> {
+    use jiff::{civil::Date, tz::TimeZone, Span, Timestamp};
+    let tz = match zone {
+        Some(name) => TimeZone::get(name)
+            .map_err(|_| AppError::Refused(format!("unknown time zone “{name}”")))?,
+        None => TimeZone::UTC,
+    };
+    let zone_name = zone.unwrap_or("UTC").to_string();
+    let now = Timestamp::now();
+    let offset = i64::from(tz.to_offset(now).seconds()) / 60;
+    let today = now.to_zoned(tz.clone()).date();
+    let day = match at {
+        Some(text) => text
+            .parse::<Date>()
+            .map_err(|_| AppError::Refused(format!("“{text}” is not a date written YYYY-MM-DD")))?,
+        None => today,
+    };
+    let bad = |e: jiff::Error| AppError::Refused(format!("that date is out of range ({e})"));
+    let (start, end, label) = match kind {
+        "week" => {
+            let start = day
+                .checked_sub(Span::new().days(i64::from(day.weekday().to_monday_zero_offset())))
+                .map_err(bad)?;
+            (
+                start,
+                start.checked_add(Span::new().days(7)).map_err(bad)?,
+                format!("Week of {start}"),
+            )
+        }
+        "month" => {
+            let start = day.first_of_month();
+            (
+                start,
+                start.checked_add(Span::new().months(1)).map_err(bad)?,
+                start.strftime("%B %Y").to_string(),
+            )
+        }
+        "year" => {
+            let start = day.first_of_year();
+            (
+                start,
+                start.checked_add(Span::new().years(1)).map_err(bad)?,
+                start.year().to_string(),
+            )
+        }
+        "all" => {
+            let period = Period {
+                kind: "all".into(),
+                label: "All time".into(),
+                previous: None,
+                next: None,
+                year: None,
+                time_zone: zone_name,
+            };
+            return Ok((None, None, period, offset));
+        }
+        other => return Err(AppError::Refused(format!("unknown period `{other}`"))),
+    };
+    let ms = |d: Date| -> Result<i64, AppError> {
+        Ok(d.to_zoned(tz.clone())
+            .map_err(bad)?
+            .timestamp()
+            .as_millisecond())
+    };
+    let previous = start
+        .checked_sub(Span::new().days(1))
+        .ok()
+        .map(|d| d.to_string());
+    let next = (end <= today).then(|| end.to_string());
+    let period = Period {
+        kind: kind.to_string(),
+        label,
+        previous,
+        next,
+        year: Some(start.year()),
+        time_zone: zone_name,
+    };
+    Ok((Some(ms(start)?), Some(ms(end)?), period, offset))
+}
+
+/// Stats for the calendar period `period` (`week`, `month`, `year` or
+/// `all`) holding the day `at` (today when `None`), on the listener's clock.
 #[server(endpoint = "stats_for_period", input = crate::codec::Json, output = crate::codec::Json)]
-pub async fn stats_for_period(period: String) -> Result<ListeningStats, AppError> {
-    let days = PERIODS
-        .iter()
-        .find(|p| p.0 == period)
-        .map(|p| p.2)
-        .ok_or_else(|| AppError::Refused(format!("unknown period `{period}`")))?;
+pub async fn stats_for_period(
+    period: String,
+    at: Option<String>,
+) -> Result<(Period, ListeningStats), AppError> {
     let state = crate::state::server_state()?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
-    let from = (days > 0).then(|| now - days * 86_400_000);
-    Ok(state
-        .vault
-        .listening_stats(vault::model::OWNER, from, None, 0)
-        .await?)
+    let user = vault::model::OWNER;
+    let zone = state.vault.time_zone(user).await?;
+    let (from, to, view, offset) = calendar(&period, at.as_deref(), zone.as_deref())?;
+    let stats = state.vault.listening_stats(user, from, to, offset).await?;
+    Ok((view, stats))
 }
 
 const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -46,7 +147,7 @@ const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 /// A bar chart of `values` labelled `labels`, as SVG with a text alternative.
 #[component]
 fn BarChart(
-    title: &'static str,
+    title: String,
     labels: Vec<String>,
     values: Vec<i64>,
     /// Show every `label_every`th label under the bars.
@@ -154,12 +255,16 @@ pub fn StatsPage() -> impl IntoView {
             .filter(|p| PERIODS.iter().any(|x| x.0 == p))
             .unwrap_or_else(|| "month".to_string())
     });
-    let stats = Resource::new(move || period.get(), stats_for_period);
+    let at = Memo::new(move |_| query.with(|q| q.get("at")));
+    let stats = Resource::new(
+        move || (period.get(), at.get()),
+        |(p, at)| stats_for_period(p, at),
+    );
     view! {
         <Title text="Stats"/>
         <h1>"Stats"</h1>
         <nav class="chips" aria-label="Period">
-            {PERIODS.iter().map(|(key, label, _)| view! {
+            {PERIODS.iter().map(|(key, label)| view! {
                 <a class="chip" href=format!("/stats?period={key}") aria-current=move || (period.get() == *key).then_some("page")>{*label}</a>
             }).collect_view()}
         </nav>
@@ -167,27 +272,53 @@ pub fn StatsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match stats.await {
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(s) => view! {
-                        <dl class="facts big" data-testid="stats-summary">
-                            <dt>"Plays"</dt><dd>{s.plays}</dd>
-                            <dt>"Minutes"</dt><dd>{s.minutes}</dd>
-                            <dt>"Skips"</dt><dd>{s.skips}</dd>
-                            <dt>"New tracks"</dt><dd>{s.new_tracks}</dd>
-                        </dl>
-                        <div class="charts">
-                            <BarChart title="Listening by hour (UTC)" label_every=6
-                                labels=(0..24).map(|h| format!("{h:02}")).collect() values=s.by_hour.to_vec()/>
-                            <BarChart title="Listening by weekday" label_every=1
-                                labels=WEEKDAYS.iter().map(|d| d.to_string()).collect() values=s.by_weekday.to_vec()/>
-                        </div>
-                        <div class="tops">
-                            <TopList title="Top tracks" entries=s.top_tracks base=""/>
-                            <TopList title="Top artists" entries=s.top_artists base="/artists"/>
-                            <TopList title="Top albums" entries=s.top_albums base="/albums"/>
-                        </div>
-                    }.into_any(),
+                    Ok((p, s)) => view! { <StatsView period=p stats=s/> }.into_any(),
                 }
             })}
         </Suspense>
+        <SpotifyTops/>
     }
 }
+
+#[component]
+fn StatsView(period: Period, stats: ListeningStats) -> impl IntoView {
+    let s = stats;
+    let link = |kind: &str, day: &str| format!("/stats?period={kind}&at={day}");
+    let previous = period.previous.clone().map(|d| view! { <a class="button secondary" rel="prev" href=link(&period.kind, &d)>"‹ Earlier"</a> });
+    let next = period.next.clone().map(|d| view! { <a class="button secondary" rel="next" href=link(&period.kind, &d)>"Later ›"</a> });
+    let review = period.year.map(|y| view! { <a class="button primary" href=format!("/stats/review/{y}")>{format!("Your {y} in review")}</a> });
+    let hour_title = format!("Listening by hour ({})", period.time_zone);
+    view! {
+        <div class="period-nav">
+            {previous}
+            <h2 data-testid="period-label">{period.label.clone()}</h2>
+            {next}
+            {review}
+        </div>
+        <dl class="facts big" data-testid="stats-summary">
+            <dt>"Plays"</dt><dd>{s.plays}</dd>
+            <dt>"Minutes"</dt><dd>{s.minutes}</dd>
+            <dt>"Skips"</dt><dd>{s.skips}</dd>
+            <dt>"New tracks"</dt><dd>{s.new_tracks}</dd>
+        </dl>
+        <div class="charts">
+            <BarChart title=hour_title label_every=6
+                labels=(0..24).map(|h| format!("{h:02}")).collect() values=s.by_hour.to_vec()/>
+            <BarChart title="Listening by weekday".to_string() label_every=1
+                labels=WEEKDAYS.iter().map(|d| d.to_string()).collect() values=s.by_weekday.to_vec()/>
+            {(period.kind == "year").then(|| view! {
+                <BarChart title="Minutes by month".to_string() label_every=1
+                    labels=MONTHS.iter().map(|m| m.to_string()).collect() values=s.minutes_by_month.to_vec()/>
+            })}
+        </div>
+        <div class="tops">
+            <TopList title="Top tracks" entries=s.top_tracks base="/tracks"/>
+            <TopList title="Top artists" entries=s.top_artists base="/artists"/>
+            <TopList title="Top albums" entries=s.top_albums base="/albums"/>
+        </div>
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];

@@ -143,6 +143,26 @@ impl Vault {
         .fetch_one(self.pool())
         .await?;
         stats.new_tracks = new_tracks;
+
+        // Minutes by month, from the hourly totals, on the listener's clock.
+        if !all_time {
+            let months: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT CAST(strftime('%m', hour * 3600 + ?, 'unixepoch') AS INTEGER) AS m,
+                        SUM(ms_played) FROM listen_hours
+                 WHERE user_id = ? AND hour >= ? AND hour < ? GROUP BY m",
+            )
+            .bind(offset_ms / 1000)
+            .bind(user_id)
+            .bind(from.div_euclid(hour_ms))
+            .bind(to.div_euclid(hour_ms))
+            .fetch_all(self.pool())
+            .await?;
+            for (month, ms) in months {
+                if (1..=12).contains(&month) {
+                    stats.minutes_by_month[(month - 1) as usize] += ms / 60_000;
+                }
+            }
+        }
         Ok(stats)
     }
 }
