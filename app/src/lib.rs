@@ -107,6 +107,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/downloads") view=downloads::DownloadsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/history") view=history::HistoryPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/stats") view=stats::StatsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/stats/review/:year") view=stats::ReviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::InOrder/>
                 </Routes>
             </main>

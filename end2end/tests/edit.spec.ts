@@ -85,7 +85,7 @@ test('an album edit: a bad date and a too-big cover are refused; a real cover is
   const jpeg = path.join(dir, 'cover.jpg');
   execFileSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=blue:s=300x300', '-frames:v', '1', jpeg]);
   await page.getByTestId('cover-input').setInputFiles({ name: 'cover.jpg', mimeType: 'image/jpeg', buffer: readFileSync(jpeg) });
-  await expect(page.getByTestId('album-edit-status')).toContainText('Saved, and written into');
+  await expect(page.getByTestId('album-edit-status')).toContainText('Saved, and written into 3 files', { timeout: 45_000 });
   const probe = async (track: number) => {
     const bytes = Buffer.from(await (await fetch(`${hoard.url}/audio/${track}`)).arrayBuffer());
     const file = path.join(dir, `t${track}.mp3`);

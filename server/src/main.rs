@@ -11,6 +11,7 @@ mod config;
 mod covers;
 mod history;
 mod media;
+mod review;
 mod router;
 mod spotify;
 mod widget;

@@ -81,6 +81,7 @@ pub fn build(state: AppState) -> Router {
         .route("/audio/{track_id}", get(crate::media::audio))
         .route("/covers/{album_id}", get(crate::media::cover))
         .route("/widget/{file}", get(crate::widget::now_playing))
+        .route("/cards/{file}", get(crate::review::review_card))
         .route(
             "/albums/{album_id}/cover",
             post(crate::covers::upload).layer(axum::extract::DefaultBodyLimit::max(

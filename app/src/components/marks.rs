@@ -162,26 +162,52 @@ pub fn MarkControls(
 ) -> impl IntoView {
     let marks = RwSignal::new(initial.unwrap_or_default());
     let error = RwSignal::new(None::<String>);
+    let in_flight = StoredValue::new(false);
+    let saved = StoredValue::new(initial.unwrap_or_default());
     // Effects run in the browser only: the server renders no marks it was not given.
     if initial.is_none() {
         Effect::new(move |_| {
             leptos::task::spawn_local(async move {
                 if let Ok(m) = get_marks(target).await {
+                    saved.set_value(m);
                     marks.set(m);
                 }
             });
         });
     }
-    let save = move |next: Marks| {
-        let before = marks.get_untracked();
-        marks.set(next);
-        error.set(None);
+    // One request at a time, the latest value last: quick changes (a click,
+    // then an arrow key) must not reach the server out of order.
+    fn flush(
+        target: MarkTarget,
+        marks: RwSignal<Marks>,
+        error: RwSignal<Option<String>>,
+        in_flight: StoredValue<bool>,
+        saved: StoredValue<Marks>,
+    ) {
+        let wanted = marks.get_untracked();
+        if in_flight.get_value() || wanted == saved.get_value() {
+            return;
+        }
+        in_flight.set_value(true);
         leptos::task::spawn_local(async move {
-            if let Err(e) = set_marks(target, next).await {
-                marks.set(before);
-                error.set(Some(e.to_string()));
+            let result = set_marks(target, wanted).await;
+            in_flight.set_value(false);
+            match result {
+                Ok(m) => {
+                    saved.set_value(m);
+                    flush(target, marks, error, in_flight, saved);
+                }
+                Err(e) => {
+                    marks.set(saved.get_value());
+                    error.set(Some(e.to_string()));
+                }
             }
         });
+    }
+    let save = move |next: Marks| {
+        marks.set(next);
+        error.set(None);
+        flush(target, marks, error, in_flight, saved);
     };
     if let Some(requests) = toggle_love {
         Effect::new(move |seen: Option<u32>| {

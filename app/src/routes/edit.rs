@@ -389,6 +389,9 @@ fn AlbumFields(
                 return;
             }
             busy.set(true);
+            status.set(Some(Ok(
+                "Sending the cover and writing it into the files…".into()
+            )));
             leptos::task::spawn_local(async move {
                 let sent = gloo_net::http::Request::post(&format!("/albums/{album}/cover"))
                     .header("Content-Type", &file.type_())

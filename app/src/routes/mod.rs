@@ -9,6 +9,7 @@ pub mod history;
 pub mod library;
 pub mod listening;
 pub mod lists;
+pub mod personal;
 pub mod playlists;
 pub mod settings;
 pub mod smart;

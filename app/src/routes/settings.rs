@@ -28,6 +28,7 @@ pub fn SettingsPage() -> impl IntoView {
         <h1>"Settings"</h1>
         <SpotifyPanel synced/>
         <ListeningPanel/>
+        <crate::routes::personal::PersonalPanel/>
         <Transition fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
-use vault::model::{ListeningStats, StatsEntry};
+use vault::model::{ListeningStats, SpotifyTop, StatsEntry};
 
 use crate::components::format::count;
 use crate::components::ErrorNotice;
@@ -152,6 +152,9 @@ fn BarChart(
     values: Vec<i64>,
     /// Show every `label_every`th label under the bars.
     label_every: usize,
+    /// What the values count.
+    #[prop(default = "plays")]
+    unit: &'static str,
 ) -> impl IntoView {
     const W: f64 = 320.0;
     const H: f64 = 120.0;
@@ -166,7 +169,7 @@ fn BarChart(
         .map(|(i, _)| labels[i].clone());
     let summary = match (values.iter().sum::<i64>(), busiest) {
         (0, _) | (_, None) => format!("{title}: nothing played in this period."),
-        (_, Some(b)) => format!("{title}: most plays at {b}."),
+        (_, Some(b)) => format!("{title}: most {unit} at {b}."),
     };
     let bars = values
         .iter()
@@ -196,14 +199,14 @@ fn BarChart(
         .collect_view();
     view! {
         <figure class="chart">
-            <figcaption>{title}</figcaption>
+            <figcaption>{title.clone()}</figcaption>
             <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=summary.clone() preserveAspectRatio="none">
                 <line x1="0" x2=W.to_string() y1=BASE.to_string() y2=BASE.to_string() class="axis"/>
                 {bars}
                 {ticks}
             </svg>
             <table class="visually-hidden">
-                <caption>{format!("{title} (plays)")}</caption>
+                <caption>{format!("{title} ({unit})")}</caption>
                 <tbody>{rows}</tbody>
             </table>
         </figure>
@@ -307,7 +310,7 @@ fn StatsView(period: Period, stats: ListeningStats) -> impl IntoView {
             <BarChart title="Listening by weekday".to_string() label_every=1
                 labels=WEEKDAYS.iter().map(|d| d.to_string()).collect() values=s.by_weekday.to_vec()/>
             {(period.kind == "year").then(|| view! {
-                <BarChart title="Minutes by month".to_string() label_every=1
+                <BarChart title="Minutes by month".to_string() label_every=1 unit="minutes"
                     labels=MONTHS.iter().map(|m| m.to_string()).collect() values=s.minutes_by_month.to_vec()/>
             })}
         </div>
@@ -321,4 +324,149 @@ fn StatsView(period: Period, stats: ListeningStats) -> impl IntoView {
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// Spotify's own top lists, as the last sync mirrored them.
+#[server(endpoint = "stats_spotify_top", input = crate::codec::Json, output = crate::codec::Json)]
+pub async fn spotify_tops() -> Result<Vec<SpotifyTop>, AppError> {
+    let state = crate::state::server_state()?;
+    Ok(state.vault.spotify_top(vault::model::OWNER).await?)
+}
+
+fn range_label(range: &str) -> &'static str {
+    match range {
+        "short_term" => "Last 4 weeks",
+        "medium_term" => "Last 6 months",
+        _ => "About a year",
+    }
+}
+
+/// Spotify's own top tracks and artists beside Hoard's figures.
+#[component]
+fn SpotifyTops() -> impl IntoView {
+    let tops = Resource::new(|| (), |_| spotify_tops());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match tops.await {
+                    Ok(list) if list.iter().any(|t| !t.tracks.is_empty()) => view! {
+                        <section class="spotify-tops" aria-labelledby="spotify-tops-h" data-testid="spotify-tops">
+                            <h2 id="spotify-tops-h">"Spotify's own top lists"</h2>
+                            <p class="hint">{format!(
+                                "As Spotify ranks them (it does not say how), mirrored with each sync{}.",
+                                list.iter().find_map(|t| t.synced_at.clone()).map(|d| format!(", last on {}", crate::components::format::date(&d))).unwrap_or_default()
+                            )}</p>
+                            <div class="tops">
+                                {list.into_iter().map(|t| view! {
+                                    <section class="top">
+                                        <h3>{range_label(&t.time_range)}</h3>
+                                        <ol class="plain">
+                                            {t.tracks.into_iter().map(|e| view! {
+                                                <li><a href=format!("/tracks/{}", e.id)>{e.name}</a>
+                                                    {e.detail.map(|d| view! { <span class="muted">{format!(" · {d}")}</span> })}</li>
+                                            }).collect_view()}
+                                        </ol>
+                                        <p class="muted">{t.artists.into_iter().take(5).map(|a| a.name).collect::<Vec<_>>().join(", ")}</p>
+                                    </section>
+                                }).collect_view()}
+                            </div>
+                        </section>
+                    }.into_any(),
+                    _ => ().into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The yearly review's figures.
+#[server(endpoint = "stats_year_review", input = crate::codec::Json, output = crate::codec::Json)]
+pub async fn year_review(year: i16) -> Result<(Period, ListeningStats), AppError> {
+    stats_for_period("year".into(), Some(format!("{year:04}-01-01"))).await
+}
+
+/// The yearly review: the year's listening as a page to scroll and an
+/// image to share.
+#[component]
+pub fn ReviewPage() -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    let year = Memo::new(move |_| {
+        params
+            .read()
+            .get("year")
+            .and_then(|y| y.parse::<i16>().ok())
+            .unwrap_or(0)
+    });
+    let data = Resource::new(move || year.get(), year_review);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Looking back…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(error) => view! { <Title text="Year in review"/><ErrorNotice error/> }.into_any(),
+                    Ok((period, s)) => {
+                        let y = period.year.unwrap_or_default();
+                        let busiest_hour = s.by_hour.iter().enumerate().max_by_key(|(_, n)| **n).filter(|(_, n)| **n > 0).map(|(h, _)| h);
+                        let busiest_day = s.by_weekday.iter().enumerate().max_by_key(|(_, n)| **n).filter(|(_, n)| **n > 0).map(|(d, _)| FULL_WEEKDAYS[d]);
+                        let card = format!("/cards/review-{y}.svg");
+                        view! {
+                            <Title text=format!("{y} in review")/>
+                            <article class="review" data-testid="review">
+                                <header class="review-hero">
+                                    <p class="kind">"Your year in music"</p>
+                                    <h1>{y.to_string()}</h1>
+                                    <p class="review-big"><span data-testid="review-minutes">{s.minutes}</span>" minutes"</p>
+                                    <p class="summary">{format!("{} plays · {} skips · {} tracks heard for the first time", s.plays, s.skips, s.new_tracks)}</p>
+                                </header>
+                                {if s.plays == 0 {
+                                    view! { <p class="empty">"Nothing was played this year, or its history has not been imported yet (Settings → History & Stats)."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        {s.top_artists.first().map(|a| view! {
+                                            <section class="review-top-artist">
+                                                <h2>"Your top artist"</h2>
+                                                <p class="review-big"><a href=format!("/artists/{}", a.id)>{a.name.clone()}</a></p>
+                                                <p class="summary">{count(a.plays, "play", "plays")}</p>
+                                            </section>
+                                        })}
+                                        <p class="summary">
+                                            {busiest_day.map(|d| format!("You listened most on {d}s"))}
+                                            {busiest_hour.map(|h| format!(", most of all around {h:02}:00 ({}).", period.time_zone))}
+                                        </p>
+                                        <div class="charts">
+                                            <BarChart title="Minutes by month".to_string() label_every=1 unit="minutes"
+                                                labels=MONTHS.iter().map(|m| m.to_string()).collect() values=s.minutes_by_month.to_vec()/>
+                                        </div>
+                                        <div class="tops">
+                                            <TopList title="Top tracks" entries=s.top_tracks.clone() base="/tracks"/>
+                                            <TopList title="Top artists" entries=s.top_artists.clone() base="/artists"/>
+                                            <TopList title="Top albums" entries=s.top_albums.clone() base="/albums"/>
+                                        </div>
+                                    }.into_any()
+                                }}
+                                <section class="review-share">
+                                    <h2>"Share it"</h2>
+                                    <img src=card.clone() width="360" height="450" alt=format!("Your {y} in music as one picture") data-testid="review-card"/>
+                                    <p><a class="button primary" href=card.clone() download=format!("hoard-{y}.svg")>"Download the picture"</a></p>
+                                </section>
+                                <nav class="period-nav">
+                                    <a class="button secondary" href=format!("/stats/review/{}", y - 1)>{format!("‹ {}", y - 1)}</a>
+                                    <a class="button secondary" href=format!("/stats?period=year&at={y}-01-01")>"This year's stats"</a>
+                                </nav>
+                            </article>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+const FULL_WEEKDAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
 ];

@@ -8,42 +8,54 @@ use crate::model::{AlbumEdit, Id, SpotifyValues, TrackDetails, TrackEdit};
 impl Vault {
     /// The edits of one track (none: every field as Spotify has it).
     pub async fn track_edit(&self, track: Id) -> DbResult<TrackEdit> {
-        let row: Option<(Option<String>, Option<String>, Option<i64>, Option<i64>, Option<String>)> =
-            sqlx::query_as(
-                "SELECT title, artists, track_number, disc_number, genre FROM track_edits WHERE track_id = ?",
-            )
-            .bind(track)
-            .fetch_optional(self.pool())
-            .await?;
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            title: Option<String>,
+            artists: Option<String>,
+            track_number: Option<i64>,
+            disc_number: Option<i64>,
+            genre: Option<String>,
+        }
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT title, artists, track_number, disc_number, genre FROM track_edits WHERE track_id = ?",
+        )
+        .bind(track)
+        .fetch_optional(self.pool())
+        .await?;
         Ok(row
-            .map(
-                |(title, artists, track_number, disc_number, genre)| TrackEdit {
-                    title,
-                    artists: artists.and_then(|a| serde_json::from_str(&a).ok()),
-                    track_number,
-                    disc_number,
-                    genre,
-                },
-            )
+            .map(|r| TrackEdit {
+                title: r.title,
+                artists: r.artists.and_then(|a| serde_json::from_str(&a).ok()),
+                track_number: r.track_number,
+                disc_number: r.disc_number,
+                genre: r.genre,
+            })
             .unwrap_or_default())
     }
 
     /// The edits of one album.
     pub async fn album_edit(&self, album: Id) -> DbResult<AlbumEdit> {
-        let row: Option<(Option<String>, Option<String>, Option<String>, Option<String>, Option<String>)> =
-            sqlx::query_as(
-                "SELECT name, album_artist, date, genre, cover_mime FROM album_edits WHERE album_id = ?",
-            )
-            .bind(album)
-            .fetch_optional(self.pool())
-            .await?;
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            name: Option<String>,
+            album_artist: Option<String>,
+            date: Option<String>,
+            genre: Option<String>,
+            cover_mime: Option<String>,
+        }
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT name, album_artist, date, genre, cover_mime FROM album_edits WHERE album_id = ?",
+        )
+        .bind(album)
+        .fetch_optional(self.pool())
+        .await?;
         Ok(row
-            .map(|(name, album_artist, date, genre, cover_mime)| AlbumEdit {
-                name,
-                album_artist,
-                date,
-                genre,
-                cover_mime,
+            .map(|r| AlbumEdit {
+                name: r.name,
+                album_artist: r.album_artist,
+                date: r.date,
+                genre: r.genre,
+                cover_mime: r.cover_mime,
             })
             .unwrap_or_default())
     }
