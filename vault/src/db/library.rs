@@ -501,6 +501,7 @@ impl Vault {
         limit: i64,
     ) -> DbResult<Page<Track>> {
         let mut binds = Vec::new();
+        let smart = matches!(list, TrackList::Smart(_));
         // The list's rows, the date each entered it, and the list's own
         // order, which ends on a unique key so that every sort is total.
         let (source, condition, added, natural): (&str, &str, &str, &[SortKey]) = match list {
@@ -645,7 +646,13 @@ impl Vault {
                 order("w.")
             ),
         );
-        let count = format!("SELECT COUNT(*) FROM {source} {joins} WHERE {conditions}");
+        // A smart list read whole (no search or filter; its one bind is the
+        // rule's answer) has as many rows as that answer.
+        let count = if smart && conditions == "1" {
+            "SELECT COUNT(*) FROM json_each(?)".to_string()
+        } else {
+            format!("SELECT COUNT(*) FROM {source} {joins} WHERE {conditions}")
+        };
         fetch_page(self, &sql, &count, &binds, offset, limit, |r: TrackRow| {
             Track::from(r)
         })

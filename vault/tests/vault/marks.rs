@@ -512,3 +512,66 @@ async fn a_smart_playlist_follows_plays_ratings_and_its_rule() {
         0
     );
 }
+
+#[tokio::test]
+async fn a_smart_playlist_longer_than_a_window_is_paged_with_its_full_count() {
+    let (_dir, vault) = file_vault().await;
+    let mut tx = vault.begin().await.expect("tx");
+    for n in 0..230 {
+        Vault::upsert_track(
+            &mut tx,
+            &track(
+                &format!("x{n}"),
+                &format!("Song {n:03}"),
+                &[("a9", "Band")],
+                ("al9", "Many"),
+            ),
+        )
+        .await
+        .expect("track");
+    }
+    tx.commit().await.expect("commit");
+    let everything = rules(
+        false,
+        vec![when(Field::Plays, Op::Is, json!(0))],
+        vec![by(Field::Title, false)],
+        None,
+    );
+    let smart = vault
+        .save_smart_playlist(OWNER, None, "All", None, &everything)
+        .await
+        .expect("save");
+    let first = vault
+        .track_list(&TrackList::Smart(smart.id), &TrackQuery::default(), 0, 200)
+        .await
+        .expect("first");
+    assert_eq!((first.items.len(), first.total), (200, 230));
+    assert_eq!(first.items[0].title, "Song 000");
+    let second = vault
+        .track_list(
+            &TrackList::Smart(smart.id),
+            &TrackQuery::default(),
+            200,
+            200,
+        )
+        .await
+        .expect("second");
+    assert_eq!((second.items.len(), second.total), (30, 230));
+    assert_eq!(second.items[29].title, "Song 229");
+    let searched = vault
+        .track_list(
+            &TrackList::Smart(smart.id),
+            &TrackQuery {
+                text: "song".into(),
+                ..Default::default()
+            },
+            0,
+            200,
+        )
+        .await
+        .expect("searched");
+    assert_eq!(
+        searched.total, 230,
+        "a search counts by the long way, and agrees"
+    );
+}
