@@ -405,3 +405,30 @@ pub async fn add_liked_track(vault: &vault::Vault, track: &TestTrack<'_>) -> vau
     tx.commit().await.expect("commit");
     id
 }
+
+/// Every tag ffprobe sees (format and stream tags), keys in lower case.
+pub fn ffprobe_tags(path: &Path) -> Vec<(String, String)> {
+    let output = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format_tags:stream_tags",
+            "-of",
+            "default=noprint_wrappers=1",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs");
+    assert!(
+        output.status.success(),
+        "ffprobe failed on {}",
+        path.display()
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.strip_prefix("TAG:"))
+        .filter_map(|line| line.split_once('='))
+        .map(|(k, v)| (k.to_lowercase(), v.to_owned()))
+        .collect()
+}

@@ -72,33 +72,6 @@ fn jpeg(dir: &Path) -> Vec<u8> {
     std::fs::read(path).expect("the cover")
 }
 
-/// Every tag ffprobe sees (format and stream tags), keys in lower case.
-fn ffprobe_tags(path: &Path) -> Vec<(String, String)> {
-    let output = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            "format_tags:stream_tags",
-            "-of",
-            "default=noprint_wrappers=1",
-        ])
-        .arg(path)
-        .output()
-        .expect("ffprobe runs");
-    assert!(
-        output.status.success(),
-        "ffprobe failed on {}",
-        path.display()
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| line.strip_prefix("TAG:"))
-        .filter_map(|line| line.split_once('='))
-        .map(|(k, v)| (k.to_lowercase(), v.to_owned()))
-        .collect()
-}
-
 /// The values ffprobe shows for `key`, joined.
 fn ffprobe_value(tags: &[(String, String)], key: &str) -> String {
     tags.iter()
@@ -166,7 +139,7 @@ fn tags_round_trip_in_every_format_and_replace_the_uploads() {
         assert_eq!(types, [tagged.primary_tag_type()], "{format}");
 
         // An independent reader sees the same.
-        let seen = ffprobe_tags(&path);
+        let seen = hoard_acquire::testkit::ffprobe_tags(&path);
         assert_eq!(
             ffprobe_value(&seen, "title"),
             "Get Lucky",
@@ -253,7 +226,7 @@ fn an_upload_with_two_id3v2_tags_keeps_only_hoards() {
     );
     let text = String::from_utf8_lossy(&data);
     assert!(!text.contains("upload's own title") && !text.contains("SomeUploader"));
-    let seen = ffprobe_tags(&path);
+    let seen = hoard_acquire::testkit::ffprobe_tags(&path);
     assert_eq!(ffprobe_value(&seen, "title"), "Get Lucky");
     validate(&path, Some(5_000), Tolerance::default()).expect("still valid audio");
 }

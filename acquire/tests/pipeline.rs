@@ -604,33 +604,6 @@ async fn a_second_queue_on_the_same_data_folder_is_refused() {
     assert!(refused.contains("another Hoard"), "{refused}");
 }
 
-/// Every tag ffprobe reads from the file's container, keys in lower case.
-fn ffprobe_format_tags(path: &std::path::Path) -> Vec<(String, String)> {
-    let output = std::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            "format_tags:stream_tags",
-            "-of",
-            "default=noprint_wrappers=1",
-        ])
-        .arg(path)
-        .output()
-        .expect("ffprobe runs");
-    assert!(
-        output.status.success(),
-        "ffprobe failed on {}",
-        path.display()
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| line.strip_prefix("TAG:"))
-        .filter_map(|line| line.split_once('='))
-        .map(|(k, v)| (k.to_lowercase(), v.to_owned()))
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_reaches_the_file_and_a_file_that_cannot_take_it_is_left_as_it_was() {
     let rig = Rig::new().await;
@@ -674,7 +647,7 @@ async fn an_edit_reaches_the_file_and_a_file_that_cannot_take_it_is_left_as_it_w
         .await
         .expect("album edit");
     acquirer.retag(track).await.expect("retag");
-    let tags = ffprobe_format_tags(&file);
+    let tags = hoard_acquire::testkit::ffprobe_tags(&file);
     let tag = |key: &str| tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
     assert_eq!(tag("title"), Some("Hunter (Edit)"), "{tags:?}");
     assert_eq!(tag("album"), Some("Homogenic"), "{tags:?}");

@@ -28,6 +28,15 @@ pub fn artist(a: &wire::SimplifiedArtist) -> NewArtist {
     }
 }
 
+/// A full artist object (followed, or in a top list) as the vault keeps it.
+pub fn full_artist(a: &wire::Artist) -> NewArtist {
+    NewArtist {
+        spotify_id: Some(a.id.clone()),
+        name: a.name.clone(),
+        image_url: images(a.images.as_ref()).0,
+    }
+}
+
 pub fn album(a: &wire::SimplifiedAlbum) -> NewAlbum {
     let (image_url, images) = images(a.images.as_ref());
     NewAlbum {

@@ -37,3 +37,21 @@ pub fn Empty(title: &'static str, children: Children) -> impl IntoView {
         </section>
     }
 }
+
+/// What an action did, or why it did not (read out as an alert).
+#[component]
+pub fn Outcome(
+    result: Result<String, String>,
+    /// The `data-testid` of the line, for browser tests.
+    #[prop(optional)]
+    testid: &'static str,
+) -> impl IntoView {
+    match result {
+        Ok(text) => {
+            view! { <p class="notice" role="status" data-testid=testid>{text}</p> }.into_any()
+        }
+        Err(text) => {
+            view! { <p class="notice error" role="alert" data-testid=testid>{text}</p> }.into_any()
+        }
+    }
+}

@@ -268,10 +268,7 @@ pub fn TrackEditor(details: TrackDetails) -> impl IntoView {
                 {details.track.album_id.map(|a| view! {
                     <p class="hint">"Album, album artist, date and cover are the album's: " <a href=format!("/albums/{a}#edit")>"edit the album"</a> "."</p>
                 })}
-                {move || status.get().map(|s| match s {
-                    Ok(m) => view! { <p class="notice" role="status" data-testid="edit-status">{m}</p> }.into_any(),
-                    Err(m) => view! { <p class="notice error" role="alert" data-testid="edit-status">{m}</p> }.into_any(),
-                })}
+                {move || status.get().map(|result| view! { <crate::components::Outcome result testid="edit-status"/> })}
                 <div class="head-actions">
                     <button type="submit" class="primary" disabled=move || busy.get()>"Save"</button>
                     <button type="button" class="secondary" on:click=revert_all>"Revert all to Spotify's"</button>
@@ -447,10 +444,7 @@ fn AlbumFields(
                 </label>
                 {chosen.then(|| view! { <span class="as-spotify">"A cover of your choice is in use."</span> })}
             </div>
-            {move || status.get().map(|s| match s {
-                Ok(m) => view! { <p class="notice" role="status" data-testid="album-edit-status">{m}</p> }.into_any(),
-                Err(m) => view! { <p class="notice error" role="alert" data-testid="album-edit-status">{m}</p> }.into_any(),
-            })}
+            {move || status.get().map(|result| view! { <crate::components::Outcome result testid="album-edit-status"/> })}
             <button type="submit" class="primary" disabled=move || busy.get()>"Save"</button>
         </form>
     }

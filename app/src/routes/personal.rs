@@ -154,10 +154,7 @@ pub fn PersonalPanel() -> impl IntoView {
                     <img src=url alt="The now-playing widget" width="420" height="84"/>
                 </div>
             })}
-            {move || message.get().map(|m| match m {
-                Ok(t) => view! { <p class="notice" role="status">{t}</p> }.into_any(),
-                Err(t) => view! { <p class="notice error" role="alert">{t}</p> }.into_any(),
-            })}
+            {move || message.get().map(|result| view! { <crate::components::Outcome result/> })}
         </section>
     }
 }

@@ -57,10 +57,7 @@ pub fn TagsPage() -> impl IntoView {
         <Title text="Tags"/>
         <h1>"Tags"</h1>
         <p class="summary">"Your own labels for tracks. Add them on a track's page; filter any list by one."</p>
-        {move || message.get().map(|m| match m {
-            Ok(text) => view! { <p class="notice" role="status">{text}</p> }.into_any(),
-            Err(text) => view! { <p class="notice error" role="alert">{text}</p> }.into_any(),
-        })}
+        {move || message.get().map(|result| view! { <crate::components::Outcome result/> })}
         {move || match tags.get() {
             None => view! { <p class="loading">"Loading tags…"</p> }.into_any(),
             Some(Err(e)) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),

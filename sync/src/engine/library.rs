@@ -84,16 +84,8 @@ impl Run<'_> {
                 query.push(("after", a.clone()));
             }
             let page: wire::FollowedArtists = self.api.get("me/following", &query).await?;
-            let artists: Vec<vault::model::NewArtist> = page
-                .artists
-                .items
-                .iter()
-                .map(|a| vault::model::NewArtist {
-                    spotify_id: Some(a.id.clone()),
-                    name: a.name.clone(),
-                    image_url: map::images(a.images.as_ref()).0,
-                })
-                .collect();
+            let artists: Vec<vault::model::NewArtist> =
+                page.artists.items.iter().map(map::full_artist).collect();
             seen.extend(page.artists.items.iter().map(|a| a.id.clone()));
             self.write_page(&[], move |conn, _| {
                 Box::pin(async move {
@@ -143,15 +135,8 @@ impl Run<'_> {
             };
             let artists: wire::Paging<wire::Artist> =
                 self.api.get("me/top/artists", &query).await?;
-            let new_artists: Vec<vault::model::NewArtist> = artists
-                .items
-                .iter()
-                .map(|a| vault::model::NewArtist {
-                    spotify_id: Some(a.id.clone()),
-                    name: a.name.clone(),
-                    image_url: map::images(a.images.as_ref()).0,
-                })
-                .collect();
+            let new_artists: Vec<vault::model::NewArtist> =
+                artists.items.iter().map(map::full_artist).collect();
             let rows: Vec<_> = tracks.items.iter().map(|t| (t, None, None)).collect();
             let now = vault::now_text();
             self.write_page(&rows, move |conn, ids| {
