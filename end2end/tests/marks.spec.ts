@@ -40,6 +40,9 @@ test('a rating, a loved mark and a tag reach the lists and the smart playlists',
   await expect(page.getByRole('heading', { name: 'Top rated' })).toBeVisible();
   await expect(rows(page)).toHaveCount(1);
   await expect(rows(page).first()).toContainText('Hunter');
+  await hydrated(page);
+  await page.getByTestId('smart-download').click();
+  await expect(page.getByTestId('smart-message')).toHaveText(/^(1 track queued\.|Nothing new to queue: every track already has a job\.)$/);
 
   // Loved and tagged on the track's page.
   await rows(page).first().getByRole('link', { name: 'Hunter' }).click();

@@ -82,6 +82,8 @@ pub enum DownloadAction {
     QueueLibrary,
     QueueLiked,
     QueuePlaylist(Id),
+    /// The tracks a smart playlist holds now.
+    QueueSmart(Id),
     Pause,
     Resume,
     /// Switch automatic downloads of newly synced tracks on or off.
@@ -137,6 +139,10 @@ pub async fn download_command(command: DownloadAction) -> Result<String, AppErro
         DownloadAction::QueueLiked => queued(vault.queue_downloads(QueueScope::Liked).await?),
         DownloadAction::QueuePlaylist(id) => {
             queued(vault.queue_downloads(QueueScope::Playlist(id)).await?)
+        }
+        DownloadAction::QueueSmart(id) => {
+            let ids = vault.smart_track_ids(vault::model::OWNER, id).await?;
+            queued(vault.queue_track_ids(&ids).await?)
         }
         DownloadAction::Pause => {
             acquirer.set_paused(true).await?;

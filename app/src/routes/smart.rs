@@ -292,6 +292,18 @@ fn SmartDetail(playlist: SmartPlaylist, first: Page<Track>) -> impl IntoView {
             player.play_list(items, 0);
         });
     };
+    let download = move |_| {
+        leptos::task::spawn_local(async move {
+            let answer = super::downloads::download_command(
+                super::downloads::DownloadAction::QueueSmart(id),
+            )
+            .await;
+            message.set(Some(match answer {
+                Ok(m) => m,
+                Err(e) => e.to_string(),
+            }));
+        });
+    };
     let export = move |_| {
         leptos::task::spawn_local(async move {
             match export_nsp(id).await {
@@ -325,6 +337,8 @@ fn SmartDetail(playlist: SmartPlaylist, first: Page<Track>) -> impl IntoView {
                     <button type="button" class="primary" on:click=move |_| play(false)>"▶ Play"</button>
                     <button type="button" class="secondary" on:click=move |_| play(true)>"Shuffle"</button>
                     <button type="button" class="secondary" aria-expanded=move || editing.get().to_string() on:click=move |_| editing.update(|e| *e = !*e)>"Edit rules"</button>
+                    <button type="button" class="secondary needs-server" on:click=download data-testid="smart-download"
+                        title="Queue its tracks for download into the vault">"Download to the vault"</button>
                     <button type="button" class="secondary" on:click=export>"Export .nsp"</button>
                     {(!builtin).then(|| view! { <button type="button" class="secondary danger" on:click=delete.clone()>"Delete"</button> })}
                 </div>
@@ -336,7 +350,7 @@ fn SmartDetail(playlist: SmartPlaylist, first: Page<Track>) -> impl IntoView {
                 source: KeepSource::List(TrackList::Smart(id)),
             }/>
         </header>
-        {move || message.get().map(|m| view! { <p class="notice error" role="alert">{m}</p> })}
+        {move || message.get().map(|m| view! { <p class="notice" role="status" data-testid="smart-message">{m}</p> })}
         {move || exported.get().map(|(text, left_out)| {
             let href = format!("data:application/json;charset=utf-8,{}", crate::components::format::urlencode(&text));
             view! {

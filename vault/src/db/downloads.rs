@@ -190,31 +190,56 @@ impl Vault {
             QueueScope::Playlist(id) | QueueScope::Track(id) => id,
             _ => 0,
         };
+        let id = super::library::Bind::Int(id);
+        self.queue_where(tracks, &id, scope == QueueScope::NewInLibrary)
+            .await
+    }
+
+    /// Queues these tracks (a smart playlist's, say), as "download all" does.
+    pub async fn queue_track_ids(&self, ids: &[Id]) -> DbResult<u64> {
+        let ids = serde_json::to_string(ids).map_err(|e| super::DbError::Other(e.to_string()))?;
+        let ids = super::library::Bind::Text(ids);
+        self.queue_where("SELECT value FROM json_each(?2)", &ids, false)
+            .await
+    }
+
+    /// Queues the tracks `tracks` selects (`?2` is `arg`); a job the user
+    /// cancelled comes back unless `keep_cancelled`.
+    async fn queue_where(
+        &self,
+        tracks: &str,
+        arg: &super::library::Bind,
+        keep_cancelled: bool,
+    ) -> DbResult<u64> {
         let mut tx = self.pool().begin().await?;
         let now = now_text();
         // A job the user cancelled comes back only when they ask for it.
-        let requeue = if scope == QueueScope::NewInLibrary {
-            "AND 0"
-        } else {
-            ""
-        };
-        let requeued = sqlx::query(&format!(
+        let requeue = if keep_cancelled { "AND 0" } else { "" };
+        fn bind<'q>(
+            q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+            arg: &'q super::library::Bind,
+        ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+            match arg {
+                super::library::Bind::Int(v) => q.bind(*v),
+                super::library::Bind::Real(v) => q.bind(*v),
+                super::library::Bind::Text(v) => q.bind(v.as_str()),
+            }
+        }
+        let update = format!(
             "UPDATE downloads SET state = 'queued', attempts = 0, reason = NULL,
                  not_before = NULL, updated_at = ?1
              WHERE state = 'skipped' AND track_id IN ({tracks}) {requeue}"
-        ))
-        .bind(&now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        let added = sqlx::query(&format!(
+        );
+        let requeued = bind(sqlx::query(&update).bind(&now), arg)
+            .execute(&mut *tx)
+            .await?;
+        let insert = format!(
             "INSERT OR IGNORE INTO downloads (track_id, queued_at, updated_at)
              SELECT t.id, ?1, ?1 FROM tracks t WHERE t.id IN ({tracks})"
-        ))
-        .bind(&now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        );
+        let added = bind(sqlx::query(&insert).bind(&now), arg)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(requeued.rows_affected() + added.rows_affected())
     }

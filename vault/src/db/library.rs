@@ -143,10 +143,14 @@ pub(crate) enum Bind {
     Text(String),
 }
 
-type SqliteQueryAs<'q, O> = sqlx::query::QueryAs<'q, Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>;
+pub(crate) type SqliteQueryAs<'q, O> =
+    sqlx::query::QueryAs<'q, Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>;
 
 /// Binds `binds` in order.
-fn bind_all<'q, O>(mut query: SqliteQueryAs<'q, O>, binds: &'q [Bind]) -> SqliteQueryAs<'q, O> {
+pub(crate) fn bind_all<'q, O>(
+    mut query: SqliteQueryAs<'q, O>,
+    binds: &'q [Bind],
+) -> SqliteQueryAs<'q, O> {
     for bind in binds {
         query = match bind {
             Bind::Int(value) => query.bind(*value),

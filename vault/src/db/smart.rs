@@ -538,6 +538,18 @@ impl Vault {
         self.smart_playlist(user, id).await
     }
 
+    /// The tracks a smart playlist holds now, in its order (nothing counts
+    /// as "on this device": the server knows no device).
+    pub async fn smart_track_ids(&self, user: Id, id: Id) -> DbResult<Vec<Id>> {
+        let playlist = self.smart_playlist(user, id).await?;
+        let compiled = compile(&playlist.rules, user, &[], super::now_ms())?;
+        let rows: Vec<(Id,)> =
+            super::library::bind_all(sqlx::query_as(&compiled.sql), &compiled.binds)
+                .fetch_all(self.pool())
+                .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     /// Deletes one of the listener's own smart playlists (built-ins stay).
     pub async fn delete_smart_playlist(&self, user: Id, id: Id) -> DbResult<()> {
         let playlist = self.smart_playlist(user, id).await?;
