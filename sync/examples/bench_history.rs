@@ -8,7 +8,8 @@
 //! (release mode); the last line is the `BENCH history:` line.
 //!
 //! Environment: `BENCH_TRACKS`, `BENCH_PLAYS`, `BENCH_YEARS`,
-//! `BENCH_POLL_SECONDS` (how long each poll rate is measured).
+//! `BENCH_POLL_SECONDS` (how long each poll rate is measured), `BENCH_KEEP=1`
+//! (leave the data folder, and print the nested rule, to look into with `sqlite3`).
 
 use std::time::{Duration, Instant};
 
@@ -62,11 +63,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         quirks: false,
     })
     .await?;
-    let dir = tempfile::tempdir()?;
-    let vault = Vault::open(&dir.path().join("hoard.db")).await?;
+    // `BENCH_KEEP=1` leaves the data folder behind (its path is printed), to look into.
+    let temp = tempfile::tempdir()?;
+    let dir = temp.path().to_path_buf();
+    if std::env::var("BENCH_KEEP").is_ok_and(|v| v == "1") {
+        eprintln!("data folder kept: {}", dir.display());
+        std::mem::forget(temp);
+    }
+    let vault = Vault::open(&dir.join("hoard.db")).await?;
     let syncer = std::sync::Arc::new(Syncer::new(
         vault.clone(),
-        SecretBox::from_key_file(&dir.path().join("secret.key"))?,
+        SecretBox::from_key_file(&dir.join("secret.key"))?,
         SyncOptions {
             endpoints: Endpoints::local(&mock.url()),
             redirect_uri: common::REDIRECT.into(),
@@ -89,7 +96,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs() as i64
         - 86_400;
-    let path = dir.path().join("my_spotify_data.zip");
+    let path = dir.join("my_spotify_data.zip");
     {
         let rows = export::listening_years(&named, plays, years, end, 5);
         let files = export::split(&rows, export::FILE_BYTES);
@@ -115,7 +122,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = std::process::Command::new(std::env::current_exe()?)
         .args([
             "--import",
-            &dir.path().join("hoard.db").to_string_lossy(),
+            &dir.join("hoard.db").to_string_lossy(),
             &import.id.to_string(),
         ])
         .output()?;
@@ -286,6 +293,12 @@ async fn smart_playlists(vault: &Vault) -> Result<f64, Box<dyn std::error::Error
             return Err(format!("the smart playlist {name} is empty").into());
         }
         slowest = slowest.max(median);
+    }
+    if std::env::var("BENCH_KEEP").is_ok_and(|v| v == "1") {
+        eprintln!(
+            "nested rule: {}",
+            serde_json::to_string(&nested).unwrap_or_default()
+        );
     }
     Ok(slowest)
 }
