@@ -71,7 +71,7 @@ test('navigation works in the app, and back and forward follow it', async ({ pag
   await page.getByRole('link', { name: 'Homogenic' }).first().click();
   await expect(page).toHaveURL(/\/albums\/\d+$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Homogenic');
-  await expect(page.locator('table.tracks tbody tr')).toHaveCount(4);
+  await expect(page.getByTestId('track-row')).toHaveCount(4);
 
   await page.getByRole('link', { name: 'Björk' }).first().click();
   await expect(page).toHaveURL(/\/artists\/\d+$/);

@@ -30,6 +30,8 @@ pub enum TrackList {
     Album(Id),
     /// A smart playlist's tracks, as its rule picks and orders them now.
     Smart(Id),
+    /// The tracks an artist is credited on, by title.
+    Artist(Id),
 }
 
 /// Which rows of a track list to keep.

@@ -2,45 +2,49 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use vault::model::{Album, MarkTarget, Track, TrackList};
+use vault::model::{Album, MarkTarget, Page, Track, TrackList, TrackQuery};
 
 use super::playlists::Cover;
 use super::use_id_param;
 use crate::components::format::count;
 use crate::components::keep::KeepButton;
 use crate::components::marks::MarkControls;
-use crate::components::track_table::{Artists, Row, TrackTable};
+use crate::components::track_table::Artists;
 use crate::components::ErrorNotice;
 use crate::device::{KeepRequest, KeepSource};
 use crate::error::AppError;
 
-/// One album and its tracks.
+/// One album, its tracks (for the plays summary) and the first window of
+/// its track list as `query` asks for it.
 #[server(input = crate::codec::Json, output = crate::codec::Json)]
-pub async fn get_album(id: i64) -> Result<(Album, Vec<Track>), AppError> {
+pub async fn get_album(
+    id: i64,
+    query: TrackQuery,
+) -> Result<(Album, Vec<Track>, Page<Track>), AppError> {
     let state = crate::state::server_state()?;
-    Ok(state.vault.album(id).await?)
+    let (album, tracks) = state.vault.album(id).await?;
+    let first = super::lists::first_window(TrackList::Album(id), query).await?;
+    Ok((album, tracks, first))
 }
 
 /// The album view.
 #[component]
 pub fn AlbumPage() -> impl IntoView {
     let id = use_id_param();
-    let data = Resource::new(move || id.get(), get_album);
+    let query = super::lists::use_track_query();
+    let data = Resource::new(
+        move || id.get(),
+        move |id| get_album(id, query.get_untracked()),
+    );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading album…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Err(error) => view! { <Title text="Album"/><ErrorNotice error/> }.into_any(),
-                    Ok((album, tracks)) => {
-                        let rows: Vec<Row> = tracks
-                            .into_iter()
-                            .map(|t| Row { number: t.track_number.unwrap_or(0), track: t })
-                            .collect();
+                    Ok((album, tracks, first)) => {
                         let initial = album.name.chars().next().unwrap_or('♪').to_string();
                         let year = album.release_date.as_deref().and_then(|d| d.get(..4)).map(str::to_string);
-                        let heard = crate::components::format::plays_summary(
-                            &rows.iter().map(|r| r.track.clone()).collect::<Vec<_>>(),
-                        );
+                        let heard = crate::components::format::plays_summary(&tracks);
                         view! {
                             <Title text=album.name.clone()/>
                             <header class="page-head with-cover">
@@ -64,7 +68,8 @@ pub fn AlbumPage() -> impl IntoView {
                                 }/>
                             </header>
                             <super::edit::AlbumEditorPanel album=album.id/>
-                            <TrackTable rows=Signal::stored(rows) caption=format!("Tracks of {}", album.name)/>
+                            <super::lists::TrackBrowser list=TrackList::Album(album.id) path=format!("/albums/{}", album.id)
+                                first caption=format!("Tracks of {}", album.name)/>
                         }.into_any()
                     }
                 }

@@ -3,32 +3,41 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use vault::model::{Album, Artist, Track};
+use vault::model::{Album, Artist, Page, Track, TrackList, TrackQuery};
 
 use super::playlists::Cover;
 use super::use_id_param;
-use crate::components::track_table::{numbered, TrackTable};
 use crate::components::ErrorNotice;
 use crate::error::AppError;
 
-/// One artist, their albums and their tracks.
+/// One artist, their albums, their tracks (for the plays summary) and the
+/// first window of their track list as `query` asks for it.
 #[server(input = crate::codec::Json, output = crate::codec::Json)]
-pub async fn get_artist(id: i64) -> Result<(Artist, Vec<Album>, Vec<Track>), AppError> {
+pub async fn get_artist(
+    id: i64,
+    query: TrackQuery,
+) -> Result<(Artist, Vec<Album>, Vec<Track>, Page<Track>), AppError> {
     let state = crate::state::server_state()?;
-    Ok(state.vault.artist(id).await?)
+    let (artist, albums, tracks) = state.vault.artist(id).await?;
+    let first = super::lists::first_window(TrackList::Artist(id), query).await?;
+    Ok((artist, albums, tracks, first))
 }
 
 /// The artist view.
 #[component]
 pub fn ArtistPage() -> impl IntoView {
     let id = use_id_param();
-    let data = Resource::new(move || id.get(), get_artist);
+    let query = super::lists::use_track_query();
+    let data = Resource::new(
+        move || id.get(),
+        move |id| get_artist(id, query.get_untracked()),
+    );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading artist…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Err(error) => view! { <Title text="Artist"/><ErrorNotice error/> }.into_any(),
-                    Ok((artist, albums, tracks)) => view! {
+                    Ok((artist, albums, tracks, first)) => view! {
                         <Title text=artist.name.clone()/>
                         <header class="page-head">
                             <div>
@@ -57,7 +66,8 @@ pub fn ArtistPage() -> impl IntoView {
                             </ul>
                         })}
                         <h2>"Tracks in your vault"</h2>
-                        <TrackTable rows=Signal::stored(numbered(tracks, 1)) caption=format!("Tracks by {}", artist.name)/>
+                        <super::lists::TrackBrowser list=TrackList::Artist(artist.id) path=format!("/artists/{}", artist.id)
+                            first caption=format!("Tracks by {}", artist.name)/>
                     }.into_any(),
                 }
             })}

@@ -567,6 +567,18 @@ impl Vault {
                     ],
                 )
             }
+            TrackList::Artist(id) => {
+                binds.push(Bind::Int(*id));
+                (
+                    "tracks t",
+                    "t.id IN (SELECT track_id FROM track_artists WHERE artist_id = ?)",
+                    "NULL",
+                    &[
+                        SortKey::text("COALESCE(te.title, t.title)"),
+                        SortKey::up("t.id"),
+                    ],
+                )
+            }
         };
         let mut conditions = vec![condition.to_string()];
         // Every clause is fixed text; what the user gave is bound.
