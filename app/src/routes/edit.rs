@@ -291,6 +291,9 @@ pub fn AlbumEditorPanel(album: Id) -> impl IntoView {
         });
     };
     let opened = RwSignal::new(false);
+    // Kept here, not in the form: the form is drawn again after a cover
+    // change, and what the change did must stay on screen.
+    let status = RwSignal::new(None::<Result<String, String>>);
     view! {
         <details id="edit" class="editor" data-testid="album-editor" on:toggle=move |_| {
             if !opened.get_untracked() {
@@ -302,7 +305,7 @@ pub fn AlbumEditorPanel(album: Id) -> impl IntoView {
             {move || match data.get() {
                 None => view! { <p class="loading">"Loading…"</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
-                Some(Ok(editor)) => view! { <AlbumFields album editor reload=move || load()/> }.into_any(),
+                Some(Ok(editor)) => view! { <AlbumFields album editor status reload=move || load()/> }.into_any(),
             }}
         </details>
     }
@@ -312,13 +315,13 @@ pub fn AlbumEditorPanel(album: Id) -> impl IntoView {
 fn AlbumFields(
     album: Id,
     editor: AlbumEditor,
+    status: RwSignal<Option<Result<String, String>>>,
     #[prop(into)] reload: Callback<()>,
 ) -> impl IntoView {
     let name = RwSignal::new(editor.edit.name.clone().unwrap_or_default());
     let artist = RwSignal::new(editor.edit.album_artist.clone().unwrap_or_default());
     let date = RwSignal::new(editor.edit.date.clone().unwrap_or_default());
     let genre = RwSignal::new(editor.edit.genre.clone().unwrap_or_default());
-    let status = RwSignal::new(None::<Result<String, String>>);
     let busy = RwSignal::new(false);
     let report = move |result: Result<AlbumSaved, AppError>| {
         status.set(Some(match result {
