@@ -17,6 +17,8 @@ test.afterAll(async () => {
 const rows = (page: Page) => page.getByTestId('track-row');
 
 test('a rating, a loved mark and a tag reach the lists and the smart playlists', async ({ page }) => {
+  // Eight page loads, each hydrated: more than the default minute on a loaded machine.
+  test.setTimeout(150_000);
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto(`${hoard.url}/?q=hunter`);
   await hydrated(page);
