@@ -10,27 +10,7 @@ use axum::response::{IntoResponse, Response};
 use vault::model::ListeningStats;
 
 use crate::router::AppState;
-
-fn escape(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_control())
-        .map(|c| match c {
-            '&' => "&amp;".to_string(),
-            '<' => "&lt;".to_string(),
-            '>' => "&gt;".to_string(),
-            '"' => "&quot;".to_string(),
-            c => c.to_string(),
-        })
-        .collect()
-}
-
-fn clip(text: &str, chars: usize) -> String {
-    if text.chars().count() <= chars {
-        text.to_string()
-    } else {
-        format!("{}…", text.chars().take(chars - 1).collect::<String>())
-    }
-}
+use crate::widget::{clip, escape};
 
 /// The card for `year` from its stats.
 pub fn card(year: i16, stats: &ListeningStats) -> String {

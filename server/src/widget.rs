@@ -17,7 +17,8 @@ use crate::router::AppState;
 /// The path prefix the route answers under.
 pub const PREFIX: &str = "/widget/";
 
-fn escape(text: &str) -> String {
+/// `text` for SVG text content or an attribute: markup escaped, control characters dropped.
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -33,7 +34,8 @@ fn escape(text: &str) -> String {
     out
 }
 
-fn clip(text: &str, chars: usize) -> String {
+/// `text` cut to `chars` characters, with an ellipsis when cut.
+pub(crate) fn clip(text: &str, chars: usize) -> String {
     if text.chars().count() <= chars {
         text.to_string()
     } else {
