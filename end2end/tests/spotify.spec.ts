@@ -1,7 +1,7 @@
 // Connecting Spotify from Settings and watching a sync, in a real browser,
 // against the local Spotify Web API.
 import { expect, test } from '@playwright/test';
-import { CLIENT_ID, Hoard, SpotifyMock } from './harness';
+import { CLIENT_ID, Hoard, hydrated, SpotifyMock } from './harness';
 
 test('connect from Settings, watch the first sync live, then sync a removal', async ({ page }) => {
   // Latency makes the sync last a few seconds, long enough to watch.
@@ -58,7 +58,9 @@ test('connect from Settings, watch the first sync live, then sync a removal', as
 
     // A playlist keeps what left it, and its earlier version can be shown.
     await page.goto(`${hoard.url}/playlists`);
+    await hydrated(page);
     await page.locator('.card a').first().click();
+    await expect(page).toHaveURL(/\/playlists\/\d+$/);
     const history = page.getByTestId('playlist-history');
     await expect(history).toContainText('Removed from this playlist');
     await expect(history.locator('.versions li')).toHaveCount(2);
