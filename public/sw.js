@@ -1,9 +1,11 @@
 // Hoard's service worker: keeps the app usable with no network and no server.
 //
 // - The app shell (WASM, JS, CSS, icons, manifest) and every page the user
-//   visits are cached, network first: online the server's answer wins and
-//   refreshes the cache; offline (or when the server is down) the cached copy
-//   answers. The app reports pages reached without a navigation (its first
+//   visits are cached. The bundle's files have content-hashed names, so
+//   they are answered from the cache at once (a name never changes content);
+//   pages and the other shell files go network first: online the server's
+//   answer wins and refreshes the cache; offline (or when the server is down)
+//   the cached copy answers. The app reports pages reached without a navigation (its first
 //   load, in-app links) so they are cached too. A page never visited
 //   redirects to "On this device".
 // - /audio/{id} and /covers/{album id} are answered from IndexedDB (the
@@ -13,16 +15,15 @@
 //   page asks it to take over ("A new version of Hoard is ready"); only then is
 //   the old cache dropped.
 //
-// scripts/build-site stamps BUILD with a hash of the bundle, so every new
-// build is a new service worker.
+// scripts/build-site stamps BUILD with the bundle's hash and BUNDLE with its
+// file names' stem, so every new build is a new service worker.
 'use strict';
 
 const BUILD = '__HOARD_BUILD__';
 const CACHE = `hoard-${BUILD}`;
+const BUNDLE = ['/pkg/__HOARD_BUNDLE__.js', '/pkg/__HOARD_BUNDLE___bg.wasm', '/pkg/__HOARD_BUNDLE__.css'];
 const SHELL = [
-  '/pkg/hoard.js',
-  '/pkg/hoard_bg.wasm',
-  '/pkg/hoard.css',
+  ...BUNDLE,
   '/manifest.webmanifest',
   '/favicon.svg',
   '/icons/icon-192.png',
@@ -113,6 +114,8 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(fromDevice(request, 'covers', Number(m[1])));
   } else if (request.mode === 'navigate') {
     event.respondWith(page(request));
+  } else if (BUNDLE.includes(url.pathname)) {
+    event.respondWith(cacheFirst(request, url.pathname));
   } else if (SHELL.includes(url.pathname)) {
     event.respondWith(networkFirst(request, url.pathname));
   }
@@ -129,6 +132,16 @@ async function network(request) {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A file whose name is its content's hash: the cached copy is always right. */
+async function cacheFirst(request, key) {
+  const cache = await caches.open(CACHE);
+  const cached = await cache.match(key);
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) await cache.put(key, response.clone());
+  return response;
 }
 
 async function networkFirst(request, key) {

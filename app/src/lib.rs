@@ -15,7 +15,7 @@ pub mod routes;
 pub mod state;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
@@ -25,8 +25,30 @@ use routes::{
     stats, tags, track,
 };
 
-/// The name under which the build writes `pkg/hoard.js`, `pkg/hoard_bg.wasm` and `pkg/hoard.css`.
+/// The name of an unhashed bundle (`pkg/hoard.js`, `pkg/hoard_bg.wasm`,
+/// `pkg/hoard.css`). scripts/build-site writes hashed names instead
+/// (`hoard-HASH.js`, …) and the stem in `bundle.txt`; see [`bundle_name`].
 pub const OUTPUT_NAME: &str = "hoard";
+
+/// The stem of the bundle's file names in `site_dir`: what `bundle.txt`
+/// says, or [`OUTPUT_NAME`] for a site built without hashed names.
+#[cfg(feature = "ssr")]
+pub fn bundle_name(site_dir: &std::path::Path) -> String {
+    std::fs::read_to_string(site_dir.join("bundle.txt"))
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        .unwrap_or_else(|| OUTPUT_NAME.to_owned())
+}
+
+/// The address of the bundle's stylesheet.
+pub fn stylesheet_href(options: &LeptosOptions) -> String {
+    format!("/{}/{}.css", options.site_pkg_dir, options.output_name)
+}
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -36,6 +58,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="stylesheet" href=stylesheet_href(&options)/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -64,7 +87,6 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="hoard" href="/pkg/hoard.css"/>
         <Meta name="description" content="Hoard: your music vault"/>
         <Meta name="theme-color" content="#14161a"/>
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml"/>

@@ -182,6 +182,8 @@ test('signing out leaves nothing of the vault on a shared device', async () => {
       caches: (await caches.keys()).filter((k) => k.startsWith('hoard-')).length,
       databases: (await indexedDB.databases()).map((d) => d.name),
       workers: (await navigator.serviceWorker.getRegistrations()).length,
+      // The player's queue and place (it is saved on every page).
+      player: localStorage.getItem('hoard-player') !== null,
     }));
   try {
     await page.goto(`${hoard.url}/playlists/1`);
@@ -192,14 +194,14 @@ test('signing out leaves nothing of the vault on a shared device', async () => {
     await controlled(page);
     await keepDemoPlaylist(page);
     expect(Object.keys(await keptAudioSizes(page)).sort()).toEqual(['1', '2', '3']);
-    expect(await stored()).toMatchObject({ caches: 1, databases: ['hoard'], workers: 1 });
+    expect(await stored()).toMatchObject({ caches: 1, databases: ['hoard'], workers: 1, player: true });
 
     await page.goto(`${hoard.url}/settings`);
     await expect(page.locator('.sign-out')).toContainText('removes the music and pages kept on this device');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect(page).toHaveURL(`${hoard.url}/login`);
     // Clear-Site-Data took the service worker, its cached pages and the kept music.
-    await expect.poll(stored).toEqual({ caches: 0, databases: [], workers: 0 });
+    await expect.poll(stored).toEqual({ caches: 0, databases: [], workers: 0, player: false });
     // And offline, nothing of the vault opens.
     await hoard.stop();
     await context.setOffline(true);

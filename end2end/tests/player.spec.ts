@@ -40,6 +40,19 @@ test('play, the queue, keys, the lock screen and navigation', async ({ page }) =
     })),
   ).toEqual({ title: 'Svefn-g-englar', artist: 'Sigur Rós', album: 'Ágætis byrjun', state: 'playing' });
 
+  // Every control draws an SVG icon; none is a symbol character, which
+  // renders as an empty box where the device has no font for it.
+  const controls = await page.getByTestId('player').locator('button.icon').evaluateAll((buttons) =>
+    buttons.map((b) => {
+      const icon = b.querySelector('svg.i');
+      const box = icon?.getBoundingClientRect();
+      return { label: b.textContent?.trim(), drawn: !!box && box.width >= 16 && box.height >= 16 };
+    }),
+  );
+  expect(controls.map((c) => c.label)).toEqual(['Shuffle', 'Previous', 'Pause', 'Next', 'Repeat: off', 'Mute']);
+  expect(controls.filter((c) => !c.drawn)).toEqual([]);
+  expect(await page.getByTestId('player').innerText()).not.toMatch(/[\u2190-\u2bff\u{1f000}-\u{1faff}]/u);
+
   // The queue is the list from the played track on.
   await page.getByRole('button', { name: /^Queue \(8\)$/ }).click();
   expect((await queue(page)).map((t) => t.split(' · ')[0])).toEqual([
@@ -78,6 +91,35 @@ test('play, the queue, keys, the lock screen and navigation', async ({ page }) =
   await page.getByRole('button', { name: 'Clear queue' }).click();
   expect(await queue(page)).toHaveLength(1);
   expect(errors).toEqual([]);
+});
+
+test('the queue, the track and the place in it are back after a reload', async ({ page }) => {
+  await page.goto(`${hoard.url}/playlists/1`);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Play Starálfur', exact: true }).click();
+  await expect(page.getByTestId('now-playing')).toHaveText('Starálfur');
+  await expect.poll(() => time(page), { timeout: 15_000 }).toBeGreaterThan(0.3);
+  await page.getByRole('button', { name: 'Repeat: off' }).click();
+  await page.getByRole('heading', { level: 1 }).click();
+  await page.keyboard.press(' ');
+  await expect.poll(() => page.locator('audio').evaluate((a: HTMLAudioElement) => a.paused)).toBe(true);
+  await page.locator('audio').evaluate((a: HTMLAudioElement) => { a.currentTime = 42; });
+  await expect.poll(() => time(page)).toBeGreaterThan(41.5);
+  await page.getByRole('button', { name: /^Queue \(\d+\)$/ }).click();
+  const before = await queue(page);
+
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId('now-playing')).toHaveText('Starálfur');
+  await expect(page.getByRole('button', { name: 'Repeat: all' })).toBeVisible();
+  await page.getByRole('button', { name: /^Queue \(\d+\)$/ }).click();
+  expect(await queue(page)).toEqual(before);
+  // Paused where it was, and it plays on from there.
+  expect(await page.locator('audio').evaluate((a: HTMLAudioElement) => a.paused)).toBe(true);
+  await expect.poll(() => time(page), { timeout: 15_000 }).toBeGreaterThan(41);
+  await page.getByTestId('play-pause').click();
+  await expect.poll(() => time(page), { timeout: 15_000 }).toBeGreaterThan(42.5);
+  expect(await time(page)).toBeLessThan(60);
 });
 
 test('a track with no file in the vault says so instead of playing silence', async ({ page }) => {

@@ -104,8 +104,9 @@ pub struct LoginForm {
 }
 
 /// `GET /login`: the sign-in form.
-pub async fn login_page(Query(q): Query<NextParam>) -> Html<String> {
-    Html(login_html(&safe_next(q.next.as_deref()), None))
+pub async fn login_page(State(state): State<AppState>, Query(q): Query<NextParam>) -> Html<String> {
+    let css = app::stylesheet_href(&state.leptos_options);
+    Html(login_html(&css, &safe_next(q.next.as_deref()), None))
 }
 
 /// `POST /login`: checks the password and starts a session.
@@ -124,7 +125,8 @@ pub async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -
         // Held with the gate: each wrong guess costs every guesser this long.
         tokio::time::sleep(FAILED_LOGIN_DELAY).await;
         drop(turn);
-        let body = login_html(&next, Some("That password is not right."));
+        let css = app::stylesheet_href(&state.leptos_options);
+        let body = login_html(&css, &next, Some("That password is not right."));
         return (StatusCode::UNAUTHORIZED, Html(body)).into_response();
     }
     let token = match new_token() {
@@ -259,7 +261,7 @@ fn escape_html(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn login_html(next: &str, error: Option<&str>) -> String {
+fn login_html(stylesheet: &str, next: &str, error: Option<&str>) -> String {
     let error = error
         .map(|e| {
             format!(
@@ -270,12 +272,13 @@ fn login_html(next: &str, error: Option<&str>) -> String {
         .unwrap_or_default();
     format!(
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in · Hoard</title><link rel="stylesheet" href="/pkg/hoard.css"><link rel="icon" href="/favicon.svg" type="image/svg+xml"></head>
+<title>Sign in · Hoard</title><link rel="stylesheet" href="{stylesheet}"><link rel="icon" href="/favicon.svg" type="image/svg+xml"></head>
 <body><main id="main" class="login"><h1>Hoard</h1>{error}
 <form method="post" action="/login"><input type="hidden" name="next" value="{next}">
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
 <button type="submit">Sign in</button></form></main></body></html>"#,
-        next = escape_html(next)
+        next = escape_html(next),
+        stylesheet = escape_html(stylesheet)
     )
 }
 

@@ -27,7 +27,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The SQLite file; defaults to `hoard.db` in `data_dir`.
     pub database: Option<PathBuf>,
-    /// The built web assets (`pkg/hoard.js`, `pkg/hoard_bg.wasm`, `pkg/hoard.css`).
+    /// The built web assets (scripts/build-site: `bundle.txt`, `pkg/hoard-HASH.js`, …).
     pub site_dir: PathBuf,
     /// Argon2 hash of the login password (`hoard hash-password` makes one).
     pub password_hash: Option<String>,

@@ -168,10 +168,11 @@ async fn schedule_syncs(syncer: Arc<Syncer>, vault: vault::Vault, on_start: bool
 async fn serve(config: Config) -> anyhow::Result<()> {
     let (vault, syncer) = open(&config).await?;
     let database = config.database_path();
+    let bundle = app::bundle_name(&config.site_dir);
     if !config
         .site_dir
         .join("pkg")
-        .join(format!("{}.js", app::OUTPUT_NAME))
+        .join(format!("{bundle}.js"))
         .is_file()
     {
         tracing::warn!(
@@ -180,7 +181,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
     let leptos_options = LeptosOptions::builder()
-        .output_name(app::OUTPUT_NAME)
+        .output_name(bundle.as_str())
         .site_root(config.site_dir.to_string_lossy().as_ref())
         .site_pkg_dir("pkg")
         .site_addr(config.listen)

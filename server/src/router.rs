@@ -14,7 +14,7 @@ use axum::{middleware, Json, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 
 use crate::auth;
 
@@ -63,6 +63,7 @@ pub fn build(state: AppState) -> Router {
     };
     let options = state.leptos_options.clone();
     Router::new()
+        .nest_service("/pkg", bundle_files(&options))
         .route("/health", get(health))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
@@ -104,14 +105,17 @@ pub fn build(state: AppState) -> Router {
             state.clone(),
             auth::require_session,
         ))
-        // Pages are live data and the bundle's file names do not change
-        // between builds: browsers revalidate everything (a 304 is cheap).
+        // Pages are live data, and public/'s files keep their names between
+        // builds: browsers revalidate them (a 304 is cheap). The bundle says
+        // otherwise for itself (`bundle_files`).
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),
         ))
-        // The WASM bundle is most of a first visit; brotli cuts it by two thirds.
-        // Audio is compressed already, and a compressed Range answer would be wrong.
+        // Pages and server functions are compressed as they are answered (the
+        // bundle comes precompressed and is left alone: an answer that has a
+        // Content-Encoding already is not touched). Audio is compressed
+        // already, and a compressed Range answer would be wrong.
         .layer(
             tower_http::compression::CompressionLayer::new()
                 .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("audio/"))),
@@ -124,6 +128,43 @@ pub fn build(state: AppState) -> Router {
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// What the bundle's file service answers.
+type BundleResponse = axum::http::Response<tower_http::services::fs::ServeFileSystemResponseBody>;
+
+/// `/pkg/*`: the bundle scripts/build-site writes, sent as the brotli or
+/// gzip file it precompressed when the browser accepts one. Its files are
+/// named by their content's hash, so a browser may keep them for a year
+/// without asking again; a site built without hashed names (no
+/// `bundle.txt`) is revalidated instead. Either way the answer varies with
+/// Accept-Encoding.
+fn bundle_files(
+    options: &LeptosOptions,
+) -> SetResponseHeader<
+    SetResponseHeader<tower_http::services::ServeDir, HeaderValue>,
+    impl Fn(&BundleResponse) -> Option<HeaderValue> + Clone,
+> {
+    use tower::Layer;
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let hashed = options.output_name.as_ref() != app::OUTPUT_NAME;
+    let cache = HeaderValue::from_static(if hashed {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    });
+    let files = tower_http::services::ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip();
+    let vary = SetResponseHeaderLayer::appending(
+        header::VARY,
+        HeaderValue::from_static("accept-encoding"),
+    )
+    .layer(files);
+    SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, move |response: &BundleResponse| {
+        response.status().is_success().then(|| cache.clone())
+    })
+    .layer(vary)
 }
 
 /// `GET /health`: 200 when the server and its database answer, 503 otherwise.

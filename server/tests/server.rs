@@ -522,6 +522,86 @@ async fn with_a_password_the_server_may_listen_beyond_loopback() {
     assert!(up, "a password-protected server starts on 0.0.0.0");
 }
 
+/// A built site (hashed names, precompressed files, `bundle.txt`) is served
+/// as built: the precompressed bytes themselves, never recompressed, marked
+/// immutable; and the pages name that bundle.
+#[tokio::test]
+async fn a_hashed_bundle_is_sent_precompressed_and_kept_for_good() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let site = dir.path().join("site");
+    let pkg = site.join("pkg");
+    std::fs::create_dir_all(&pkg).expect("pkg dir");
+    std::fs::write(site.join("bundle.txt"), "hoard-0123abcd\n").expect("bundle.txt");
+    let js = "export function hydrate() {}\n".repeat(500);
+    std::fs::write(pkg.join("hoard-0123abcd.js"), &js).expect("js");
+    // Not real brotli or gzip: bytes the server could not have made itself,
+    // so getting them back proves it sent the file and compressed nothing.
+    std::fs::write(pkg.join("hoard-0123abcd.js.br"), b"precompressed-br").expect("br");
+    std::fs::write(pkg.join("hoard-0123abcd.js.gz"), b"precompressed-gz").expect("gz");
+    let server = Server::start(dir.path(), &[("HOARD_SITE_DIR", "site")]).await;
+    let get = |path: &str, encoding: Option<&str>| {
+        let mut request = server.client.get(server.url(path));
+        if let Some(e) = encoding {
+            request = request.header("accept-encoding", e);
+        }
+        request.send()
+    };
+
+    let br = get("/pkg/hoard-0123abcd.js", Some("gzip, deflate, br, zstd"))
+        .await
+        .expect("br");
+    assert_eq!(br.status(), 200);
+    assert_eq!(br.headers()["content-encoding"], "br");
+    assert_eq!(
+        br.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(br.headers()["content-type"]
+        .to_str()
+        .expect("type")
+        .contains("javascript"));
+    assert_eq!(&br.bytes().await.expect("body")[..], b"precompressed-br");
+
+    let gz = get("/pkg/hoard-0123abcd.js", Some("gzip"))
+        .await
+        .expect("gz");
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    assert_eq!(&gz.bytes().await.expect("body")[..], b"precompressed-gz");
+
+    let plain = get("/pkg/hoard-0123abcd.js", None).await.expect("plain");
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.text().await.expect("body"), js);
+
+    // A name the build did not write is a 404 a browser must not keep.
+    let missing = get("/pkg/hoard-ffffffff.js", Some("br"))
+        .await
+        .expect("missing");
+    assert_eq!(missing.status(), 404);
+    assert_ne!(
+        missing
+            .headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap_or("")),
+        Some("public, max-age=31536000, immutable")
+    );
+
+    // Pages load this bundle, script and stylesheet.
+    let page = get("/", None)
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    for name in [
+        "/pkg/hoard-0123abcd.js",
+        "/pkg/hoard-0123abcd_bg.wasm",
+        "/pkg/hoard-0123abcd.css",
+    ] {
+        assert!(page.contains(name), "the page names {name}");
+    }
+    assert!(!page.contains("/pkg/hoard.css"), "no unhashed stylesheet");
+}
+
 #[tokio::test]
 async fn static_assets_are_served_compressed_and_revalidated() {
     let dir = tempfile::tempdir().expect("tempdir");

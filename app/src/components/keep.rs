@@ -60,7 +60,7 @@ pub fn DeviceStatus() -> impl IntoView {
             {move || device.message.get().map(|m| view! {
                 <span class="device-message">{m}</span>
                 <button type="button" class="icon" title="Dismiss" on:click=move |_| device.message.set(None)>
-                    "✕"<span class="visually-hidden">"Dismiss"</span>
+                    <super::icons::Svg icon=super::icons::Icon::Close/><span class="visually-hidden">"Dismiss"</span>
                 </button>
             })}
         </div>

@@ -1,6 +1,7 @@
 //! Pieces of UI used by more than one view.
 
 pub mod format;
+pub mod icons;
 pub mod keep;
 pub mod live;
 pub mod marks;

@@ -52,7 +52,7 @@ impl From<&Track> for QueueItem {
 }
 
 /// What happens at the end of a track.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Repeat {
     #[default]
     Off,
@@ -499,6 +499,14 @@ fn random_below(n: usize) -> usize {
     }
 }
 
+/// Erases the player's saved state and saves nothing more from this page:
+/// signing out leaves no queue on the device (the page still unloads after
+/// the server's Clear-Site-Data has run, and would write it back).
+pub fn forget_saved() {
+    #[cfg(feature = "hydrate")]
+    browser::forget();
+}
+
 /// Provides the app's [`Player`].
 pub fn provide_player() -> Player {
     let player = Player::new();
@@ -539,6 +547,7 @@ pub fn PlayerBar() -> impl IntoView {
                     let position = p.read_audio(|a| a.current_time());
                     p.heard_until(position);
                     p.position.set(position);
+                    browser::save_position(&p);
                 }
             }
             on:durationchange=move |_| {
@@ -558,7 +567,7 @@ pub fn PlayerBar() -> impl IntoView {
         <section class="player" aria-label="Player" data-testid="player" class:idle=move || p.current.get().is_none()>
             <div class="now">
                 {move || match now() {
-                    None => view! { <span class="muted">"Nothing playing. Press ▶ on a track."</span> }.into_any(),
+                    None => view! { <span class="muted">"Nothing playing. Press Play on a track."</span> }.into_any(),
                     Some(item) => view! {
                         <a class="np-title" data-testid="now-playing" href=format!("/tracks/{}", item.id)>{item.title}</a>
                         <span class="np-artists">{item.artists}</span>
@@ -571,15 +580,15 @@ pub fn PlayerBar() -> impl IntoView {
                 {move || p.note.get().map(|n| view! { <span class="np-note" data-testid="player-note">{n}</span> })}
             </div>
             <div class="controls">
-                <button type="button" class="icon" title="Shuffle (S)" aria-pressed=move || p.shuffle.get().to_string() on:click=move |_| p.toggle_shuffle()>"⤮"<span class="visually-hidden">"Shuffle"</span></button>
-                <button type="button" class="icon" title="Previous (P)" on:click=move |_| p.previous()>"⏮"<span class="visually-hidden">"Previous"</span></button>
+                <button type="button" class="icon" title="Shuffle (S)" aria-pressed=move || p.shuffle.get().to_string() on:click=move |_| p.toggle_shuffle()><super::icons::Svg icon=super::icons::Icon::Shuffle/><span class="visually-hidden">"Shuffle"</span></button>
+                <button type="button" class="icon" title="Previous (P)" on:click=move |_| p.previous()><super::icons::Svg icon=super::icons::Icon::Previous/><span class="visually-hidden">"Previous"</span></button>
                 <button type="button" class="icon play" data-testid="play-pause" title="Play or pause (Space)" on:click=move |_| p.toggle()>
-                    {move || if p.playing.get() { "⏸" } else { "▶" }}
+                    {move || if p.playing.get() { view! { <super::icons::Svg icon=super::icons::Icon::Pause/> } } else { view! { <super::icons::Svg icon=super::icons::Icon::Play/> } }}
                     <span class="visually-hidden">{move || if p.playing.get() { "Pause" } else { "Play" }}</span>
                 </button>
-                <button type="button" class="icon" title="Next (N)" on:click=move |_| p.next()>"⏭"<span class="visually-hidden">"Next"</span></button>
+                <button type="button" class="icon" title="Next (N)" on:click=move |_| p.next()><super::icons::Svg icon=super::icons::Icon::Next/><span class="visually-hidden">"Next"</span></button>
                 <button type="button" class="icon" title=repeat_label aria-pressed=move || (p.repeat.get() != Repeat::Off).to_string() on:click=move |_| p.cycle_repeat()>
-                    {move || if p.repeat.get() == Repeat::One { "🔂" } else { "🔁" }}
+                    {move || view! { <super::icons::Svg icon=if p.repeat.get() == Repeat::One { super::icons::Icon::RepeatOne } else { super::icons::Icon::Repeat }/> }}
                     <span class="visually-hidden">{repeat_label}</span>
                 </button>
             </div>
@@ -593,7 +602,7 @@ pub fn PlayerBar() -> impl IntoView {
             </div>
             <div class="extra">
                 <button type="button" class="icon" title="Mute (M)" aria-pressed=move || p.muted.get().to_string() on:click=move |_| p.toggle_mute()>
-                    {move || if p.muted.get() { "🔇" } else { "🔊" }}<span class="visually-hidden">"Mute"</span>
+                    {move || view! { <super::icons::Svg icon=if p.muted.get() { super::icons::Icon::Muted } else { super::icons::Icon::Volume }/> }}<span class="visually-hidden">"Mute"</span>
                 </button>
                 <input type="range" min="0" max="1" step="0.05" aria-label="Volume" class="volume"
                     prop:value=move || p.volume.get()
@@ -629,9 +638,9 @@ fn QueuePanel() -> impl IntoView {
                                 {item.title.clone()} <span class="artists">{format!(" · {}", item.artists)}</span>
                             </button>
                             <span class="queue-actions">
-                                <button type="button" class="icon" disabled={i == 0} title="Move up" on:click=move |_| p.move_item(i, i - 1)>"↑"<span class="visually-hidden">{format!("Move {} up", item.title)}</span></button>
-                                <button type="button" class="icon" disabled={i >= last} title="Move down" on:click=move |_| p.move_item(i, i + 1)>"↓"<span class="visually-hidden">{format!("Move {} down", item.title)}</span></button>
-                                <button type="button" class="icon" title="Remove from queue" on:click=move |_| p.remove(i)>"✕"<span class="visually-hidden">{format!("Remove {} from the queue", item.title)}</span></button>
+                                <button type="button" class="icon" disabled={i == 0} title="Move up" on:click=move |_| p.move_item(i, i - 1)><super::icons::Svg icon=super::icons::Icon::Up/><span class="visually-hidden">{format!("Move {} up", item.title)}</span></button>
+                                <button type="button" class="icon" disabled={i >= last} title="Move down" on:click=move |_| p.move_item(i, i + 1)><super::icons::Svg icon=super::icons::Icon::Down/><span class="visually-hidden">{format!("Move {} down", item.title)}</span></button>
+                                <button type="button" class="icon" title="Remove from queue" on:click=move |_| p.remove(i)><super::icons::Svg icon=super::icons::Icon::Close/><span class="visually-hidden">{format!("Remove {} from the queue", item.title)}</span></button>
                             </span>
                         </li>
                     }).collect_view()
@@ -650,7 +659,9 @@ mod browser {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
 
-    use super::Player;
+    use serde::{Deserialize, Serialize};
+
+    use super::{Player, QueueItem, Repeat};
 
     #[wasm_bindgen]
     extern "C" {
@@ -726,8 +737,119 @@ mod browser {
         let _ = session.set_position_state(&state);
     }
 
+    /// Where the player keeps its state between visits (Clear-Site-Data's
+    /// "storage", sent at sign-out, erases it with the rest of the device).
+    const SAVED_KEY: &str = "hoard-player";
+    /// How often the position is written while playing.
+    const SAVE_POSITION_EVERY_MS: f64 = 3000.0;
+
+    /// The player as a reload or an offline restart finds it again.
+    #[derive(Serialize, Deserialize)]
+    struct Saved {
+        queue: Vec<QueueItem>,
+        current: Option<usize>,
+        position: f64,
+        shuffle: bool,
+        repeat: Repeat,
+        volume: f64,
+        muted: bool,
+        unshuffled: Option<Vec<QueueItem>>,
+    }
+
+    fn storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.local_storage().ok()?
+    }
+
+    thread_local! {
+        static POSITION_SAVED_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+        /// Set at sign-out: nothing is saved any more.
+        static FORGOTTEN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    pub fn forget() {
+        FORGOTTEN.with(|f| f.set(true));
+        if let Some(store) = storage() {
+            let _ = store.remove_item(SAVED_KEY);
+        }
+    }
+
+    /// Writes the whole state (the queue changed, or the page goes away).
+    fn save(p: &Player) {
+        if FORGOTTEN.with(std::cell::Cell::get) {
+            return;
+        }
+        let saved = Saved {
+            queue: p.queue.get_untracked(),
+            current: p.current.get_untracked(),
+            position: p.position.get_untracked(),
+            shuffle: p.shuffle.get_untracked(),
+            repeat: p.repeat.get_untracked(),
+            volume: p.volume.get_untracked(),
+            muted: p.muted.get_untracked(),
+            unshuffled: p.unshuffled.get_untracked(),
+        };
+        if let (Some(store), Ok(json)) = (storage(), serde_json::to_string(&saved)) {
+            // A full quota keeps the last state written.
+            let _ = store.set_item(SAVED_KEY, &json);
+        }
+        POSITION_SAVED_MS.with(|t| t.set(super::now_ms()));
+    }
+
+    /// Writes the state now and then while a track plays, so that even a
+    /// killed tab comes back within a few seconds of where it was.
+    pub fn save_position(p: &Player) {
+        let due = POSITION_SAVED_MS.with(|t| super::now_ms() - t.get() >= SAVE_POSITION_EVERY_MS);
+        if due {
+            save(p);
+        }
+    }
+
+    /// Puts back the queue, the track and the place in it, paused.
+    fn restore(p: Player) {
+        let Some(json) = storage().and_then(|s| s.get_item(SAVED_KEY).ok().flatten()) else {
+            return;
+        };
+        let Ok(saved) = serde_json::from_str::<Saved>(&json) else {
+            return;
+        };
+        let current = saved.current.filter(|&i| i < saved.queue.len());
+        p.queue.set(saved.queue);
+        p.unshuffled.set(saved.unshuffled);
+        p.shuffle.set(saved.shuffle);
+        p.repeat.set(saved.repeat);
+        p.set_volume(saved.volume);
+        if saved.muted != p.muted.get_untracked() {
+            p.toggle_mute();
+        }
+        let Some(index) = current else { return };
+        let Some(item) = p.queue.with_untracked(|q| q.get(index).cloned()) else {
+            return;
+        };
+        let position = saved.position.max(0.0);
+        p.current.set(Some(index));
+        p.duration.set(item.duration_ms as f64 / 1000.0);
+        p.position.set(position);
+        if let Some(audio) = p.audio.get_untracked() {
+            // A media fragment: the element starts at the saved place once
+            // it has loaded, without playing.
+            audio.set_src(&format!("/audio/{}#t={position:.1}", item.id));
+        }
+        p.start_listening();
+        update_session(&p);
+    }
+
     /// Media Session handlers and keyboard shortcuts, once per page.
     pub fn install(p: Player) {
+        restore(p);
+        Effect::new(move |_| {
+            p.queue.track();
+            p.current.track();
+            p.shuffle.track();
+            p.repeat.track();
+            p.volume.track();
+            p.muted.track();
+            save(&p);
+        });
         if let Some(media) = session() {
             let handler =
                 |f: Box<dyn Fn(JsValue)>| Closure::<dyn Fn(JsValue)>::wrap(f).into_js_value();
@@ -829,7 +951,10 @@ mod browser {
         // the one in progress ends with the page.
         crate::device::send_plays();
         let on_online = Closure::<dyn Fn()>::new(crate::device::send_plays);
-        let on_hide = Closure::<dyn Fn()>::new(move || p.finish_listening());
+        let on_hide = Closure::<dyn Fn()>::new(move || {
+            p.finish_listening();
+            save(&p);
+        });
         if let Some(window) = web_sys::window() {
             let _ = window
                 .add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());

@@ -88,7 +88,7 @@ fn TrackRow(row: Row, show_date: bool, #[prop(into)] play: Callback<()>) -> AnyV
             <td class="num">
                 <button type="button" class="row-play" on:click=move |_| play.run(())>
                     <span class="n" aria-hidden="true">{row.number}</span>
-                    <span class="pi" aria-hidden="true">"▶"</span>
+                    <span class="pi"><super::icons::Svg icon=super::icons::Icon::Play/></span>
                     <span class="visually-hidden">{play_label}</span>
                 </button>
             </td>

@@ -45,7 +45,8 @@ pub fn SettingsPage() -> impl IntoView {
                                 <dt>"Database"</dt><dd><code>{info.database}</code></dd>
                             </dl>
                             {info.password_protected.then(|| view! {
-                                <form method="post" action="/logout" class="sign-out">
+                                <form method="post" action="/logout" class="sign-out"
+                                    on:submit=|_| crate::components::player::forget_saved()>
                                     <button type="submit">"Sign out"</button>
                                     <p class="hint">"Signing out also removes the music and pages kept on this device, so a shared phone or computer keeps nothing of your vault."</p>
                                 </form>

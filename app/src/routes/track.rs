@@ -94,7 +94,7 @@ fn TrackDetail(details: TrackDetails) -> impl IntoView {
                 <p class="summary">{b}{track.edited.then(|| view! { <span class="badge edited" title="You edited its details">"Edited"</span> })}</p>
                 <p class="summary plays" data-testid="track-plays">{heard}</p>
                 <div class="head-actions">
-                    <button type="button" class="primary" on:click=move |_| player.play_list(vec![item.clone()], 0)>"▶ Play"</button>
+                    <button type="button" class="primary" on:click=move |_| player.play_list(vec![item.clone()], 0)><crate::components::icons::Svg icon=crate::components::icons::Icon::Play/>" Play"</button>
                     {spotify.map(|href| view! { <a class="secondary button" href=href rel="noopener" target="_blank">"Open in Spotify"</a> })}
                 </div>
             </div>
