@@ -556,6 +556,7 @@ async fn a_hashed_bundle_is_sent_precompressed_and_kept_for_good() {
         br.headers()["cache-control"],
         "public, max-age=31536000, immutable"
     );
+    assert_eq!(br.headers()["vary"], "accept-encoding");
     assert!(br.headers()["content-type"]
         .to_str()
         .expect("type")
