@@ -177,6 +177,7 @@ export class Hoard {
         HOARD_LISTEN: `127.0.0.1:${this.port}`,
         HOARD_DATA_DIR: this.dataDir,
         HOARD_SITE_DIR: path.join(root, 'target', 'site'),
+        // HOARD_TEST_LOG=debug (or tower_http=debug, …) shows more of the server's log.
         HOARD_LOG: process.env.HOARD_TEST_LOG ?? 'warn',
         ...this.extraEnv,
       },
@@ -233,7 +234,7 @@ export class Hoard {
     if (!child || child.exitCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
-    await exited; require('node:fs').appendFileSync('/tmp/hoard-test.log', this.log);
+    await exited;
     const violations = this.log.split('\n').filter((line) => line.includes('content security policy violation'));
     if (violations.length > 0) {
       throw new Error(`the browser reported Content-Security-Policy violations:\n${violations.join('\n')}`);
