@@ -5,9 +5,9 @@
 //   they are answered from the cache at once (a name never changes content);
 //   pages and the other shell files go network first: online the server's
 //   answer wins and refreshes the cache; offline (or when the server is down)
-//   the cached copy answers. The app reports pages reached without a navigation (its first
-//   load, in-app links) so they are cached too. A page never visited
-//   redirects to "On this device".
+//   the cached copy answers. The app reports pages reached without a
+//   navigation (its first load, in-app links) so they are cached too. A page
+//   never visited redirects to "On this device".
 // - /audio/{id} and /covers/{album id} are answered from IndexedDB (the
 //   `hoard` database the app writes, see app/src/device.rs) when the track is
 //   kept on the device, with Range support so the player can seek.
