@@ -15,8 +15,9 @@
 //   page asks it to take over ("A new version of Hoard is ready"); only then is
 //   the old cache dropped.
 //
-// scripts/build-site stamps BUILD with the bundle's hash and BUNDLE with its
-// file names' stem, so every new build is a new service worker.
+// scripts/build-site stamps BUILD with a hash of the bundle and of this file,
+// and BUNDLE with the bundle's file names, so every new build is a new
+// service worker with a cache of its own.
 'use strict';
 
 const BUILD = '__HOARD_BUILD__';
