@@ -740,6 +740,9 @@ mod browser {
     /// Where the player keeps its state between visits (Clear-Site-Data's
     /// "storage", sent at sign-out, erases it with the rest of the device).
     const SAVED_KEY: &str = "hoard-player";
+    /// The place in the current track, written apart: it changes every few
+    /// seconds, and the queue (thousands of entries after "play all") not.
+    const POSITION_KEY: &str = "hoard-player-position";
     /// How often the position is written while playing.
     const SAVE_POSITION_EVERY_MS: f64 = 3000.0;
 
@@ -748,7 +751,6 @@ mod browser {
     struct Saved {
         queue: Vec<QueueItem>,
         current: Option<usize>,
-        position: f64,
         shuffle: bool,
         repeat: Repeat,
         volume: f64,
@@ -770,10 +772,11 @@ mod browser {
         FORGOTTEN.with(|f| f.set(true));
         if let Some(store) = storage() {
             let _ = store.remove_item(SAVED_KEY);
+            let _ = store.remove_item(POSITION_KEY);
         }
     }
 
-    /// Writes the whole state (the queue changed, or the page goes away).
+    /// Writes the queue and the settings (they changed).
     fn save(p: &Player) {
         if FORGOTTEN.with(std::cell::Cell::get) {
             return;
@@ -781,7 +784,6 @@ mod browser {
         let saved = Saved {
             queue: p.queue.get_untracked(),
             current: p.current.get_untracked(),
-            position: p.position.get_untracked(),
             shuffle: p.shuffle.get_untracked(),
             repeat: p.repeat.get_untracked(),
             volume: p.volume.get_untracked(),
@@ -792,15 +794,25 @@ mod browser {
             // A full quota keeps the last state written.
             let _ = store.set_item(SAVED_KEY, &json);
         }
+        write_position(p);
+    }
+
+    fn write_position(p: &Player) {
+        if FORGOTTEN.with(std::cell::Cell::get) {
+            return;
+        }
+        if let Some(store) = storage() {
+            let _ = store.set_item(POSITION_KEY, &format!("{:.1}", p.position.get_untracked()));
+        }
         POSITION_SAVED_MS.with(|t| t.set(super::now_ms()));
     }
 
-    /// Writes the state now and then while a track plays, so that even a
+    /// Writes the place now and then while a track plays, so that even a
     /// killed tab comes back within a few seconds of where it was.
     pub fn save_position(p: &Player) {
         let due = POSITION_SAVED_MS.with(|t| super::now_ms() - t.get() >= SAVE_POSITION_EVERY_MS);
         if due {
-            save(p);
+            write_position(p);
         }
     }
 
@@ -825,7 +837,12 @@ mod browser {
         let Some(item) = p.queue.with_untracked(|q| q.get(index).cloned()) else {
             return;
         };
-        let position = saved.position.max(0.0);
+        let position = storage()
+            .and_then(|s| s.get_item(POSITION_KEY).ok().flatten())
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+            .unwrap_or(0.0)
+            .max(0.0);
         p.current.set(Some(index));
         p.duration.set(item.duration_ms as f64 / 1000.0);
         p.position.set(position);
@@ -953,7 +970,7 @@ mod browser {
         let on_online = Closure::<dyn Fn()>::new(crate::device::send_plays);
         let on_hide = Closure::<dyn Fn()>::new(move || {
             p.finish_listening();
-            save(&p);
+            write_position(&p);
         });
         if let Some(window) = web_sys::window() {
             let _ = window
