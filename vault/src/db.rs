@@ -1,5 +1,6 @@
 //! The database side of the vault: opening, migrating and the repositories.
 
+pub mod changes;
 pub mod downloads;
 pub mod edits;
 pub mod error;

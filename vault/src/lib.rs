@@ -13,6 +13,7 @@
 //! Without the default `db` feature only [`model`] is compiled: the browser
 //! bundle shares those types and nothing else.
 
+pub mod mirror;
 pub mod model;
 pub mod smart;
 

@@ -8,6 +8,8 @@ use vault::{DbError, QueueScope, Vault};
 mod lists;
 #[path = "vault/marks.rs"]
 mod marks;
+#[path = "vault/mirror.rs"]
+mod mirror;
 
 fn track(id: &str, title: &str, artists: &[(&str, &str)], album: (&str, &str)) -> NewTrack {
     let artists: Vec<NewArtist> = artists

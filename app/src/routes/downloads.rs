@@ -141,7 +141,7 @@ pub async fn download_command(command: DownloadAction) -> Result<String, AppErro
             queued(vault.queue_downloads(QueueScope::Playlist(id)).await?)
         }
         DownloadAction::QueueSmart(id) => {
-            let ids = vault.smart_track_ids(vault::model::OWNER, id).await?;
+            let ids = vault.smart_track_ids(vault::model::OWNER, id, &[]).await?;
             queued(vault.queue_track_ids(&ids).await?)
         }
         DownloadAction::Pause => {

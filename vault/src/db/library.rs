@@ -47,7 +47,7 @@ const TRACK_JOINS: &str = "tracks t LEFT JOIN albums al ON al.id = t.album_id \
 
 /// `SELECT` of track rows, with `added` as their date, `extra` columns after
 /// theirs, and `tail` (joins, `WHERE`, `ORDER BY`) after the track joins.
-fn track_query(added: &str, extra: &str, tail: &str) -> String {
+pub(super) fn track_query(added: &str, extra: &str, tail: &str) -> String {
     format!(
         "SELECT {}{extra} FROM {TRACK_JOINS} {tail}",
         TRACK_COLUMNS.replace("{added}", added)
@@ -55,7 +55,7 @@ fn track_query(added: &str, extra: &str, tail: &str) -> String {
 }
 
 #[derive(sqlx::FromRow)]
-struct TrackRow {
+pub(super) struct TrackRow {
     id: Id,
     spotify_id: Option<String>,
     title: String,
@@ -510,24 +510,14 @@ impl Vault {
         // order, which ends on a unique key so that every sort is total.
         let (source, condition, added, natural): (&str, &str, &str, &[SortKey]) = match list {
             TrackList::Smart(id) => {
-                let Ok(playlist) = self.smart_playlist(OWNER, *id).await else {
+                let Ok(ids) = self.smart_track_ids(OWNER, *id, &query.on_device).await else {
                     return Ok(Page {
                         items: vec![],
                         total: 0,
                         offset: offset.max(0),
                     });
                 };
-                let compiled = super::smart::compile(
-                    &playlist.rules,
-                    OWNER,
-                    &query.on_device,
-                    super::now_ms(),
-                )?;
                 // The rule runs once; the window and the count read its answer.
-                let ids: Vec<(Id,)> = bind_all(sqlx::query_as(&compiled.sql), &compiled.binds)
-                    .fetch_all(self.pool())
-                    .await?;
-                let ids: Vec<Id> = ids.into_iter().map(|(id,)| id).collect();
                 binds.push(Bind::Text(
                     serde_json::to_string(&ids).map_err(|e| DbError::Other(e.to_string()))?,
                 ));
@@ -941,8 +931,7 @@ impl Vault {
     }
 }
 
-/// Search words past this many are ignored.
-pub const MAX_SEARCH_WORDS: usize = 16;
+pub use crate::mirror::MAX_SEARCH_WORDS;
 
 /// One key of a track list's order.
 #[derive(Clone, Copy)]
@@ -1032,25 +1021,9 @@ fn sort_keys<'a>(
 
 /// The `LIKE` patterns of each search word, in every case the word is tried in.
 fn search_patterns(text: &str) -> Vec<Vec<String>> {
-    text.split_whitespace()
-        .take(MAX_SEARCH_WORDS)
-        .map(|word| {
-            let lower = word.to_lowercase();
-            let mut cases = vec![lower.clone()];
-            // LIKE folds ASCII letters itself; other letters must be tried
-            // in the cases names are written in.
-            if !word.is_ascii() {
-                let mut chars = lower.chars();
-                let capitalised: String = chars
-                    .next()
-                    .map(|first| first.to_uppercase().chain(chars).collect())
-                    .unwrap_or_default();
-                for case in [capitalised, word.to_uppercase(), word.to_string()] {
-                    if !cases.contains(&case) {
-                        cases.push(case);
-                    }
-                }
-            }
+    crate::mirror::search_words(text)
+        .into_iter()
+        .map(|cases| {
             cases
                 .iter()
                 .map(|case| format!("%{}%", escape_like(case)))
@@ -1087,7 +1060,8 @@ fn word_condition(cases: usize) -> String {
     )
 }
 
-const ALBUM_SELECT: &str = "SELECT al.id, al.spotify_id, COALESCE(ae.name, al.name) AS name,
+pub(super) const ALBUM_SELECT: &str =
+    "SELECT al.id, al.spotify_id, COALESCE(ae.name, al.name) AS name,
     al.album_type, COALESCE(ae.date, al.release_date) AS release_date,
     al.total_tracks, al.image_url,
     (SELECT json_group_array(json_object('id', a.id, 'name', a.name)) FROM
@@ -1096,7 +1070,7 @@ const ALBUM_SELECT: &str = "SELECT al.id, al.spotify_id, COALESCE(ae.name, al.na
     FROM albums al LEFT JOIN album_edits ae ON ae.album_id = al.id";
 
 #[derive(sqlx::FromRow)]
-struct AlbumRow {
+pub(super) struct AlbumRow {
     id: Id,
     spotify_id: Option<String>,
     name: String,
@@ -1122,13 +1096,13 @@ impl From<AlbumRow> for Album {
     }
 }
 
-const PLAYLIST_SELECT: &str = "SELECT p.id, p.spotify_id, p.name, p.description, p.owner_name,
+pub(super) const PLAYLIST_SELECT: &str = "SELECT p.id, p.spotify_id, p.name, p.description, p.owner_name,
     p.image_url, p.public, p.collaborative, p.readable, p.removed_at,
     (SELECT COUNT(*) FROM playlist_items i WHERE i.playlist_id = p.id AND i.removed_at IS NULL) AS item_count
     FROM playlists p";
 
 #[derive(sqlx::FromRow)]
-struct PlaylistRow {
+pub(super) struct PlaylistRow {
     id: Id,
     spotify_id: Option<String>,
     name: String,
@@ -1254,10 +1228,32 @@ async fn set_credits(
     credits: &[(Id, &[Id])],
 ) -> DbResult<()> {
     for chunk in credits.chunks(200) {
+        // Only the credits that differ are rewritten: a re-sync writing the
+        // same artists changes nothing (and enters nothing in the change feed).
+        let marks = vec!["?"; chunk.len()].join(", ");
+        let sql = format!(
+            "SELECT {key}, artist_id FROM {table} WHERE {key} IN ({marks}) ORDER BY {key}, position"
+        );
+        let mut query = sqlx::query_as::<_, (Id, Id)>(&sql);
+        for (owner, _) in chunk {
+            query = query.bind(*owner);
+        }
+        let mut now: HashMap<Id, Vec<Id>> = HashMap::new();
+        for (owner, artist) in query.fetch_all(&mut *conn).await? {
+            now.entry(owner).or_default().push(artist);
+        }
+        let chunk: Vec<(Id, &[Id])> = chunk
+            .iter()
+            .copied()
+            .filter(|(owner, artists)| now.get(owner).map(Vec::as_slice).unwrap_or(&[]) != *artists)
+            .collect();
+        if chunk.is_empty() {
+            continue;
+        }
         let marks = vec!["?"; chunk.len()].join(", ");
         let sql = format!("DELETE FROM {table} WHERE {key} IN ({marks})");
         let mut query = sqlx::query(&sql);
-        for (owner, _) in chunk {
+        for (owner, _) in &chunk {
             query = query.bind(*owner);
         }
         query.execute(&mut *conn).await?;

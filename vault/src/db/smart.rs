@@ -538,11 +538,12 @@ impl Vault {
         self.smart_playlist(user, id).await
     }
 
-    /// The tracks a smart playlist holds now, in its order (nothing counts
-    /// as "on this device": the server knows no device).
-    pub async fn smart_track_ids(&self, user: Id, id: Id) -> DbResult<Vec<Id>> {
+    /// The tracks a smart playlist holds now, in its order. `on_device` is
+    /// what its "on this device" rules see (the asking browser's tracks;
+    /// none for the server itself).
+    pub async fn smart_track_ids(&self, user: Id, id: Id, on_device: &[Id]) -> DbResult<Vec<Id>> {
         let playlist = self.smart_playlist(user, id).await?;
-        let compiled = compile(&playlist.rules, user, &[], super::now_ms())?;
+        let compiled = compile(&playlist.rules, user, on_device, super::now_ms())?;
         let rows: Vec<(Id,)> =
             super::library::bind_all(sqlx::query_as(&compiled.sql), &compiled.binds)
                 .fetch_all(self.pool())
