@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use vault::model::{Id, Track};
 
 use super::format;
+use super::icons::{Icon, Svg};
 
 /// A track in the queue: what the player bar and the lock screen show.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -580,15 +581,15 @@ pub fn PlayerBar() -> impl IntoView {
                 {move || p.note.get().map(|n| view! { <span class="np-note" data-testid="player-note">{n}</span> })}
             </div>
             <div class="controls">
-                <button type="button" class="icon" title="Shuffle (S)" aria-pressed=move || p.shuffle.get().to_string() on:click=move |_| p.toggle_shuffle()><super::icons::Svg icon=super::icons::Icon::Shuffle/><span class="visually-hidden">"Shuffle"</span></button>
-                <button type="button" class="icon" title="Previous (P)" on:click=move |_| p.previous()><super::icons::Svg icon=super::icons::Icon::Previous/><span class="visually-hidden">"Previous"</span></button>
+                <button type="button" class="icon" title="Shuffle (S)" aria-pressed=move || p.shuffle.get().to_string() on:click=move |_| p.toggle_shuffle()><Svg icon=Icon::Shuffle/><span class="visually-hidden">"Shuffle"</span></button>
+                <button type="button" class="icon" title="Previous (P)" on:click=move |_| p.previous()><Svg icon=Icon::Previous/><span class="visually-hidden">"Previous"</span></button>
                 <button type="button" class="icon play" data-testid="play-pause" title="Play or pause (Space)" on:click=move |_| p.toggle()>
-                    {move || if p.playing.get() { view! { <super::icons::Svg icon=super::icons::Icon::Pause/> } } else { view! { <super::icons::Svg icon=super::icons::Icon::Play/> } }}
+                    {move || if p.playing.get() { view! { <Svg icon=Icon::Pause/> } } else { view! { <Svg icon=Icon::Play/> } }}
                     <span class="visually-hidden">{move || if p.playing.get() { "Pause" } else { "Play" }}</span>
                 </button>
-                <button type="button" class="icon" title="Next (N)" on:click=move |_| p.next()><super::icons::Svg icon=super::icons::Icon::Next/><span class="visually-hidden">"Next"</span></button>
+                <button type="button" class="icon" title="Next (N)" on:click=move |_| p.next()><Svg icon=Icon::Next/><span class="visually-hidden">"Next"</span></button>
                 <button type="button" class="icon" title=repeat_label aria-pressed=move || (p.repeat.get() != Repeat::Off).to_string() on:click=move |_| p.cycle_repeat()>
-                    {move || view! { <super::icons::Svg icon=if p.repeat.get() == Repeat::One { super::icons::Icon::RepeatOne } else { super::icons::Icon::Repeat }/> }}
+                    {move || view! { <Svg icon=if p.repeat.get() == Repeat::One { Icon::RepeatOne } else { Icon::Repeat }/> }}
                     <span class="visually-hidden">{repeat_label}</span>
                 </button>
             </div>
@@ -602,7 +603,7 @@ pub fn PlayerBar() -> impl IntoView {
             </div>
             <div class="extra">
                 <button type="button" class="icon" title="Mute (M)" aria-pressed=move || p.muted.get().to_string() on:click=move |_| p.toggle_mute()>
-                    {move || view! { <super::icons::Svg icon=if p.muted.get() { super::icons::Icon::Muted } else { super::icons::Icon::Volume }/> }}<span class="visually-hidden">"Mute"</span>
+                    {move || view! { <Svg icon=if p.muted.get() { Icon::Muted } else { Icon::Volume }/> }}<span class="visually-hidden">"Mute"</span>
                 </button>
                 <input type="range" min="0" max="1" step="0.05" aria-label="Volume" class="volume"
                     prop:value=move || p.volume.get()
@@ -638,9 +639,9 @@ fn QueuePanel() -> impl IntoView {
                                 {item.title.clone()} <span class="artists">{format!(" · {}", item.artists)}</span>
                             </button>
                             <span class="queue-actions">
-                                <button type="button" class="icon" disabled={i == 0} title="Move up" on:click=move |_| p.move_item(i, i - 1)><super::icons::Svg icon=super::icons::Icon::Up/><span class="visually-hidden">{format!("Move {} up", item.title)}</span></button>
-                                <button type="button" class="icon" disabled={i >= last} title="Move down" on:click=move |_| p.move_item(i, i + 1)><super::icons::Svg icon=super::icons::Icon::Down/><span class="visually-hidden">{format!("Move {} down", item.title)}</span></button>
-                                <button type="button" class="icon" title="Remove from queue" on:click=move |_| p.remove(i)><super::icons::Svg icon=super::icons::Icon::Close/><span class="visually-hidden">{format!("Remove {} from the queue", item.title)}</span></button>
+                                <button type="button" class="icon" disabled={i == 0} title="Move up" on:click=move |_| p.move_item(i, i - 1)><Svg icon=Icon::Up/><span class="visually-hidden">{format!("Move {} up", item.title)}</span></button>
+                                <button type="button" class="icon" disabled={i >= last} title="Move down" on:click=move |_| p.move_item(i, i + 1)><Svg icon=Icon::Down/><span class="visually-hidden">{format!("Move {} down", item.title)}</span></button>
+                                <button type="button" class="icon" title="Remove from queue" on:click=move |_| p.remove(i)><Svg icon=Icon::Close/><span class="visually-hidden">{format!("Remove {} from the queue", item.title)}</span></button>
                             </span>
                         </li>
                     }).collect_view()

@@ -15,6 +15,7 @@ use vault::model::{
 };
 
 use crate::components::format;
+use crate::components::icons::{Icon, Svg};
 use crate::components::marks::{list_tags, MarkControls};
 use crate::components::player::{use_player, QueueItem};
 use crate::components::track_table::{badges, Artists};
@@ -552,7 +553,7 @@ fn VRow(
             <span role="cell" class="num">
                 <button type="button" class="row-play" on:click=move |_| play.run(index)>
                     <span class="n" aria-hidden="true">{index + 1}</span>
-                    <span class="pi"><crate::components::icons::Svg icon=crate::components::icons::Icon::Play/></span>
+                    <span class="pi"><Svg icon=Icon::Play/></span>
                     <span class="visually-hidden">{format!("Play {title}")}</span>
                 </button>
             </span>
@@ -597,14 +598,14 @@ pub fn RowActions(item: QueueItem, track: Track) -> impl IntoView {
     };
     view! {
         <button type="button" class="icon" title="Play next" on:click=move |_| player.play_next(next.clone())>
-            <crate::components::icons::Svg icon=crate::components::icons::Icon::PlayNext/><span class="visually-hidden">{format!("Play {} next", item.title)}</span>
+            <Svg icon=Icon::PlayNext/><span class="visually-hidden">{format!("Play {} next", item.title)}</span>
         </button>
         <button type="button" class="icon" title="Add to queue" on:click=move |_| player.add_to_queue(later.clone())>
             "+"<span class="visually-hidden">{format!("Add {} to the queue", item.title)}</span>
         </button>
         <Show when=move || !device.kept.with(|k| k.contains(&id)) && device.available.get()>
             <button type="button" class="icon needs-server" title="Keep on this device" on:click=keep.clone()>
-                <crate::components::icons::Svg icon=crate::components::icons::Icon::Keep/><span class="visually-hidden">{format!("Keep {title} on this device")}</span>
+                <Svg icon=Icon::Keep/><span class="visually-hidden">{format!("Keep {title} on this device")}</span>
             </button>
         </Show>
     }

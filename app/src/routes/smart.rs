@@ -15,6 +15,7 @@ use vault::smart::{
 use super::lists::{track_window, use_track_query, TrackBrowser};
 use super::playlists::list_playlists;
 use crate::components::format::count;
+use crate::components::icons::{Icon, Svg};
 use crate::components::keep::KeepButton;
 use crate::components::player::{use_player, QueueItem};
 use crate::components::ErrorNotice;
@@ -196,7 +197,7 @@ pub fn SmartListPage() -> impl IntoView {
                             {list.into_iter().map(|(p, total)| view! {
                                 <li class="card">
                                     <A href=format!("/smart/{}", p.id)>
-                                        <span class="cover tile smart" aria-hidden="true"><crate::components::icons::Svg icon=crate::components::icons::Icon::Smart/></span>
+                                        <span class="cover tile smart" aria-hidden="true"><Svg icon=Icon::Smart/></span>
                                         <span class="card-title">{p.name.clone()}</span>
                                         <span class="card-sub">{count(total, "track", "tracks")}</span>
                                         {p.comment.clone().map(|c| view! { <span class="card-sub">{c}</span> })}
@@ -334,7 +335,7 @@ fn SmartDetail(playlist: SmartPlaylist, first: Page<Track>) -> impl IntoView {
                 {playlist.comment.clone().map(|c| view! { <p class="summary">{c}</p> })}
                 <p class="summary rule-summary" data-testid="rule-summary">{summary}</p>
                 <div class="head-actions">
-                    <button type="button" class="primary" on:click=move |_| play(false)><crate::components::icons::Svg icon=crate::components::icons::Icon::Play/>" Play"</button>
+                    <button type="button" class="primary" on:click=move |_| play(false)><Svg icon=Icon::Play/>" Play"</button>
                     <button type="button" class="secondary" on:click=move |_| play(true)>"Shuffle"</button>
                     <button type="button" class="secondary" aria-expanded=move || editing.get().to_string() on:click=move |_| editing.update(|e| *e = !*e)>"Edit rules"</button>
                     <button type="button" class="secondary needs-server" on:click=download data-testid="smart-download"
