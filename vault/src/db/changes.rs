@@ -23,6 +23,9 @@ struct FeedTrackRow {
     last_played_ms: Option<i64>,
 }
 
+/// An artist row with whether it is followed.
+type ArtistFollowRow = (Id, Option<String>, String, Option<String>, bool);
+
 fn ids_json(ids: &[Id]) -> DbResult<String> {
     serde_json::to_string(ids).map_err(|e| DbError::Other(e.to_string()))
 }
@@ -127,7 +130,7 @@ impl Vault {
 
         let ids = of("artist");
         if !ids.is_empty() {
-            let found: Vec<(Id, Option<String>, String, Option<String>, bool)> = sqlx::query_as(
+            let found: Vec<ArtistFollowRow> = sqlx::query_as(
                 "SELECT a.id, a.spotify_id, a.name, a.image_url,
                      EXISTS (SELECT 1 FROM followed_artists f
                              WHERE f.artist_id = a.id AND f.removed_at IS NULL)
