@@ -1,7 +1,7 @@
 //! On this device: the tracks, audio and cover art the browser keeps in
 //! IndexedDB so that Hoard plays with no network and no server.
 //!
-//! The database `hoard` (version [`DB_VERSION`]) has five object stores,
+//! The database `hoard` (version [`DB_VERSION`]) has six object stores,
 //! four shared with the service worker (`public/sw.js`), which answers
 //! `/audio/{id}` and `/covers/{album id}` from them:
 //!
@@ -11,7 +11,9 @@
 //! - `lists`, key `key`: a [`KeptList`], what the user chose to keep;
 //! - `plays`, key `client_play_id`: plays heard in the player that the
 //!   server has not confirmed yet (a [`PlayReport`](vault::model::PlayReport));
-//!   they are sent when the server answers and deleted once it has them.
+//!   they are sent when the server answers and deleted once it has them;
+//! - `library`, key `key`: the copy of the whole library's metadata
+//!   (`{key, json}` records, see [`crate::library_copy`]).
 //!
 //! Audio is stored as ArrayBuffer records, not Blobs (Safari refuses some
 //! Blob writes). A track's audio, metadata and list entry are written in one
@@ -26,7 +28,7 @@ use vault::model::{ArtistRef, Id, Track, TrackList};
 /// The IndexedDB database's name (the service worker opens the same one).
 pub const DB_NAME: &str = "hoard";
 /// Its schema version.
-pub const DB_VERSION: u32 = 2;
+pub const DB_VERSION: u32 = 3;
 
 /// A track kept on the device: what its rows show without the server.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -203,6 +205,14 @@ pub fn send_plays() {
     leptos::task::spawn_local(browser::send_plays());
 }
 
+/// Brings kept lists up to date with the tracks each holds now (in the browser).
+pub fn follow(device: Device, now: Vec<(String, Vec<Track>)>) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(browser::follow(device, now));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (device, now);
+}
+
 /// Every kept track, with the lists (in the browser; empty on the server).
 pub async fn kept_tracks() -> Result<Vec<KeptTrack>, String> {
     #[cfg(feature = "hydrate")]
@@ -212,7 +222,7 @@ pub async fn kept_tracks() -> Result<Vec<KeptTrack>, String> {
 }
 
 #[cfg(feature = "hydrate")]
-mod browser {
+pub(crate) mod browser {
     use indexed_db_futures::database::Database;
     use indexed_db_futures::prelude::*;
     use indexed_db_futures::transaction::TransactionMode;
@@ -225,12 +235,13 @@ mod browser {
 
     use super::*;
 
-    const STORES: [(&str, &str); 5] = [
+    const STORES: [(&str, &str); 6] = [
         ("tracks", "id"),
         ("audio", "id"),
         ("covers", "id"),
         ("lists", "key"),
         ("plays", "client_play_id"),
+        ("library", "key"),
     ];
 
     async fn open() -> Result<Database, String> {
@@ -297,6 +308,51 @@ mod browser {
 
     pub async fn kept_tracks() -> Result<Vec<KeptTrack>, String> {
         all("tracks").await
+    }
+
+    /// Plain access to one object store, for the library copy.
+    pub(crate) mod store {
+        use super::*;
+
+        /// Every record of `name`, as stored.
+        pub async fn all_values(name: &str) -> Result<Vec<JsValue>, String> {
+            let db = open().await?;
+            let tx = db.transaction(name).build().map_err(error_text)?;
+            let values = tx
+                .object_store(name)
+                .map_err(error_text)?
+                .get_all()
+                .primitive()
+                .map_err(error_text)?
+                .await
+                .map_err(error_text)?
+                .filter_map(Result::ok)
+                .collect();
+            Ok(values)
+        }
+
+        /// In one transaction: empties `name` first if `clear`, then puts
+        /// `values` and deletes the records keyed `gone`.
+        pub async fn replace(
+            name: &str,
+            clear: bool,
+            values: Vec<JsValue>,
+            gone: Vec<String>,
+        ) -> Result<(), String> {
+            let db = open().await?;
+            let tx = readwrite(&db, name)?;
+            let store = tx.object_store(name).map_err(error_text)?;
+            if clear {
+                store.clear().map_err(error_text)?;
+            }
+            for value in values {
+                store.put(value).primitive().map_err(error_text)?;
+            }
+            for key in gone {
+                store.delete(key.as_str()).primitive().map_err(error_text)?;
+            }
+            tx.commit().await.map_err(error_text)
+        }
     }
 
     /// Every record of `store` that decodes as a `T`.
@@ -624,11 +680,26 @@ mod browser {
         let list: KeptList = get(&db, "lists", key.into())
             .await
             .ok_or("it is not on this device")?;
+        let freed = release(&db, &list, &list.tracks, None).await?;
+        Ok((list.name, freed))
+    }
+
+    /// Takes `ids` out of kept list `list`, in one transaction: a track no
+    /// other list keeps is deleted with its audio. The list is then stored
+    /// as `keep_list` says, or deleted with `None`. Returns how many tracks
+    /// were freed.
+    async fn release(
+        db: &Database,
+        list: &KeptList,
+        ids: &[Id],
+        keep_list: Option<&KeptList>,
+    ) -> Result<usize, String> {
+        let key = list.key.as_str();
         let mut freed = 0;
-        let tx = readwrite(&db, ["tracks", "audio", "lists"])?;
+        let tx = readwrite(db, ["tracks", "audio", "lists"])?;
         let tracks = tx.object_store("tracks").map_err(error_text)?;
         let audio = tx.object_store("audio").map_err(error_text)?;
-        for id in &list.tracks {
+        for id in ids {
             let value: Option<JsValue> = tracks
                 .get(*id as f64)
                 .primitive()
@@ -647,13 +718,112 @@ mod browser {
                 tracks.put(to_js(&meta)?).primitive().map_err(error_text)?;
             }
         }
-        tx.object_store("lists")
-            .map_err(error_text)?
-            .delete(key)
-            .primitive()
-            .map_err(error_text)?;
+        let lists = tx.object_store("lists").map_err(error_text)?;
+        match keep_list {
+            Some(kept) => {
+                lists.put(to_js(kept)?).primitive().map_err(error_text)?;
+            }
+            None => {
+                lists.delete(key).primitive().map_err(error_text)?;
+            }
+        }
         tx.commit().await.map_err(error_text)?;
-        Ok((list.name, freed))
+        Ok(freed)
+    }
+
+    /// Brings kept lists up to date with what they hold now (`now`, each
+    /// list's tracks in order, from the library's copy): tracks that joined
+    /// and are in the vault are kept, tracks that left are released (freed
+    /// unless another kept list holds them). A track is written whole or
+    /// not at all, so a closed tab leaves nothing half-kept; the next visit
+    /// goes on from there.
+    pub async fn follow(device: Device, now: Vec<(String, Vec<vault::model::Track>)>) {
+        let Ok(db) = open().await else {
+            return;
+        };
+        let mut said = Vec::new();
+        for (key, tracks) in now {
+            let Some(mut list) = get::<KeptList>(&db, "lists", key.clone().into()).await else {
+                continue;
+            };
+            let now_ids: HashSet<Id> = tracks.iter().map(|t| t.id).collect();
+            let gone: Vec<Id> = list
+                .tracks
+                .iter()
+                .filter(|id| !now_ids.contains(id))
+                .copied()
+                .collect();
+            let joined: Vec<&vault::model::Track> = tracks
+                .iter()
+                .filter(|t| {
+                    !list.tracks.contains(&t.id)
+                        && t.download_state.as_deref() == Some("downloaded")
+                })
+                .collect();
+            if gone.is_empty() && joined.is_empty() {
+                continue;
+            }
+            let mut added = 0;
+            let mut stopped = None;
+            for (i, track) in joined.iter().enumerate() {
+                device.progress.set(Some(Progress {
+                    name: list.name.clone(),
+                    done: i,
+                    total: joined.len(),
+                }));
+                match keep_one(&db, track, &mut list).await {
+                    Ok(true) => added += 1,
+                    Ok(false) => {}
+                    Err(KeepError::Quota(needed)) => {
+                        stopped = Some(format!(
+                            "no room for “{}” ({})",
+                            track.title,
+                            super::size(needed)
+                        ));
+                        break;
+                    }
+                    Err(KeepError::Other(e)) => {
+                        stopped = Some(e);
+                        break;
+                    }
+                }
+            }
+            device.progress.set(None);
+            let mut kept = list.clone();
+            kept.tracks.retain(|id| now_ids.contains(id));
+            // List order, as the list has it now.
+            let order: std::collections::HashMap<Id, usize> = tracks
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.id, i))
+                .rev()
+                .collect();
+            kept.tracks
+                .sort_by_key(|id| order.get(id).copied().unwrap_or(usize::MAX));
+            let freed = match release(&db, &list, &gone, Some(&kept)).await {
+                Ok(freed) => freed,
+                Err(e) => {
+                    said.push(format!(
+                        "“{}” could not be brought up to date: {e}.",
+                        list.name
+                    ));
+                    continue;
+                }
+            };
+            let mut line = format!(
+                "“{}” followed its changes: {added} added, {} left ({freed} freed).",
+                list.name,
+                gone.len()
+            );
+            if let Some(why) = stopped {
+                line.push_str(&format!(" Stopped: {why}; the next visit goes on."));
+            }
+            said.push(line);
+        }
+        if !said.is_empty() {
+            let _ = load(device).await;
+            device.message.set(Some(said.join(" ")));
+        }
     }
 
     /// Keeps a play until the server has it, then tries to send it.

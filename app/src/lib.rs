@@ -11,6 +11,7 @@ pub mod codec;
 pub mod components;
 pub mod device;
 pub mod error;
+pub mod library_copy;
 pub mod routes;
 pub mod state;
 
@@ -75,6 +76,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     components::live::provide_live_downloads();
     device::provide_device();
+    library_copy::provide_library_copy();
     components::player::provide_player();
     // Effects run once the page is live: mark the moment (benchmarks and
     // tests read `performance.getEntriesByName("hoard-hydrated")`).

@@ -28,11 +28,14 @@ function musicFolder(): string {
 }
 
 /** A Hoard with the demo library whose first playlist tracks are in the vault. */
-export async function vaultWithAudio(siteDir?: string): Promise<{ hoard: Hoard; music: string }> {
+export async function vaultWithAudio(
+  siteDir?: string,
+  seedArgs?: string[],
+): Promise<{ hoard: Hoard; music: string }> {
   const music = musicFolder();
   const env: Record<string, string> = { HOARD_MUSIC_FOLDER: music, HOARD_DOWNLOAD_ATTEMPTS: '1' };
   if (siteDir) env.HOARD_SITE_DIR = siteDir;
-  const hoard = await Hoard.start({ seed: true, env });
+  const hoard = await Hoard.start({ seed: true, seedArgs, env });
   const res = await hoard.api('download_command', { command: { QueuePlaylist: 1 } });
   expect(res.ok).toBeTruthy();
   // The three files come from the folder; the rest of the playlist fails (no source here).

@@ -19,6 +19,8 @@ pub fn Watchdog() -> impl IntoView {
     {
         use wasm_bindgen::closure::Closure;
         use wasm_bindgen::JsCast;
+        let copy = crate::library_copy::use_library_copy();
+        let copied = move || copy.is_some_and(|c| c.counts.get_untracked().0 > 0);
         leptos::task::spawn_local(async move {
             loop {
                 let ok = server_answers().await;
@@ -37,7 +39,8 @@ pub fn Watchdog() -> impl IntoView {
         on_offline.forget();
         // Offline, a link followed in the app would ask the server for its
         // data and fail; a full navigation gets the page the service worker
-        // cached instead (or "On device" for one never visited).
+        // cached instead (or "On device" for one never visited). Pages that
+        // the library's copy on the device answers stay in the app.
         let on_click =
             Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |e: web_sys::MouseEvent| {
                 if reachable.get_untracked() || e.default_prevented() || e.button() != 0 {
@@ -57,6 +60,7 @@ pub fn Watchdog() -> impl IntoView {
                 if !href.starts_with('/')
                     || link.has_attribute("download")
                     || link.has_attribute("target")
+                    || (copied() && crate::library_copy::answers_offline(&href))
                 {
                     return;
                 }

@@ -34,7 +34,12 @@ pub fn AlbumPage() -> impl IntoView {
     let query = super::lists::use_track_query();
     let data = Resource::new(
         move || id.get(),
-        move |id| get_album(id, query.get_untracked()),
+        move |id| {
+            let q = query.get_untracked();
+            crate::library_copy::or_copy(get_album(id, q.clone()), move |copy| {
+                crate::library_copy::album(copy, id, &q)
+            })
+        },
     );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading album…"</p> }>

@@ -30,7 +30,12 @@ pub fn ArtistPage() -> impl IntoView {
     let query = super::lists::use_track_query();
     let data = Resource::new(
         move || id.get(),
-        move |id| get_artist(id, query.get_untracked()),
+        move |id| {
+            let q = query.get_untracked();
+            crate::library_copy::or_copy(get_artist(id, q.clone()), move |copy| {
+                crate::library_copy::artist(copy, id, &q)
+            })
+        },
     );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading artist…"</p> }>

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::format::count;
 use crate::components::keep::usage_line;
 use crate::components::track_table::{numbered, TrackTable};
 use crate::components::Empty;
@@ -31,6 +32,7 @@ pub fn DevicePage() -> impl IntoView {
         <div class="page-head">
             <h1>"On this device"</h1>
         </div>
+        <LibraryCopyStatus/>
         {move || match tracks.get() {
             None => view! { <p class="loading">"Reading what this device keeps…"</p> }.into_any(),
             Some(Err(e)) => view! { <p class="notice error" role="alert">{e}</p> }.into_any(),
@@ -64,5 +66,42 @@ pub fn DevicePage() -> impl IntoView {
                 }.into_any()
             }
         }}
+    }
+}
+
+/// What the library's copy on this device holds and takes.
+#[component]
+fn LibraryCopyStatus() -> impl IntoView {
+    let copy = crate::library_copy::use_library_copy();
+    move || {
+        let copy = copy?;
+        let (tracks, albums, artists, playlists) = copy.counts.get();
+        let state = if copy.syncing.get() {
+            "Bringing it up to date…".to_string()
+        } else if let Some(e) = copy.error.get() {
+            format!("The last update failed: {e}")
+        } else if copy.synced_at.get().is_some() {
+            "Up to date.".to_string()
+        } else if tracks > 0 {
+            "Not updated since this page opened (offline, or the server is away).".to_string()
+        } else {
+            "No copy yet: it is made the next time the server can be reached.".to_string()
+        };
+        Some(view! {
+            <section class="library-copy" aria-labelledby="library-copy-title">
+                <h2 id="library-copy-title">"Your library, for offline browsing"</h2>
+                <p class="summary" data-testid="library-copy">
+                    {format!(
+                        "{}, {}, {}, {} · {} on this device",
+                        count(tracks as i64, "track", "tracks"),
+                        count(albums as i64, "album", "albums"),
+                        count(artists as i64, "artist", "artists"),
+                        count(playlists as i64, "playlist", "playlists"),
+                        crate::device::size(copy.bytes.get()),
+                    )}
+                </p>
+                <p class="summary">{state}</p>
+            </section>
+        })
     }
 }

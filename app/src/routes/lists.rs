@@ -55,7 +55,7 @@ pub async fn first_window(list: TrackList, query: TrackQuery) -> Result<Page<Tra
         },
         _ => query,
     };
-    track_window(list, query, 0, WINDOW).await
+    crate::library_copy::track_window_or_copy(list, query, 0, WINDOW).await
 }
 
 /// The list's query as the address has it.
@@ -174,6 +174,8 @@ fn with_device_ids(
 
 /// A searchable, sortable, virtualised track list. `first` is the first
 /// window, fetched with the page (so the rows are in the server's HTML).
+/// With the server out of reach, windows come from the library's copy on
+/// this device ([`crate::library_copy`]).
 #[component]
 pub fn TrackBrowser(
     list: TrackList,
@@ -209,7 +211,7 @@ pub fn TrackBrowser(
             b.entry(block).or_default();
         });
         leptos::task::spawn_local(async move {
-            match track_window(list, q, block * WINDOW, WINDOW).await {
+            match crate::library_copy::track_window_or_copy(list, q, block * WINDOW, WINDOW).await {
                 Ok(page) if generation.get_untracked() == gen => {
                     total.set(page.total);
                     blocks.update(|b| {
@@ -426,6 +428,8 @@ pub fn TrackBrowser(
         });
     });
     let search_label = format!("Search {caption}");
+    let copy = crate::library_copy::use_library_copy();
+    let from_copy = move || copy.is_some_and(|c| c.answering.get());
     view! {
         // Rendered from the start, hidden until live, so nothing moves when it appears.
         <div class="list-tools" role="search" class:pending=move || !live.get()>
@@ -486,6 +490,9 @@ pub fn TrackBrowser(
         <p class="summary" data-testid="list-count" aria-live="polite">
             {move || format::count(total.get(), noun.0, noun.1)}
             {move || error.get().map(|e| view! { <span class="error">" · " {e}</span> })}
+            {move || from_copy().then(|| view! {
+                <span class="from-copy" data-testid="from-copy">" · from this device's copy of your library (offline)"</span>
+            })}
         </p>
         <div class="vlist" role="table" aria-label=caption.clone() aria-rowcount=move || total.get() + 1>
             <div role="rowgroup" class="vhead">

@@ -74,7 +74,10 @@ pub async fn get_playlist(
 /// The grid of playlists.
 #[component]
 pub fn PlaylistsPage() -> impl IntoView {
-    let all = Resource::new(|| (), |_| list_playlists());
+    let all = Resource::new(
+        || (),
+        |_| crate::library_copy::or_copy(list_playlists(), crate::library_copy::playlists),
+    );
     view! {
         <Title text="Playlists"/>
         <h1>"Playlists"</h1>
@@ -138,7 +141,24 @@ pub fn PlaylistPage() -> impl IntoView {
     let version = Memo::new(move |_| query.with(|q| q.get("version")));
     let data = Resource::new(
         move || (id.get(), page.get(), version.get()),
-        |(id, page, version)| get_playlist(id, page, version),
+        |(id, page, version)| {
+            let current = version.is_none();
+            crate::library_copy::or_copy(get_playlist(id, page, version), move |copy| {
+                // The copy has the playlist as it is now, not its history.
+                let playlist = copy.playlists.get(&id).filter(|_| current)?;
+                Some(PlaylistDetail {
+                    playlist: playlist.playlist.clone(),
+                    items: Page {
+                        items: Vec::new(),
+                        total: playlist.entries.len() as i64,
+                        offset: 0,
+                    },
+                    version: None,
+                    versions: Vec::new(),
+                    removed: Vec::new(),
+                })
+            })
+        },
     );
     // The current entries come as a searchable, virtualised list.
     let track_query = use_track_query();

@@ -127,7 +127,23 @@ pub async fn export_nsp(id: Id) -> Result<(String, Vec<String>), AppError> {
 /// The list of smart playlists, with import.
 #[component]
 pub fn SmartListPage() -> impl IntoView {
-    let all = Resource::new(|| (), |_| list_smart());
+    let all = Resource::new(
+        || (),
+        |_| {
+            crate::library_copy::or_copy(list_smart(), |copy| {
+                let mut all: Vec<(SmartPlaylist, i64)> = copy
+                    .smart
+                    .values()
+                    .map(|s| {
+                        let n = copy.smart_tracks.get(&s.id).map_or(0, Vec::len);
+                        (s.clone(), n as i64)
+                    })
+                    .collect();
+                all.sort_by_key(|(s, _)| s.name.to_lowercase());
+                (copy.cursor > 0).then_some(all)
+            })
+        },
+    );
     let imported = RwSignal::new(None::<Result<(SmartPlaylist, Vec<String>), String>>);
     let navigate = use_navigate();
     let on_file = move |ev: leptos::ev::Event| {
@@ -224,7 +240,14 @@ pub fn SmartPage() -> impl IntoView {
             let q = query.get_untracked();
             async move {
                 match raw.parse::<Id>() {
-                    Ok(id) => get_smart(id, q).await.map(Some),
+                    Ok(id) => crate::library_copy::or_copy(get_smart(id, q.clone()), move |copy| {
+                        let playlist = copy.smart.get(&id)?.clone();
+                        let first =
+                            copy.track_list(&TrackList::Smart(id), &q, 0, super::lists::WINDOW);
+                        Some((playlist, first))
+                    })
+                    .await
+                    .map(Some),
                     Err(_) if raw == "new" => Ok(None),
                     Err(_) => Err(AppError::NotFound),
                 }

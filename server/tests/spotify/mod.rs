@@ -336,7 +336,16 @@ async fn with_auto_download_on_a_sync_queues_the_library_it_brought() {
             assert!(counts.queued >= 30, "{counts:?}");
             break;
         }
-        assert!(Instant::now() < deadline, "synced {synced}, {counts:?}");
+        if Instant::now() > deadline {
+            // What each run says, and the server's log, so a failure here
+            // can be understood from the CI output alone.
+            let runs = vault.sync_runs(10).await.expect("runs");
+            let _ = server.kill();
+            panic!(
+                "synced {synced}, {counts:?}\nruns: {runs:#?}\nlog:\n{}",
+                output(server)
+            );
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let _ = server.kill();

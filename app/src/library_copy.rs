@@ -1,0 +1,732 @@
+//! The library on this device: a copy of every track, album, artist,
+//! playlist, liked song and smart playlist, kept in IndexedDB and brought up
+//! to date from the vault's change feed, so that every list view searches,
+//! filters, sorts and pages the whole library with no server.
+//!
+//! ```text
+//!  vault: library_changes (triggers)      browser
+//!  ───────────────────────────────        ──────────────────────────────────────
+//!  library_changes(since) ──page──▶ Mirror::apply ──▶ IndexedDB `library` store
+//!        ▲  (2,000 things a page)          │           (one record a thing, and
+//!        └──── cursor ◀────────────────────┘            the cursor, one transaction
+//!                                                        per page: a kill resumes)
+//!  a list asks the server; when the server cannot be reached
+//!  (AppError::Transport) the same query runs on the copy (vault::mirror).
+//! ```
+//!
+//! The first copy reads the whole feed; later ones only what changed after
+//! the stored cursor. A copy runs when the app starts, when the browser comes
+//! back online and when the tab is shown again (at most once a minute).
+//! The rows the copy answers are the vault's own (names with edits, counts,
+//! marks), as they were at the last copy.
+
+use std::future::Future;
+
+use leptos::prelude::*;
+use vault::mirror::{LibraryChanges, Mirror};
+use vault::model::{Album, Artist, Id, Page, Playlist, Track, TrackList, TrackQuery};
+
+use crate::error::AppError;
+
+/// The key of the record that holds the copy's feed position.
+pub const CURSOR_KEY: &str = "cursor";
+/// The key of the record that holds every smart playlist's tracks.
+const SMART_TRACKS_KEY: &str = "smart-tracks";
+
+/// One page of the vault's change feed after `since`. `on_device` is what
+/// smart playlists' "on this device" rules see.
+#[server(endpoint = "library_changes", input = crate::codec::Json, output = crate::codec::Json)]
+pub async fn feed_page(since: i64, on_device: Vec<Id>) -> Result<LibraryChanges, AppError> {
+    let state = crate::state::server_state()?;
+    Ok(state
+        .vault
+        .library_changes(since, vault::mirror::CHANGES_PAGE, &on_device)
+        .await?)
+}
+
+/// What the app shows of the copy.
+#[derive(Clone, Copy)]
+pub struct LibraryCopy {
+    /// Tracks, albums, artists and playlists in the copy.
+    pub counts: RwSignal<(usize, usize, usize, usize)>,
+    /// Bytes the copy's records take (their JSON).
+    pub bytes: RwSignal<f64>,
+    /// A copy is being brought up to date.
+    pub syncing: RwSignal<bool>,
+    /// When the copy was last complete (ms since the epoch).
+    pub synced_at: RwSignal<Option<f64>>,
+    /// Why the last copy stopped, if it failed.
+    pub error: RwSignal<Option<String>>,
+    /// The last list shown came from the copy (the server could not be reached).
+    pub answering: RwSignal<bool>,
+}
+
+/// Provides [`LibraryCopy`] and, in the browser, starts the first copy once
+/// the device's store is open.
+pub fn provide_library_copy() {
+    let copy = LibraryCopy {
+        counts: RwSignal::new((0, 0, 0, 0)),
+        bytes: RwSignal::new(0.0),
+        syncing: RwSignal::new(false),
+        synced_at: RwSignal::new(None),
+        error: RwSignal::new(None),
+        answering: RwSignal::new(false),
+    };
+    provide_context(copy);
+    #[cfg(feature = "hydrate")]
+    browser::start(copy);
+}
+
+/// The app's [`LibraryCopy`].
+pub fn use_library_copy() -> Option<LibraryCopy> {
+    use_context::<LibraryCopy>()
+}
+
+/// Whether the page at `href` can be drawn from a copy with no server
+/// (lists, playlists, albums, artists, smart playlists, the device view).
+pub fn answers_offline(href: &str) -> bool {
+    let path = href.split(['?', '#']).next().unwrap_or_default();
+    let mut parts = path.trim_start_matches('/').split('/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("" | "playlists" | "smart" | "device"), None, None) => true,
+        (Some("playlists" | "albums" | "artists" | "smart"), Some(id), None) => {
+            id.parse::<Id>().is_ok()
+        }
+        _ => false,
+    }
+}
+
+/// The key of each thing a feed page names, in the store.
+pub fn page_keys(page: &LibraryChanges) -> Vec<String> {
+    let mut keys = Vec::new();
+    keys.extend(page.tracks.iter().map(|t| format!("t:{}", t.track.id)));
+    keys.extend(page.albums.iter().map(|a| format!("al:{}", a.album.id)));
+    keys.extend(page.artists.iter().map(|a| format!("ar:{}", a.artist.id)));
+    keys.extend(page.liked.iter().map(|l| format!("lk:{}", l.track_id)));
+    keys.extend(page.unliked.iter().map(|id| format!("lk:{id}")));
+    keys.extend(
+        page.playlists
+            .iter()
+            .map(|p| format!("pl:{}", p.playlist.id)),
+    );
+    keys.extend(page.smart.iter().map(|s| format!("sm:{}", s.id)));
+    keys.extend(page.smart_gone.iter().map(|id| format!("sm:{id}")));
+    if page.smart_tracks.is_some() {
+        keys.push(SMART_TRACKS_KEY.into());
+    }
+    keys
+}
+
+/// The record of `key` as the copy now holds it (JSON), or `None` when the
+/// copy no longer has that thing.
+pub fn record(copy: &Mirror, key: &str) -> Option<String> {
+    fn json<T: serde::Serialize>(value: Option<&T>) -> Option<String> {
+        value.and_then(|v| serde_json::to_string(v).ok())
+    }
+    if key == SMART_TRACKS_KEY {
+        let mut all: Vec<(&Id, &Vec<Id>)> = copy.smart_tracks.iter().collect();
+        all.sort();
+        return serde_json::to_string(&all).ok();
+    }
+    if key == CURSOR_KEY {
+        return Some(copy.cursor.to_string());
+    }
+    let (kind, id) = key.split_once(':')?;
+    let id: Id = id.parse().ok()?;
+    match kind {
+        "t" => json(copy.tracks.get(&id)),
+        "al" => json(copy.albums.get(&id)),
+        "ar" => json(copy.artists.get(&id)),
+        "lk" => json(copy.liked.get(&id)),
+        "pl" => json(copy.playlists.get(&id)),
+        "sm" => json(copy.smart.get(&id)),
+        _ => None,
+    }
+}
+
+/// The copy the stored records make. A record that does not decode (a
+/// copy written by another version) is skipped; the cursor is then taken
+/// back to 0 so the next copy starts over rather than miss it.
+pub fn from_records(records: impl IntoIterator<Item = (String, String)>) -> Mirror {
+    let mut copy = Mirror::default();
+    let mut broken = false;
+    for (key, json) in records {
+        let ok = match key.split_once(':') {
+            _ if key == CURSOR_KEY => json.parse().map(|c| copy.cursor = c).is_ok(),
+            _ if key == SMART_TRACKS_KEY => serde_json::from_str::<Vec<(Id, Vec<Id>)>>(&json)
+                .map(|all| copy.smart_tracks = all.into_iter().collect())
+                .is_ok(),
+            Some(("t", _)) => serde_json::from_str(&json)
+                .map(|t: vault::mirror::MirrorTrack| copy.tracks.insert(t.track.id, t))
+                .is_ok(),
+            Some(("al", _)) => serde_json::from_str(&json)
+                .map(|a: vault::mirror::MirrorAlbum| copy.albums.insert(a.album.id, a))
+                .is_ok(),
+            Some(("ar", _)) => serde_json::from_str(&json)
+                .map(|a: vault::mirror::MirrorArtist| copy.artists.insert(a.artist.id, a))
+                .is_ok(),
+            Some(("lk", _)) => serde_json::from_str(&json)
+                .map(|l: vault::mirror::LikedEntry| copy.liked.insert(l.track_id, l))
+                .is_ok(),
+            Some(("pl", _)) => serde_json::from_str(&json)
+                .map(|p: vault::mirror::MirrorPlaylist| copy.playlists.insert(p.playlist.id, p))
+                .is_ok(),
+            Some(("sm", _)) => serde_json::from_str(&json)
+                .map(|s: vault::smart::SmartPlaylist| copy.smart.insert(s.id, s))
+                .is_ok(),
+            _ => true,
+        };
+        broken |= !ok;
+    }
+    if broken {
+        copy.cursor = 0;
+    }
+    copy
+}
+
+/// `call`'s answer; when the server cannot be reached (in the browser, with a
+/// copy of the library on the device), `answer` from the copy instead.
+pub fn or_copy<T, Fut, F>(call: Fut, answer: F) -> impl Future<Output = Result<T, AppError>> + Send
+where
+    T: 'static,
+    Fut: Future<Output = Result<T, AppError>> + Send + 'static,
+    F: FnOnce(&Mirror) -> Option<T> + Send + 'static,
+{
+    #[cfg(feature = "hydrate")]
+    {
+        send_wrapper::SendWrapper::new(async move {
+            match call.await {
+                Err(AppError::Transport(e)) => match browser::answer(answer).await {
+                    Some(value) => Ok(value),
+                    None => Err(AppError::Transport(e)),
+                },
+                other => {
+                    browser::server_answered();
+                    other
+                }
+            }
+        })
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = answer;
+        call
+    }
+}
+
+/// A window of a track list from the server, or from the copy offline.
+pub fn track_window_or_copy(
+    list: TrackList,
+    query: TrackQuery,
+    offset: i64,
+    limit: i64,
+) -> impl Future<Output = Result<Page<Track>, AppError>> + Send {
+    let call = crate::routes::lists::track_window(list.clone(), query.clone(), offset, limit);
+    or_copy(call, move |copy| {
+        let known = match &list {
+            TrackList::Liked => true,
+            TrackList::Playlist(id) => copy.playlists.contains_key(id),
+            TrackList::Album(id) => copy.albums.contains_key(id),
+            TrackList::Smart(id) => copy.smart.contains_key(id),
+            TrackList::Artist(id) => copy.artists.contains_key(id),
+        };
+        (known && copy.cursor > 0).then(|| copy.track_list(&list, &query, offset, limit))
+    })
+}
+
+/// An album, its tracks and the first window of its list, from the copy.
+pub fn album(
+    copy: &Mirror,
+    id: Id,
+    query: &TrackQuery,
+) -> Option<(Album, Vec<Track>, Page<Track>)> {
+    let (album, tracks) = copy.album(id)?;
+    let first = copy.track_list(
+        &TrackList::Album(id),
+        query,
+        0,
+        crate::routes::lists::WINDOW,
+    );
+    Some((album, tracks, first))
+}
+
+/// An artist page's data: the artist, their albums, their tracks and the
+/// first window of their list (what `get_artist` answers).
+pub type ArtistView = (Artist, Vec<Album>, Vec<Track>, Page<Track>);
+
+/// An artist, their albums and tracks and the first window of their list, from the copy.
+pub fn artist(copy: &Mirror, id: Id, query: &TrackQuery) -> Option<ArtistView> {
+    let (artist, albums, tracks) = copy.artist(id)?;
+    let first = copy.track_list(
+        &TrackList::Artist(id),
+        query,
+        0,
+        crate::routes::lists::WINDOW,
+    );
+    Some((artist, albums, tracks, first))
+}
+
+/// The list a kept list's key follows (`None` for a single kept track).
+pub fn followed_list(key: &str) -> Option<TrackList> {
+    if key == "liked" {
+        return Some(TrackList::Liked);
+    }
+    let (kind, id) = key.split_once(':')?;
+    let id: Id = id.parse().ok()?;
+    match kind {
+        "playlist" => Some(TrackList::Playlist(id)),
+        "album" => Some(TrackList::Album(id)),
+        "smart" => Some(TrackList::Smart(id)),
+        _ => None,
+    }
+}
+
+/// The tracks of a kept list as the copy has the list now, in list order,
+/// each once; `None` when the copy does not know the list (then nothing
+/// of it is freed).
+pub fn kept_list_now(copy: &Mirror, key: &str) -> Option<Vec<Track>> {
+    let list = followed_list(key)?;
+    let known = match &list {
+        TrackList::Liked => copy.cursor > 0,
+        TrackList::Playlist(id) => copy.playlists.contains_key(id),
+        TrackList::Album(id) => copy.albums.contains_key(id),
+        TrackList::Smart(id) => copy.smart.contains_key(id),
+        TrackList::Artist(id) => copy.artists.contains_key(id),
+    };
+    if !known {
+        return None;
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut all = Vec::new();
+    let query = TrackQuery::default();
+    loop {
+        let page = copy.track_list(&list, &query, all.len() as i64, 200);
+        let n = page.items.len();
+        all.extend(page.items);
+        if n == 0 || all.len() as i64 >= page.total {
+            break;
+        }
+    }
+    all.retain(|t| seen.insert(t.id));
+    Some(all)
+}
+
+/// Every playlist, from the copy (none before a first copy).
+pub fn playlists(copy: &Mirror) -> Option<Vec<Playlist>> {
+    (copy.cursor > 0).then(|| copy.playlists())
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use std::cell::{Cell, RefCell};
+    use std::collections::HashMap;
+
+    use js_sys::{Object, Reflect};
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::{JsCast, JsValue};
+
+    use super::*;
+    use crate::device::browser::store;
+
+    /// The object store of the copy (key `key`, value `{key, json}`).
+    const STORE: &str = "library";
+    /// A copy started within this long of the last one waits for the next occasion.
+    const MIN_GAP_MS: f64 = 60_000.0;
+
+    thread_local! {
+        static COPY: RefCell<Option<Mirror>> = const { RefCell::new(None) };
+        /// The size of each stored record, for the storage shown.
+        static SIZES: RefCell<HashMap<String, usize>> = RefCell::new(HashMap::new());
+        static LOADING: Cell<bool> = const { Cell::new(false) };
+        static SYNCING: Cell<bool> = const { Cell::new(false) };
+        static LAST_START: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
+        static SIGNALS: Cell<Option<LibraryCopy>> = const { Cell::new(None) };
+    }
+
+    fn now() -> f64 {
+        js_sys::Date::now()
+    }
+
+    /// Reads the stored copy into memory, once; callers that come while it
+    /// loads wait for it.
+    async fn loaded() {
+        loop {
+            if COPY.with(|c| c.borrow().is_some()) {
+                return;
+            }
+            if !LOADING.with(Cell::get) {
+                break;
+            }
+            gloo_timers::future::TimeoutFuture::new(10).await;
+        }
+        LOADING.with(|l| l.set(true));
+        let copy = match read_all().await {
+            Ok(records) => {
+                SIZES.with(|s| {
+                    *s.borrow_mut() = records
+                        .iter()
+                        .map(|(k, v)| (k.clone(), k.len() + v.len()))
+                        .collect();
+                });
+                from_records(records)
+            }
+            Err(e) => {
+                leptos::logging::warn!("the library copy could not be read: {e}");
+                Mirror::default()
+            }
+        };
+        COPY.with(|c| *c.borrow_mut() = Some(copy));
+        LOADING.with(|l| l.set(false));
+    }
+
+    async fn read_all() -> Result<Vec<(String, String)>, String> {
+        let values = store::all_values(STORE).await?;
+        Ok(values
+            .iter()
+            .filter_map(|v| {
+                let key = Reflect::get(v, &"key".into()).ok()?.as_string()?;
+                let json = Reflect::get(v, &"json".into()).ok()?.as_string()?;
+                Some((key, json))
+            })
+            .collect())
+    }
+
+    /// `answer` from the copy, once it is read (`None` without a copy).
+    pub async fn answer<T>(answer: impl FnOnce(&Mirror) -> Option<T>) -> Option<T> {
+        loaded().await;
+        let value = COPY.with(|c| c.borrow().as_ref().and_then(answer));
+        if value.is_some() {
+            if let Some(copy) = SIGNALS.with(Cell::get) {
+                copy.answering.set(true);
+            }
+        }
+        value
+    }
+
+    /// The server answered: lists show its rows again.
+    pub fn server_answered() {
+        if let Some(copy) = SIGNALS.with(Cell::get) {
+            if copy.answering.get_untracked() {
+                copy.answering.set(false);
+            }
+        }
+    }
+
+    fn show(copy: LibraryCopy) {
+        if let Some(counts) = COPY.with(|c| c.borrow().as_ref().map(Mirror::counts)) {
+            copy.counts.set(counts);
+        }
+        copy.bytes
+            .set(SIZES.with(|s| s.borrow().values().sum::<usize>()) as f64);
+    }
+
+    /// Starts the first copy once the device's store is open, and a new one
+    /// when the browser is back online or the tab is shown again.
+    pub fn start(copy: LibraryCopy) {
+        SIGNALS.with(|s| s.set(Some(copy)));
+        let device = crate::device::use_device();
+        let started = StoredValue::new(false);
+        Effect::new(move |_| {
+            if device.available.get() && !started.get_value() {
+                started.set_value(true);
+                leptos::task::spawn_local(run(copy, device));
+                let again = Closure::<dyn Fn()>::new(move || {
+                    let visible = web_sys::window()
+                        .and_then(|w| w.document())
+                        .is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
+                    if visible && now() - LAST_START.with(Cell::get) > MIN_GAP_MS {
+                        leptos::task::spawn_local(run(copy, device));
+                    }
+                });
+                if let Some(w) = web_sys::window() {
+                    let f: &js_sys::Function = again.as_ref().unchecked_ref();
+                    let _ = w.add_event_listener_with_callback("online", f);
+                    if let Some(d) = w.document() {
+                        let _ = d.add_event_listener_with_callback("visibilitychange", f);
+                    }
+                }
+                // Lives as long as the page: the app provides this once.
+                again.forget();
+            }
+        });
+    }
+
+    /// Brings the copy up to date, a feed page at a time, each page and the
+    /// new cursor stored in one transaction.
+    pub async fn run(copy: LibraryCopy, device: crate::device::Device) {
+        if SYNCING.with(|s| s.replace(true)) {
+            return;
+        }
+        LAST_START.with(|l| l.set(now()));
+        copy.syncing.set(true);
+        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = p.mark("hoard-library-copy-start");
+        }
+        loaded().await;
+        show(copy);
+        let outcome = pull(copy, device).await;
+        match &outcome {
+            Ok(()) => {
+                copy.error.set(None);
+                copy.synced_at.set(Some(now()));
+                let now: Vec<(String, Vec<Track>)> = device
+                    .lists
+                    .get_untracked()
+                    .iter()
+                    .filter_map(|l| {
+                        COPY.with(|c| kept_list_now(c.borrow().as_ref()?, &l.key))
+                            .map(|tracks| (l.key.clone(), tracks))
+                    })
+                    .collect();
+                crate::device::follow(device, now);
+                if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+                    let _ = p.mark("hoard-library-copied");
+                }
+            }
+            // Offline: the copy stays as it is, and that is no error.
+            Err(AppError::Transport(_)) => {}
+            Err(e) => copy.error.set(Some(e.to_string())),
+        }
+        copy.syncing.set(false);
+        SYNCING.with(|s| s.set(false));
+    }
+
+    async fn pull(copy: LibraryCopy, device: crate::device::Device) -> Result<(), AppError> {
+        loop {
+            let since = COPY.with(|c| c.borrow().as_ref().map_or(0, |m| m.cursor));
+            let mut on_device: Vec<Id> = device.kept.get_untracked().into_iter().collect();
+            on_device.sort_unstable();
+            let page = feed_page(since, on_device).await?;
+            let more = page.more;
+            let reset = page.reset || since == 0;
+            let mut keys = page_keys(&page);
+            keys.push(CURSOR_KEY.into());
+            let records: Vec<(String, Option<String>)> = COPY.with(|c| {
+                let mut c = c.borrow_mut();
+                let m = c.get_or_insert_with(Mirror::default);
+                if since == 0 {
+                    *m = Mirror::default();
+                }
+                m.apply(page);
+                keys.into_iter()
+                    .map(|k| {
+                        let r = record(m, &k);
+                        (k, r)
+                    })
+                    .collect()
+            });
+            write(reset, &records).await.map_err(|e| {
+                AppError::Refused(format!("the library copy could not be stored: {e}"))
+            })?;
+            SIZES.with(|s| {
+                let mut s = s.borrow_mut();
+                if reset {
+                    s.clear();
+                }
+                for (k, r) in &records {
+                    match r {
+                        Some(json) => s.insert(k.clone(), k.len() + json.len()),
+                        None => s.remove(k),
+                    };
+                }
+            });
+            show(copy);
+            if !more {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn write(clear: bool, records: &[(String, Option<String>)]) -> Result<(), String> {
+        let mut values = Vec::new();
+        let mut gone = Vec::new();
+        for (key, json) in records {
+            match json {
+                Some(json) => {
+                    let value = Object::new();
+                    Reflect::set(&value, &"key".into(), &JsValue::from_str(key))
+                        .map_err(|_| "a record could not be made")?;
+                    Reflect::set(&value, &"json".into(), &JsValue::from_str(json))
+                        .map_err(|_| "a record could not be made")?;
+                    values.push(value.into());
+                }
+                None => gone.push(key.clone()),
+            }
+        }
+        store::replace(STORE, clear, values, gone).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use vault::mirror::{LikedEntry, MirrorAlbum, MirrorPlaylist, MirrorTrack, PlaylistEntry};
+    use vault::model::{Album, ArtistRef, Playlist, TrackFilter, TrackSort};
+
+    use super::*;
+
+    fn track(id: Id, title: &str, album: Id, duration_ms: i64) -> MirrorTrack {
+        let artist = ArtistRef {
+            id: 1,
+            name: "Sigur Rós".into(),
+        };
+        MirrorTrack {
+            track: Track {
+                id,
+                spotify_id: Some(format!("sp{id}")),
+                title: title.into(),
+                artists: vec![artist.clone()],
+                album_id: Some(album),
+                album_name: Some("Takk…".into()),
+                image_url: None,
+                disc_number: 1,
+                track_number: Some(id),
+                duration_ms,
+                explicit: false,
+                isrc: None,
+                added_at: None,
+                gone_from_spotify_at: None,
+                download_state: None,
+                plays: 0,
+                skips: 0,
+                first_played: None,
+                last_played: None,
+                rating: None,
+                loved: false,
+                tags: Vec::new(),
+                edited: false,
+            },
+            credits: vec![artist],
+            first_played_ms: None,
+            last_played_ms: None,
+        }
+    }
+
+    fn album(id: Id) -> MirrorAlbum {
+        MirrorAlbum {
+            album: Album {
+                id,
+                spotify_id: None,
+                name: "Takk…".into(),
+                album_type: "album".into(),
+                release_date: Some("2005-09-12".into()),
+                total_tracks: Some(3),
+                image_url: None,
+                artists: Vec::new(),
+            },
+            saved_at: None,
+        }
+    }
+
+    fn liked(track_id: Id) -> LikedEntry {
+        LikedEntry {
+            track_id,
+            added_at: format!("2026-01-0{track_id}T00:00:00Z"),
+            entry: track_id,
+        }
+    }
+
+    /// What the browser's store would hold after storing each page's records.
+    fn store_pages(pages: Vec<LibraryChanges>) -> (Mirror, HashMap<String, String>) {
+        let mut copy = Mirror::default();
+        let mut store = HashMap::new();
+        for page in pages {
+            let mut keys = page_keys(&page);
+            keys.push(CURSOR_KEY.into());
+            copy.apply(page);
+            for key in keys {
+                match record(&copy, &key) {
+                    Some(json) => store.insert(key, json),
+                    None => store.remove(&key),
+                };
+            }
+        }
+        (copy, store)
+    }
+
+    #[test]
+    fn a_copy_stored_page_by_page_reads_back_as_the_same_library() {
+        let first = LibraryChanges {
+            next: 7,
+            more: false,
+            tracks: vec![
+                track(1, "Glósóli", 10, 374_000),
+                track(2, "Hoppípolla", 10, 268_000),
+            ],
+            albums: vec![album(10)],
+            liked: vec![liked(1), liked(2)],
+            playlists: vec![MirrorPlaylist {
+                playlist: Playlist {
+                    id: 5,
+                    spotify_id: None,
+                    name: "Nordic Nights".into(),
+                    description: None,
+                    owner_name: None,
+                    image_url: None,
+                    public: None,
+                    collaborative: false,
+                    readable: true,
+                    item_count: 1,
+                    removed_at: None,
+                },
+                entries: vec![PlaylistEntry {
+                    entry: 1,
+                    position: 0,
+                    track_id: 2,
+                    added_at: None,
+                }],
+            }],
+            smart_tracks: Some(Vec::new()),
+            ..Default::default()
+        };
+        // Then a track is renamed, another added and one unliked.
+        let second = LibraryChanges {
+            next: 9,
+            more: false,
+            tracks: vec![
+                track(1, "Glósóli (live)", 10, 374_000),
+                track(3, "Sæglópur", 10, 492_000),
+            ],
+            unliked: vec![2],
+            smart_tracks: Some(Vec::new()),
+            ..Default::default()
+        };
+        let (copy, store) = store_pages(vec![first, second]);
+        assert!(
+            !store.contains_key("lk:2"),
+            "an unliked song's record is deleted"
+        );
+        let read = from_records(store);
+        assert_eq!(read, copy);
+        assert_eq!(read.cursor, 9);
+        // The copy read back answers a search and a sort the way the live one does.
+        let query = TrackQuery {
+            text: "glós".into(),
+            filter: TrackFilter::All,
+            sort: TrackSort::Duration,
+            ..TrackQuery::default()
+        };
+        let found = read.track_list(&TrackList::Album(10), &query, 0, 50);
+        assert_eq!(found.total, 1);
+        assert_eq!(found.items[0].title, "Glósóli (live)");
+        let liked = read.track_list(&TrackList::Liked, &TrackQuery::default(), 0, 50);
+        assert_eq!(
+            liked.items.iter().map(|t| t.id).collect::<Vec<_>>(),
+            vec![1]
+        );
+    }
+
+    #[test]
+    fn a_record_that_no_longer_decodes_makes_the_next_copy_start_over() {
+        let (_, mut store) = store_pages(vec![LibraryChanges {
+            next: 4,
+            tracks: vec![track(1, "Glósóli", 10, 374_000)],
+            ..Default::default()
+        }]);
+        store.insert("t:2".into(), "{\"not\": \"a track\"}".into());
+        let read = from_records(store);
+        assert_eq!(read.cursor, 0);
+        assert_eq!(read.tracks.len(), 1);
+    }
+}
