@@ -25,6 +25,9 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use vault::model::{ArtistRef, Id, Track, TrackList};
 
+/// Where the storage budget for kept audio is set (localStorage, bytes).
+pub const BUDGET_KEY: &str = "hoard-device-budget";
+
 /// The IndexedDB database's name (the service worker opens the same one).
 pub const DB_NAME: &str = "hoard";
 /// Its schema version.
@@ -86,6 +89,10 @@ pub struct KeptList {
     pub href: String,
     /// The tracks of it on the device, in list order.
     pub tracks: Vec<Id>,
+    /// Tracks of it that the storage budget freed: following the list does
+    /// not fetch them again (keeping the list again does).
+    #[serde(default)]
+    pub evicted: Vec<Id>,
 }
 
 /// Where the tracks to keep come from.
@@ -203,6 +210,22 @@ pub fn queue_play(report: vault::model::PlayReport) {
 pub fn send_plays() {
     #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(browser::send_plays());
+}
+
+/// The storage budget for kept audio, in bytes, if one is set (in the browser).
+pub fn budget() -> Option<f64> {
+    #[cfg(feature = "hydrate")]
+    return browser::budget();
+    #[cfg(not(feature = "hydrate"))]
+    None
+}
+
+/// Sets the storage budget (`None`: no budget).
+pub fn set_budget(bytes: Option<f64>) {
+    #[cfg(feature = "hydrate")]
+    browser::set_budget(bytes);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = bytes;
 }
 
 /// Brings kept lists up to date with the tracks each holds now (in the browser).
@@ -514,18 +537,31 @@ pub(crate) mod browser {
                 name: request.name.clone(),
                 href: request.href.clone(),
                 tracks: Vec::new(),
+                evicted: Vec::new(),
             });
         list.name = request.name.clone();
+        // Keeping a list again asks for all of it, what the budget freed too.
+        list.evicted.clear();
         let (mut kept, mut missing) = (0usize, 0usize);
+        let mut evicted = Vec::new();
         for (i, track) in tracks.iter().enumerate() {
             device.progress.set(Some(Progress {
                 name: request.name.clone(),
                 done: i,
                 total,
             }));
-            match keep_one(&db, track, &mut list).await {
+            match keep_one(&db, track, &mut list, &mut evicted).await {
                 Ok(true) => kept += 1,
                 Ok(false) => missing += 1,
+                Err(KeepError::Budget(budget)) => {
+                    return format!(
+                        "The storage budget ({}) is full: “{}” does not fit beside the rest of “{}”. {kept} of {total} tracks are on the device.{}",
+                        super::size(budget),
+                        track.title,
+                        request.name,
+                        evicted_note(&evicted)
+                    );
+                }
                 Err(KeepError::Quota(needed)) => {
                     let free = free_space().await.map(|f| format!(", {} free", super::size(f.max(0.0))));
                     return format!(
@@ -550,15 +586,145 @@ pub(crate) mod browser {
             String::new()
         };
         format!(
-            "“{}” is on this device: {kept} of {total} tracks.{missing}",
-            request.name
+            "“{}” is on this device: {kept} of {total} tracks.{missing}{}",
+            request.name,
+            evicted_note(&evicted)
         )
+    }
+
+    /// What a keep freed to stay within the budget, for its status line.
+    fn evicted_note(evicted: &[String]) -> String {
+        match evicted.len() {
+            0 => String::new(),
+            1 => format!(" To stay within the storage budget, “{}” was freed (played least recently).", evicted[0]),
+            n => format!(
+                " To stay within the storage budget, {n} tracks played least recently were freed: {}.",
+                evicted.iter().map(|t| format!("“{t}”")).collect::<Vec<_>>().join(", ")
+            ),
+        }
     }
 
     enum KeepError {
         /// The browser refused the write: no room (the bytes it needed).
         Quota(f64),
+        /// The storage budget is full of what this keep holds (the budget).
+        Budget(f64),
         Other(String),
+    }
+
+    /// The budget the user set for audio on this device, in bytes.
+    pub fn budget() -> Option<f64> {
+        let storage = web_sys::window()?.local_storage().ok()??;
+        let value = storage.get_item(super::BUDGET_KEY).ok()??;
+        value.parse::<f64>().ok().filter(|b| *b > 0.0)
+    }
+
+    /// Sets (or with `None` clears) the budget.
+    pub fn set_budget(bytes: Option<f64>) {
+        let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else {
+            return;
+        };
+        let _ = match bytes {
+            Some(b) => storage.set_item(super::BUDGET_KEY, &format!("{b:.0}")),
+            None => storage.remove_item(super::BUDGET_KEY),
+        };
+    }
+
+    /// Makes room for `needed` more bytes within the budget by freeing the
+    /// kept tracks played least recently (never played first), except those
+    /// in `protect` (the list being kept). Each freed track leaves every
+    /// list that kept it. Returns the titles freed, or the budget when the
+    /// room cannot be made.
+    async fn make_room(
+        db: &Database,
+        needed: f64,
+        protect: &[Id],
+    ) -> Result<Vec<String>, KeepError> {
+        let Some(budget) = budget() else {
+            return Ok(Vec::new());
+        };
+        let other = |e: String| KeepError::Other(e);
+        let kept: Vec<KeptTrack> = all("tracks").await.map_err(other)?;
+        let mut used: f64 = kept.iter().map(|t| t.bytes).sum();
+        if used + needed <= budget {
+            return Ok(Vec::new());
+        }
+        let mut candidates: Vec<&KeptTrack> =
+            kept.iter().filter(|t| !protect.contains(&t.id)).collect();
+        let ids: Vec<Id> = candidates.iter().map(|t| t.id).collect();
+        let order = crate::library_copy::eviction_order(&ids);
+        candidates.sort_by_key(|t| order.iter().position(|id| *id == t.id));
+        let mut evict = Vec::new();
+        for t in candidates {
+            if used + needed <= budget {
+                break;
+            }
+            used -= t.bytes;
+            evict.push(t);
+        }
+        if used + needed > budget {
+            return Err(KeepError::Budget(budget));
+        }
+        let lists: Vec<KeptList> = all("lists").await.map_err(other)?;
+        let tx = readwrite(db, ["tracks", "audio", "lists"]).map_err(other)?;
+        let tracks = tx
+            .object_store("tracks")
+            .map_err(error_text)
+            .map_err(other)?;
+        let audio = tx
+            .object_store("audio")
+            .map_err(error_text)
+            .map_err(other)?;
+        let gone: Vec<Id> = evict.iter().map(|t| t.id).collect();
+        for id in &gone {
+            tracks
+                .delete(*id as f64)
+                .primitive()
+                .map_err(error_text)
+                .map_err(other)?;
+            audio
+                .delete(*id as f64)
+                .primitive()
+                .map_err(error_text)
+                .map_err(other)?;
+        }
+        let store = tx
+            .object_store("lists")
+            .map_err(error_text)
+            .map_err(other)?;
+        for mut list in lists {
+            let freed: Vec<Id> = list
+                .tracks
+                .iter()
+                .filter(|id| gone.contains(id))
+                .copied()
+                .collect();
+            if freed.is_empty() {
+                continue;
+            }
+            list.tracks.retain(|id| !gone.contains(id));
+            if list.tracks.is_empty() && list.key.starts_with("track:") {
+                // A single kept track that was freed is no longer kept at all.
+                store
+                    .delete(list.key.as_str())
+                    .primitive()
+                    .map_err(error_text)
+                    .map_err(other)?;
+            } else {
+                for id in freed {
+                    if !list.evicted.contains(&id) {
+                        list.evicted.push(id);
+                    }
+                }
+                store
+                    .put(to_js(&list).map_err(other)?)
+                    .primitive()
+                    .map_err(error_text)
+                    .map_err(other)?;
+            }
+        }
+        tx.commit().await.map_err(error_text).map_err(other)?;
+        Ok(evict.iter().map(|t| t.title.clone()).collect())
     }
 
     /// Keeps one track under `list`: its audio if not there yet, its
@@ -568,6 +734,7 @@ pub(crate) mod browser {
         db: &Database,
         track: &vault::model::Track,
         list: &mut KeptList,
+        evicted: &mut Vec<String>,
     ) -> Result<bool, KeepError> {
         let id = track.id as f64;
         let existing: Option<KeptTrack> = get(db, "tracks", id.into()).await;
@@ -583,6 +750,11 @@ pub(crate) mod browser {
                 None => return Ok(false),
             }
         };
+        if let Some((data, _)) = &audio {
+            let mut protect = list.tracks.clone();
+            protect.push(track.id);
+            evicted.extend(make_room(db, data.byte_length() as f64, &protect).await?);
+        }
         let cover = match track.album_id {
             Some(album) if audio.is_some() && !has_key(db, "covers", album as f64).await => {
                 fetch_bytes(&format!("/covers/{album}"))
@@ -757,6 +929,7 @@ pub(crate) mod browser {
                 .iter()
                 .filter(|t| {
                     !list.tracks.contains(&t.id)
+                        && !list.evicted.contains(&t.id)
                         && t.download_state.as_deref() == Some("downloaded")
                 })
                 .collect();
@@ -765,15 +938,23 @@ pub(crate) mod browser {
             }
             let mut added = 0;
             let mut stopped = None;
+            let mut evicted = Vec::new();
             for (i, track) in joined.iter().enumerate() {
                 device.progress.set(Some(Progress {
                     name: list.name.clone(),
                     done: i,
                     total: joined.len(),
                 }));
-                match keep_one(&db, track, &mut list).await {
+                match keep_one(&db, track, &mut list, &mut evicted).await {
                     Ok(true) => added += 1,
                     Ok(false) => {}
+                    Err(KeepError::Budget(budget)) => {
+                        stopped = Some(format!(
+                            "the storage budget ({}) is full",
+                            super::size(budget)
+                        ));
+                        break;
+                    }
                     Err(KeepError::Quota(needed)) => {
                         stopped = Some(format!(
                             "no room for “{}” ({})",
@@ -818,6 +999,7 @@ pub(crate) mod browser {
             if let Some(why) = stopped {
                 line.push_str(&format!(" Stopped: {why}; the next visit goes on."));
             }
+            line.push_str(&evicted_note(&evicted));
             said.push(line);
         }
         if !said.is_empty() {

@@ -117,6 +117,20 @@ pub fn page_keys(page: &LibraryChanges) -> Vec<String> {
     keys
 }
 
+/// Whether applying `page` would leave `copy` as it is (a visit with no
+/// change since the last one writes nothing).
+pub fn changes_nothing(copy: &Mirror, page: &LibraryChanges) -> bool {
+    let mut things = page_keys(page);
+    things.retain(|k| k != SMART_TRACKS_KEY);
+    let same_smart = page.smart_tracks.as_ref().is_none_or(|all| {
+        all.len() == copy.smart_tracks.len()
+            && all
+                .iter()
+                .all(|(id, ids)| copy.smart_tracks.get(id) == Some(ids))
+    });
+    !page.reset && page.next == copy.cursor && things.is_empty() && same_smart
+}
+
 /// The record of `key` as the copy now holds it (JSON), or `None` when the
 /// copy no longer has that thing.
 pub fn record(copy: &Mirror, key: &str) -> Option<String> {
@@ -266,6 +280,24 @@ pub fn artist(copy: &Mirror, id: Id, query: &TrackQuery) -> Option<ArtistView> {
     Some((artist, albums, tracks, first))
 }
 
+/// `ids` in the order a full storage budget frees them: played least
+/// recently first (never played before all), then by id. Plays are the
+/// vault's as of the last copy.
+pub fn eviction_order(ids: &[Id]) -> Vec<Id> {
+    #[cfg(feature = "hydrate")]
+    let last = browser::last_played(ids);
+    #[cfg(not(feature = "hydrate"))]
+    let last: Vec<Option<i64>> = vec![None; ids.len()];
+    order_by_last_played(ids, &last)
+}
+
+/// `ids` ordered by `last` played (`None` first), then by id.
+pub fn order_by_last_played(ids: &[Id], last: &[Option<i64>]) -> Vec<Id> {
+    let mut both: Vec<(Option<i64>, Id)> = last.iter().copied().zip(ids.iter().copied()).collect();
+    both.sort();
+    both.into_iter().map(|(_, id)| id).collect()
+}
+
 /// The list a kept list's key follows (`None` for a single kept track).
 pub fn followed_list(key: &str) -> Option<TrackList> {
     if key == "liked" {
@@ -403,6 +435,16 @@ mod browser {
         value
     }
 
+    /// When each of `ids` was last played, as the copy knows.
+    pub fn last_played(ids: &[Id]) -> Vec<Option<i64>> {
+        COPY.with(|c| {
+            let c = c.borrow();
+            ids.iter()
+                .map(|id| c.as_ref()?.tracks.get(id)?.last_played_ms)
+                .collect()
+        })
+    }
+
     /// The server answered: lists show its rows again.
     pub fn server_answered() {
         if let Some(copy) = SIGNALS.with(Cell::get) {
@@ -499,6 +541,16 @@ mod browser {
             let page = feed_page(since, on_device).await?;
             let more = page.more;
             let reset = page.reset || since == 0;
+            let unchanged = COPY.with(|c| {
+                c.borrow()
+                    .as_ref()
+                    .is_some_and(|m| changes_nothing(m, &page))
+            });
+            if !reset && unchanged {
+                // Nothing changed since the last copy: nothing to write.
+                show(copy);
+                return Ok(());
+            }
             let mut keys = page_keys(&page);
             keys.push(CURSOR_KEY.into());
             let records: Vec<(String, Option<String>)> = COPY.with(|c| {
@@ -715,6 +767,40 @@ mod tests {
             liked.items.iter().map(|t| t.id).collect::<Vec<_>>(),
             vec![1]
         );
+    }
+
+    #[test]
+    fn a_visit_with_no_change_writes_nothing() {
+        let (copy, _) = store_pages(vec![LibraryChanges {
+            next: 4,
+            tracks: vec![track(1, "Glósóli", 10, 374_000)],
+            smart_tracks: Some(vec![(3, vec![1])]),
+            ..Default::default()
+        }]);
+        let same = LibraryChanges {
+            next: 4,
+            smart_tracks: Some(vec![(3, vec![1])]),
+            ..Default::default()
+        };
+        assert!(changes_nothing(&copy, &same));
+        let smart_moved = LibraryChanges {
+            smart_tracks: Some(vec![(3, Vec::new())]),
+            ..same.clone()
+        };
+        assert!(!changes_nothing(&copy, &smart_moved));
+        let renamed = LibraryChanges {
+            next: 5,
+            tracks: vec![track(1, "Glósóli (live)", 10, 374_000)],
+            ..same
+        };
+        assert!(!changes_nothing(&copy, &renamed));
+    }
+
+    #[test]
+    fn a_full_budget_frees_the_never_played_then_the_longest_unplayed() {
+        let ids = [4, 7, 9, 12];
+        let last = [Some(5_000), None, Some(1_000), None];
+        assert_eq!(order_by_last_played(&ids, &last), vec![7, 12, 9, 4]);
     }
 
     #[test]

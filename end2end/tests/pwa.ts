@@ -20,6 +20,13 @@ export async function browser(): Promise<{ context: BrowserContext; page: Page; 
   return { context, page, dir };
 }
 
+/** Waits until the library's copy on the device is up to date (app/src/library_copy.rs). */
+export async function copied(page: Page): Promise<void> {
+  await page.waitForFunction(() => performance.getEntriesByName('hoard-library-copied').length > 0, undefined, {
+    timeout: 90_000,
+  });
+}
+
 export async function controlled(page: Page): Promise<void> {
   await page.waitForFunction(() => navigator.serviceWorker?.controller != null, undefined, { timeout: 20_000 });
 }

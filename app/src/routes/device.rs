@@ -48,14 +48,21 @@ pub fn DevicePage() -> impl IntoView {
                 let rows = numbered(list.iter().map(KeptTrack::to_track).collect(), 1);
                 view! {
                     <p class="summary" data-testid="device-usage">{summary}</p>
+                    <Budget used=bytes/>
                     <h2>"Kept lists"</h2>
                     <ul class="kept-lists">
                         {move || device.lists.get().into_iter().map(|l| {
                             let key = l.key.clone();
+                            // A track two lists keep counts in both.
+                            let list_bytes: f64 = list
+                                .iter()
+                                .filter(|t| t.lists.contains(&l.key))
+                                .map(|t| t.bytes)
+                                .sum();
                             view! {
-                                <li>
+                                <li data-testid="kept-list">
                                     <a href=l.href.clone()>{l.name.clone()}</a>
-                                    {format!(" · {} tracks ", l.tracks.len())}
+                                    {format!(" · {} · {} ", count(l.tracks.len() as i64, "track", "tracks"), crate::device::size(list_bytes))}
                                     <button type="button" on:click=move |_| remove(device, key.clone())>"Remove from this device"</button>
                                 </li>
                             }
@@ -103,5 +110,64 @@ fn LibraryCopyStatus() -> impl IntoView {
                 <p class="summary">{state}</p>
             </section>
         })
+    }
+}
+
+/// The storage budget for kept audio: when it is set and full, keeping more
+/// frees the tracks played least recently.
+#[component]
+fn Budget(used: f64) -> impl IntoView {
+    let budget = RwSignal::new(None::<f64>);
+    let typed = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        let b = crate::device::budget();
+        budget.set(b);
+        typed.set(
+            b.map(|b| format!("{}", (b / 1e6).round()))
+                .unwrap_or_default(),
+        );
+    });
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = typed.get_untracked();
+        let text = text.trim();
+        if text.is_empty() {
+            crate::device::set_budget(None);
+            budget.set(None);
+            error.set(None);
+            return;
+        }
+        match text.parse::<f64>() {
+            Ok(mb) if mb.is_finite() && mb >= 1.0 => {
+                crate::device::set_budget(Some(mb * 1e6));
+                budget.set(Some(mb * 1e6));
+                error.set(None);
+            }
+            _ => error.set(Some(format!(
+                "The storage budget must be a number of megabytes, at least 1 (not “{text}”)."
+            ))),
+        }
+    };
+    view! {
+        <form class="budget" on:submit=save data-testid="budget">
+            <label>
+                "Storage budget for music (MB) "
+                <input type="text" inputmode="numeric" size="6" placeholder="none" bind:value=typed/>
+            </label>
+            " "
+            <button type="submit">"Set"</button>
+            <span class="summary">
+                {move || match budget.get() {
+                    Some(b) => format!(
+                        " {} of {} used; when it is full, keeping more frees the tracks played least recently.",
+                        crate::device::size(used),
+                        crate::device::size(b)
+                    ),
+                    None => " No budget: music is kept until the browser runs out of room.".to_string(),
+                }}
+            </span>
+            {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+        </form>
     }
 }

@@ -18,7 +18,7 @@ use crate::device::{KeepRequest, KeepSource};
 use crate::error::AppError;
 
 /// Every playlist in the vault.
-#[server(input = crate::codec::Json, output = crate::codec::Json)]
+#[server(endpoint = "playlists_list", input = crate::codec::Json, output = crate::codec::Json)]
 pub async fn list_playlists() -> Result<Vec<Playlist>, AppError> {
     let state = crate::state::server_state()?;
     Ok(state.vault.playlists().await?)
