@@ -337,6 +337,21 @@ pub(crate) mod browser {
     pub(crate) mod store {
         use super::*;
 
+        /// The record of `name` under `key`, if there is one.
+        pub async fn get_value(name: &str, key: &str) -> Option<JsValue> {
+            let db = open().await.ok()?;
+            let tx = db.transaction(name).build().ok()?;
+            let value: Option<JsValue> = tx
+                .object_store(name)
+                .ok()?
+                .get(key)
+                .primitive()
+                .ok()?
+                .await
+                .ok()?;
+            value
+        }
+
         /// Every record of `name`, as stored.
         pub async fn all_values(name: &str) -> Result<Vec<JsValue>, String> {
             let db = open().await?;

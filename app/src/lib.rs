@@ -99,7 +99,10 @@ pub fn App() -> impl IntoView {
             <a class="skip" href="#main">"Skip to content"</a>
             <header class="top">
                 <a href="/" class="brand">"Hoard"</a>
-                <nav aria-label="Main">
+                // Wide screens: every section in the header. Phones: a tab
+                // bar at the bottom with the four places a listener goes
+                // most, and the rest under "More". One of the two is shown.
+                <nav aria-label="Main" class="sections">
                     <A href="/" exact=true>"Library"</A>
                     <A href="/playlists">"Playlists"</A>
                     <A href="/smart">"Smart"</A>
@@ -109,6 +112,7 @@ pub fn App() -> impl IntoView {
                     <A href="/stats">"Stats"</A>
                     <A href="/settings">"Settings"</A>
                 </nav>
+                <components::tabs::TabBar/>
             </header>
             <Watchdog/>
             <routes::spotify::RenewalBanner/>

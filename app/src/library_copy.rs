@@ -59,6 +59,8 @@ pub struct LibraryCopy {
     pub error: RwSignal<Option<String>>,
     /// The last list shown came from the copy (the server could not be reached).
     pub answering: RwSignal<bool>,
+    /// There is a copy on this device (it may not be read into memory yet).
+    pub copied: RwSignal<bool>,
 }
 
 /// Provides [`LibraryCopy`] and, in the browser, starts the first copy once
@@ -71,10 +73,17 @@ pub fn provide_library_copy() {
         synced_at: RwSignal::new(None),
         error: RwSignal::new(None),
         answering: RwSignal::new(false),
+        copied: RwSignal::new(false),
     };
     provide_context(copy);
     #[cfg(feature = "hydrate")]
     browser::start(copy);
+}
+
+/// Reads the copy into memory to show what it holds (the device view).
+pub fn show_copy() {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(browser::load_and_show());
 }
 
 /// The app's [`LibraryCopy`].
@@ -96,66 +105,66 @@ pub fn answers_offline(href: &str) -> bool {
     }
 }
 
-/// The key of each thing a feed page names, in the store.
-pub fn page_keys(page: &LibraryChanges) -> Vec<String> {
-    let mut keys = Vec::new();
-    keys.extend(page.tracks.iter().map(|t| format!("t:{}", t.track.id)));
-    keys.extend(page.albums.iter().map(|a| format!("al:{}", a.album.id)));
-    keys.extend(page.artists.iter().map(|a| format!("ar:{}", a.artist.id)));
-    keys.extend(page.liked.iter().map(|l| format!("lk:{}", l.track_id)));
-    keys.extend(page.unliked.iter().map(|id| format!("lk:{id}")));
-    keys.extend(
+/// The records a feed page writes, straight from the page (the copy need
+/// not be in memory to be brought up to date): each changed thing's new
+/// value, `None` for what left, the smart playlists' tracks, the cursor.
+pub fn page_records(page: &LibraryChanges) -> Vec<(String, Option<String>)> {
+    fn json<T: serde::Serialize>(value: &T) -> Option<String> {
+        serde_json::to_string(value).ok()
+    }
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    out.extend(
+        page.tracks
+            .iter()
+            .map(|t| (format!("t:{}", t.track.id), json(t))),
+    );
+    out.extend(
+        page.albums
+            .iter()
+            .map(|a| (format!("al:{}", a.album.id), json(a))),
+    );
+    out.extend(
+        page.artists
+            .iter()
+            .map(|a| (format!("ar:{}", a.artist.id), json(a))),
+    );
+    out.extend(
+        page.liked
+            .iter()
+            .map(|l| (format!("lk:{}", l.track_id), json(l))),
+    );
+    out.extend(page.unliked.iter().map(|id| (format!("lk:{id}"), None)));
+    out.extend(
         page.playlists
             .iter()
-            .map(|p| format!("pl:{}", p.playlist.id)),
+            .map(|p| (format!("pl:{}", p.playlist.id), json(p))),
     );
-    keys.extend(page.smart.iter().map(|s| format!("sm:{}", s.id)));
-    keys.extend(page.smart_gone.iter().map(|id| format!("sm:{id}")));
-    if page.smart_tracks.is_some() {
-        keys.push(SMART_TRACKS_KEY.into());
+    out.extend(page.smart.iter().map(|s| (format!("sm:{}", s.id), json(s))));
+    out.extend(page.smart_gone.iter().map(|id| (format!("sm:{id}"), None)));
+    if let Some(all) = &page.smart_tracks {
+        out.push((SMART_TRACKS_KEY.into(), smart_tracks_json(all)));
     }
-    keys
+    out.push((CURSOR_KEY.into(), Some(page.next.to_string())));
+    out
 }
 
-/// Whether applying `page` would leave `copy` as it is (a visit with no
-/// change since the last one writes nothing).
-pub fn changes_nothing(copy: &Mirror, page: &LibraryChanges) -> bool {
-    let mut things = page_keys(page);
-    things.retain(|k| k != SMART_TRACKS_KEY);
-    let same_smart = page.smart_tracks.as_ref().is_none_or(|all| {
-        all.len() == copy.smart_tracks.len()
-            && all
-                .iter()
-                .all(|(id, ids)| copy.smart_tracks.get(id) == Some(ids))
-    });
-    !page.reset && page.next == copy.cursor && things.is_empty() && same_smart
+/// The smart playlists' tracks as stored: by playlist id.
+fn smart_tracks_json(all: &[(Id, Vec<Id>)]) -> Option<String> {
+    let mut all: Vec<&(Id, Vec<Id>)> = all.iter().collect();
+    all.sort();
+    serde_json::to_string(&all).ok()
 }
 
-/// The record of `key` as the copy now holds it (JSON), or `None` when the
-/// copy no longer has that thing.
-pub fn record(copy: &Mirror, key: &str) -> Option<String> {
-    fn json<T: serde::Serialize>(value: Option<&T>) -> Option<String> {
-        value.and_then(|v| serde_json::to_string(v).ok())
-    }
-    if key == SMART_TRACKS_KEY {
-        let mut all: Vec<(&Id, &Vec<Id>)> = copy.smart_tracks.iter().collect();
-        all.sort();
-        return serde_json::to_string(&all).ok();
-    }
-    if key == CURSOR_KEY {
-        return Some(copy.cursor.to_string());
-    }
-    let (kind, id) = key.split_once(':')?;
-    let id: Id = id.parse().ok()?;
-    match kind {
-        "t" => json(copy.tracks.get(&id)),
-        "al" => json(copy.albums.get(&id)),
-        "ar" => json(copy.artists.get(&id)),
-        "lk" => json(copy.liked.get(&id)),
-        "pl" => json(copy.playlists.get(&id)),
-        "sm" => json(copy.smart.get(&id)),
-        _ => None,
-    }
+/// Whether `page`, read after feed position `since` by a copy whose smart
+/// playlists' record is `smart`, changes nothing (a visit with no change
+/// since the last one writes nothing).
+pub fn changes_nothing(since: i64, smart: Option<&str>, page: &LibraryChanges) -> bool {
+    let things = page_records(page).len() - 1 - usize::from(page.smart_tracks.is_some());
+    let same_smart = page
+        .smart_tracks
+        .as_ref()
+        .is_none_or(|all| smart_tracks_json(all).as_deref() == smart);
+    !page.reset && page.next == since && things == 0 && same_smart
 }
 
 /// The copy the stored records make. A record that does not decode (a
@@ -373,6 +382,34 @@ mod browser {
         static SYNCING: Cell<bool> = const { Cell::new(false) };
         static LAST_START: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
         static SIGNALS: Cell<Option<LibraryCopy>> = const { Cell::new(None) };
+        /// The stored cursor and smart playlists' record, read without
+        /// reading the whole copy (bringing it up to date needs no more).
+        static CURSOR: Cell<Option<i64>> = const { Cell::new(None) };
+        static SMART: RefCell<Option<String>> = const { RefCell::new(None) };
+    }
+
+    /// The stored feed position and smart playlists' record.
+    async fn position() -> (i64, Option<String>) {
+        if let Some(cursor) = CURSOR.with(Cell::get) {
+            return (cursor, SMART.with(|s| s.borrow().clone()));
+        }
+        let read =
+            |v: Option<JsValue>| v.and_then(|v| Reflect::get(&v, &"json".into()).ok()?.as_string());
+        let cursor = read(store::get_value(STORE, CURSOR_KEY).await)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let smart = read(store::get_value(STORE, SMART_TRACKS_KEY).await);
+        CURSOR.with(|c| c.set(Some(cursor)));
+        SMART.with(|s| *s.borrow_mut() = smart.clone());
+        (cursor, smart)
+    }
+
+    /// Reads the copy into memory (if it is not yet) and shows what it holds.
+    pub async fn load_and_show() {
+        loaded().await;
+        if let Some(copy) = SIGNALS.with(Cell::get) {
+            show(copy);
+        }
     }
 
     fn now() -> f64 {
@@ -407,6 +444,9 @@ mod browser {
                 Mirror::default()
             }
         };
+        let smart: Vec<(Id, Vec<Id>)> = copy.smart_tracks.clone().into_iter().collect();
+        CURSOR.with(|c| c.set(Some(copy.cursor)));
+        SMART.with(|s| *s.borrow_mut() = smart_tracks_json(&smart));
         COPY.with(|c| *c.borrow_mut() = Some(copy));
         LOADING.with(|l| l.set(false));
     }
@@ -455,11 +495,14 @@ mod browser {
     }
 
     fn show(copy: LibraryCopy) {
+        if CURSOR.with(Cell::get).is_some_and(|c| c > 0) && !copy.copied.get_untracked() {
+            copy.copied.set(true);
+        }
         if let Some(counts) = COPY.with(|c| c.borrow().as_ref().map(Mirror::counts)) {
             copy.counts.set(counts);
+            copy.bytes
+                .set(SIZES.with(|s| s.borrow().values().sum::<usize>()) as f64);
         }
-        copy.bytes
-            .set(SIZES.with(|s| s.borrow().values().sum::<usize>()) as f64);
     }
 
     /// Starts the first copy once the device's store is open, and a new one
@@ -504,13 +547,15 @@ mod browser {
         if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
             let _ = p.mark("hoard-library-copy-start");
         }
-        loaded().await;
-        show(copy);
         let outcome = pull(copy, device).await;
         match &outcome {
             Ok(()) => {
                 copy.error.set(None);
                 copy.synced_at.set(Some(now()));
+                // Following kept lists reads them from the copy.
+                if !device.lists.with_untracked(Vec::is_empty) {
+                    loaded().await;
+                }
                 let now: Vec<(String, Vec<Track>)> = device
                     .lists
                     .get_untracked()
@@ -535,53 +580,54 @@ mod browser {
 
     async fn pull(copy: LibraryCopy, device: crate::device::Device) -> Result<(), AppError> {
         loop {
-            let since = COPY.with(|c| c.borrow().as_ref().map_or(0, |m| m.cursor));
+            let (since, smart) = position().await;
+            // Known before the server answers: offline, links stay in the app.
+            show(copy);
             let mut on_device: Vec<Id> = device.kept.get_untracked().into_iter().collect();
             on_device.sort_unstable();
             let page = feed_page(since, on_device).await?;
             let more = page.more;
             let reset = page.reset || since == 0;
-            let unchanged = COPY.with(|c| {
-                c.borrow()
-                    .as_ref()
-                    .is_some_and(|m| changes_nothing(m, &page))
-            });
-            if !reset && unchanged {
+            if !reset && changes_nothing(since, smart.as_deref(), &page) {
                 // Nothing changed since the last copy: nothing to write.
                 show(copy);
                 return Ok(());
             }
-            let mut keys = page_keys(&page);
-            keys.push(CURSOR_KEY.into());
-            let records: Vec<(String, Option<String>)> = COPY.with(|c| {
-                let mut c = c.borrow_mut();
-                let m = c.get_or_insert_with(Mirror::default);
-                if since == 0 {
-                    *m = Mirror::default();
-                }
-                m.apply(page);
-                keys.into_iter()
-                    .map(|k| {
-                        let r = record(m, &k);
-                        (k, r)
-                    })
-                    .collect()
-            });
+            let records = page_records(&page);
             write(reset, &records).await.map_err(|e| {
                 AppError::Refused(format!("the library copy could not be stored: {e}"))
             })?;
-            SIZES.with(|s| {
-                let mut s = s.borrow_mut();
-                if reset {
-                    s.clear();
-                }
-                for (k, r) in &records {
-                    match r {
-                        Some(json) => s.insert(k.clone(), k.len() + json.len()),
-                        None => s.remove(k),
-                    };
+            CURSOR.with(|c| c.set(Some(page.next)));
+            if page.smart_tracks.is_some() {
+                let json = records
+                    .iter()
+                    .find(|(k, _)| k == SMART_TRACKS_KEY)
+                    .and_then(|(_, v)| v.clone());
+                SMART.with(|s| *s.borrow_mut() = json);
+            }
+            // A copy read into memory follows what was stored.
+            COPY.with(|c| {
+                if let Some(m) = c.borrow_mut().as_mut() {
+                    if reset {
+                        *m = Mirror::default();
+                    }
+                    m.apply(page);
                 }
             });
+            if COPY.with(|c| c.borrow().is_some()) {
+                SIZES.with(|s| {
+                    let mut s = s.borrow_mut();
+                    if reset {
+                        s.clear();
+                    }
+                    for (k, r) in &records {
+                        match r {
+                            Some(json) => s.insert(k.clone(), k.len() + json.len()),
+                            None => s.remove(k),
+                        };
+                    }
+                });
+            }
             show(copy);
             if !more {
                 return Ok(());
@@ -679,20 +725,19 @@ mod tests {
         }
     }
 
-    /// What the browser's store would hold after storing each page's records.
+    /// The copy in memory after each page, and what the browser's store
+    /// holds after storing each page's records.
     fn store_pages(pages: Vec<LibraryChanges>) -> (Mirror, HashMap<String, String>) {
         let mut copy = Mirror::default();
         let mut store = HashMap::new();
         for page in pages {
-            let mut keys = page_keys(&page);
-            keys.push(CURSOR_KEY.into());
-            copy.apply(page);
-            for key in keys {
-                match record(&copy, &key) {
+            for (key, json) in page_records(&page) {
+                match json {
                     Some(json) => store.insert(key, json),
                     None => store.remove(&key),
                 };
             }
+            copy.apply(page);
         }
         (copy, store)
     }
@@ -771,29 +816,30 @@ mod tests {
 
     #[test]
     fn a_visit_with_no_change_writes_nothing() {
-        let (copy, _) = store_pages(vec![LibraryChanges {
+        let (_, store) = store_pages(vec![LibraryChanges {
             next: 4,
             tracks: vec![track(1, "Glósóli", 10, 374_000)],
             smart_tracks: Some(vec![(3, vec![1])]),
             ..Default::default()
         }]);
+        let smart = store.get(SMART_TRACKS_KEY).map(String::as_str);
         let same = LibraryChanges {
             next: 4,
             smart_tracks: Some(vec![(3, vec![1])]),
             ..Default::default()
         };
-        assert!(changes_nothing(&copy, &same));
+        assert!(changes_nothing(4, smart, &same));
         let smart_moved = LibraryChanges {
             smart_tracks: Some(vec![(3, Vec::new())]),
             ..same.clone()
         };
-        assert!(!changes_nothing(&copy, &smart_moved));
+        assert!(!changes_nothing(4, smart, &smart_moved));
         let renamed = LibraryChanges {
             next: 5,
             tracks: vec![track(1, "Glósóli (live)", 10, 374_000)],
             ..same
         };
-        assert!(!changes_nothing(&copy, &renamed));
+        assert!(!changes_nothing(4, smart, &renamed));
     }
 
     #[test]

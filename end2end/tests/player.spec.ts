@@ -42,7 +42,7 @@ test('play, the queue, keys, the lock screen and navigation', async ({ page }) =
 
   // Every control draws an SVG icon; none is a symbol character, which
   // renders as an empty box where the device has no font for it.
-  const controls = await page.getByTestId('player').locator('button.icon').evaluateAll((buttons) =>
+  const controls = await page.getByTestId('player').locator('button.icon:visible').evaluateAll((buttons) =>
     buttons.map((b) => {
       const icon = b.querySelector('svg.i');
       const box = icon?.getBoundingClientRect();
@@ -128,4 +128,56 @@ test('a track with no file in the vault says so instead of playing silence', asy
   await page.getByRole('button', { name: 'Play Olsen Olsen', exact: true }).click();
   await expect(page.getByTestId('player-note')).toContainText('Not in the vault');
   expect(await page.locator('audio').evaluate((a: HTMLAudioElement) => a.paused)).toBe(true);
+});
+
+test('on a phone: a tab bar, a mini player above it, and a full-screen player the back button closes', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 800 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  try {
+    await page.goto(`${hoard.url}/playlists/1`);
+    await hydrated(page);
+    const tabs = page.getByRole('navigation', { name: 'Main' });
+    await expect(tabs.getByRole('link')).toHaveText(['Library', 'Playlists', 'Smart', 'On device']);
+    // The tab bar sits at the bottom of the screen; the other sections are under More.
+    const bar = await tabs.boundingBox();
+    expect(bar!.y + bar!.height).toBeCloseTo(800, 0);
+    await tabs.getByRole('button', { name: 'More' }).click();
+    await expect(tabs.getByRole('link', { name: 'Settings' })).toBeVisible();
+    await tabs.getByRole('button', { name: 'More' }).click();
+    await expect(tabs.getByRole('link', { name: 'Settings' })).toBeHidden();
+
+    await page.getByRole('button', { name: 'Play Starálfur', exact: true }).tap();
+    await expect(page.getByTestId('now-playing')).toHaveText('Starálfur');
+    // The mini player: above the tab bar, without the seek bar.
+    const player = page.getByTestId('player');
+    const mini = await player.boundingBox();
+    expect(mini!.y + mini!.height).toBeLessThanOrEqual(bar!.y + 1);
+    await expect(player.getByRole('slider', { name: 'Seek' })).toBeHidden();
+
+    // A tap opens the full-screen player: the cover, the seek bar, every control.
+    const address = page.url();
+    await page.getByTestId('open-player').tap();
+    await expect(player).toHaveClass(/expanded/);
+    const full = await player.boundingBox();
+    expect(full!.height).toBeGreaterThan(780);
+    // A large cover (the album's, or its initial where the album has none).
+    await expect(player.locator('.np-cover')).toBeVisible();
+    expect((await player.locator('.np-cover').boundingBox())!.width).toBeGreaterThan(250);
+    await expect(player.getByRole('slider', { name: 'Seek' })).toBeVisible();
+    await expect(player.getByRole('button', { name: 'Shuffle' })).toBeVisible();
+    // The back button closes it, and the page is where it was.
+    await page.goBack();
+    await expect(player).not.toHaveClass(/expanded/);
+    expect(page.url()).toBe(address);
+    await expect(page.getByRole('heading', { name: 'Nordic Nights ❄' })).toBeVisible();
+    // So does its own close button.
+    await page.getByTestId('open-player').tap();
+    await expect(player).toHaveClass(/expanded/);
+    await page.getByTestId('close-player').tap();
+    await expect(player).not.toHaveClass(/expanded/);
+    expect(page.url()).toBe(address);
+    await expect(page.getByTestId('now-playing')).toHaveText('Starálfur');
+  } finally {
+    await context.close();
+  }
 });

@@ -27,6 +27,12 @@ pub enum Icon {
     PlayNext,
     Keep,
     Smart,
+    Library,
+    Playlists,
+    Device,
+    More,
+    ChevronUp,
+    ChevronDown,
 }
 
 /// One stroke of an icon: its path, and whether it is filled (a shape) or
@@ -72,6 +78,25 @@ impl Icon {
                 "M12 3l2 6.5 6.5 2.5-6.5 2.5L12 21l-2-6.5L3.5 12 10 9.5z",
                 true,
             )],
+            Icon::Library => &[
+                Part("M9 18V5l11-2v13", false),
+                Part("M6 21a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM17 19a3 3 0 1 0 0-6 3 3 0 0 0 0 6z", true),
+            ],
+            Icon::Playlists => &[
+                Part("M3 6h12M3 11h12M3 16h8", false),
+                Part("M16 20a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5z", true),
+                Part("M18.5 17.5V6l3-1", false),
+            ],
+            Icon::Device => &[
+                Part("M8 2.5h8a2 2 0 0 1 2 2v15a2 2 0 0 1-2 2H8a2 2 0 0 1-2-2v-15a2 2 0 0 1 2-2z", false),
+                Part("M11 18h2", false),
+            ],
+            Icon::More => &[Part(
+                "M5 10.3a1.7 1.7 0 1 0 0 3.4 1.7 1.7 0 0 0 0-3.4zM12 10.3a1.7 1.7 0 1 0 0 3.4 1.7 1.7 0 0 0 0-3.4zM19 10.3a1.7 1.7 0 1 0 0 3.4 1.7 1.7 0 0 0 0-3.4z",
+                true,
+            )],
+            Icon::ChevronUp => &[Part("M6 15l6-6 6 6", false)],
+            Icon::ChevronDown => &[Part("M6 9l6 6 6-6", false)],
         }
     }
 }

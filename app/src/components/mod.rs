@@ -8,6 +8,7 @@ pub mod marks;
 pub mod pager;
 pub mod player;
 pub mod pwa;
+pub mod tabs;
 pub mod track_table;
 pub mod watchdog;
 

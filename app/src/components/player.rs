@@ -525,8 +525,37 @@ pub fn use_player() -> Player {
 pub fn PlayerBar() -> impl IntoView {
     let p = use_player();
     let show_queue = RwSignal::new(false);
+    let expanded = RwSignal::new(false);
+    let cover_failed = RwSignal::new(None::<Id>);
+    // Following a link from the full-screen player shows the page.
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |_| {
+        let _ = location.pathname.get();
+        expanded.set(false);
+    });
+    // The full-screen player is a step in the browser's history, so the
+    // back button (or gesture) closes it as it would a page.
+    let open = move || {
+        if expanded.get_untracked() {
+            return;
+        }
+        expanded.set(true);
+        #[cfg(feature = "hydrate")]
+        browser::push_player_state();
+    };
+    let close = move || {
+        if !expanded.get_untracked() {
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        browser::back_from_player();
+        #[cfg(not(feature = "hydrate"))]
+        expanded.set(false);
+    };
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| browser::install(p));
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| browser::close_on_back(expanded));
     let now = move || p.now();
     let now_id = Memo::new(move |_| p.now().map(|i| i.id));
     let clock = move |s: f64| format::duration((s * 1000.0) as i64);
@@ -565,8 +594,30 @@ pub fn PlayerBar() -> impl IntoView {
                 leptos::task::spawn_local(browser::fallback(p));
             }
         ></audio>
-        <section class="player" aria-label="Player" data-testid="player" class:idle=move || p.current.get().is_none()>
+        <section class="player" aria-label="Player" data-testid="player" class:idle=move || p.current.get().is_none()
+            class:expanded=move || expanded.get()>
+            // Phones: the bar is a mini player; a tap anywhere on it opens
+            // the full-screen player, which the back button closes.
+            <div class="np-head">
+                <button type="button" class="icon" data-testid="close-player" on:click=move |_| close()>
+                    <Svg icon=Icon::ChevronDown/><span class="visually-hidden">"Close the player"</span>
+                </button>
+                <span class="np-kind">"Now playing"</span>
+            </div>
+            <div class="np-cover" aria-hidden="true">
+                {move || now().map(|item| {
+                    let initial = item.title.chars().next().unwrap_or('♪').to_string();
+                    match item.album_id.filter(|a| cover_failed.get() != Some(*a)) {
+                        Some(album) => view! {
+                            <img src=format!("/covers/{album}") alt="" on:error=move |_| cover_failed.set(Some(album))/>
+                        }.into_any(),
+                        None => view! { <span class="initial">{initial}</span> }.into_any(),
+                    }
+                })}
+            </div>
             <div class="now">
+                <button type="button" class="expand-hit" data-testid="open-player" on:click=move |_| open()
+                    aria-label="Open the player"></button>
                 {move || match now() {
                     None => view! { <span class="muted">"Nothing playing. Press Play on a track."</span> }.into_any(),
                     Some(item) => view! {
@@ -581,14 +632,14 @@ pub fn PlayerBar() -> impl IntoView {
                 {move || p.note.get().map(|n| view! { <span class="np-note" data-testid="player-note">{n}</span> })}
             </div>
             <div class="controls">
-                <button type="button" class="icon" title="Shuffle (S)" aria-pressed=move || p.shuffle.get().to_string() on:click=move |_| p.toggle_shuffle()><Svg icon=Icon::Shuffle/><span class="visually-hidden">"Shuffle"</span></button>
-                <button type="button" class="icon" title="Previous (P)" on:click=move |_| p.previous()><Svg icon=Icon::Previous/><span class="visually-hidden">"Previous"</span></button>
+                <button type="button" class="icon shuffle" title="Shuffle (S)" aria-pressed=move || p.shuffle.get().to_string() on:click=move |_| p.toggle_shuffle()><Svg icon=Icon::Shuffle/><span class="visually-hidden">"Shuffle"</span></button>
+                <button type="button" class="icon prev" title="Previous (P)" on:click=move |_| p.previous()><Svg icon=Icon::Previous/><span class="visually-hidden">"Previous"</span></button>
                 <button type="button" class="icon play" data-testid="play-pause" title="Play or pause (Space)" on:click=move |_| p.toggle()>
                     {move || if p.playing.get() { view! { <Svg icon=Icon::Pause/> } } else { view! { <Svg icon=Icon::Play/> } }}
                     <span class="visually-hidden">{move || if p.playing.get() { "Pause" } else { "Play" }}</span>
                 </button>
                 <button type="button" class="icon" title="Next (N)" on:click=move |_| p.next()><Svg icon=Icon::Next/><span class="visually-hidden">"Next"</span></button>
-                <button type="button" class="icon" title=repeat_label aria-pressed=move || (p.repeat.get() != Repeat::Off).to_string() on:click=move |_| p.cycle_repeat()>
+                <button type="button" class="icon repeat" title=repeat_label aria-pressed=move || (p.repeat.get() != Repeat::Off).to_string() on:click=move |_| p.cycle_repeat()>
                     {move || view! { <Svg icon=if p.repeat.get() == Repeat::One { Icon::RepeatOne } else { Icon::Repeat }/> }}
                     <span class="visually-hidden">{repeat_label}</span>
                 </button>
@@ -688,6 +739,42 @@ mod browser {
 
     /// A Media Session action handler.
     type Handler = Box<dyn Fn(JsValue)>;
+
+    /// Marks the open full-screen player as a history entry (same address).
+    pub fn push_player_state() {
+        let Some(history) = web_sys::window().and_then(|w| w.history().ok()) else {
+            return;
+        };
+        let state = Object::new();
+        set(&state, "hoardPlayer", &JsValue::TRUE);
+        let _ = history.push_state(&state, "");
+    }
+
+    /// Leaves the full-screen player's history entry; `close_on_back` closes it.
+    pub fn back_from_player() {
+        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = history.back();
+        }
+    }
+
+    /// Closes the full-screen player when its history entry is left.
+    pub fn close_on_back(expanded: RwSignal<bool>) {
+        let on_pop =
+            Closure::<dyn Fn(web_sys::PopStateEvent)>::new(move |e: web_sys::PopStateEvent| {
+                let in_player = Reflect::get(&e.state(), &"hoardPlayer".into())
+                    .ok()
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false);
+                if expanded.try_get_untracked() == Some(true) && !in_player {
+                    expanded.set(false);
+                }
+            });
+        if let Some(w) = web_sys::window() {
+            let _ = w.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
+        }
+        // Lives as long as the page: the player bar is rendered once.
+        on_pop.forget();
+    }
 
     fn session() -> Option<MediaSession> {
         let navigator = web_sys::window()?.navigator();

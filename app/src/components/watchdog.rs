@@ -20,7 +20,7 @@ pub fn Watchdog() -> impl IntoView {
         use wasm_bindgen::closure::Closure;
         use wasm_bindgen::JsCast;
         let copy = crate::library_copy::use_library_copy();
-        let copied = move || copy.is_some_and(|c| c.counts.get_untracked().0 > 0);
+        let copied = move || copy.is_some_and(|c| c.copied.get_untracked());
         leptos::task::spawn_local(async move {
             loop {
                 let ok = server_answers().await;

@@ -80,6 +80,7 @@ pub fn DevicePage() -> impl IntoView {
 #[component]
 fn LibraryCopyStatus() -> impl IntoView {
     let copy = crate::library_copy::use_library_copy();
+    Effect::new(move |_| crate::library_copy::show_copy());
     move || {
         let copy = copy?;
         let (tracks, albums, artists, playlists) = copy.counts.get();
