@@ -339,17 +339,7 @@ pub(crate) mod browser {
 
         /// The record of `name` under `key`, if there is one.
         pub async fn get_value(name: &str, key: &str) -> Option<JsValue> {
-            let db = open().await.ok()?;
-            let tx = db.transaction(name).build().ok()?;
-            let value: Option<JsValue> = tx
-                .object_store(name)
-                .ok()?
-                .get(key)
-                .primitive()
-                .ok()?
-                .await
-                .ok()?;
-            value
+            get_raw(&open().await.ok()?, name, key.into()).await
         }
 
         /// Every record of `name`, as stored.
@@ -395,18 +385,7 @@ pub(crate) mod browser {
 
     /// Every record of `store` that decodes as a `T`.
     async fn all<T: DeserializeOwned>(store: &str) -> Result<Vec<T>, String> {
-        let db = open().await?;
-        let tx = db.transaction(store).build().map_err(error_text)?;
-        let values: Vec<JsValue> = tx
-            .object_store(store)
-            .map_err(error_text)?
-            .get_all()
-            .primitive()
-            .map_err(error_text)?
-            .await
-            .map_err(error_text)?
-            .filter_map(Result::ok)
-            .collect();
+        let values = self::store::all_values(store).await?;
         Ok(values.iter().filter_map(from_js).collect())
     }
 
@@ -470,16 +449,19 @@ pub(crate) mod browser {
     }
 
     async fn get<T: DeserializeOwned>(db: &Database, store: &str, key: JsValue) -> Option<T> {
+        get_raw(db, store, key).await.as_ref().and_then(from_js)
+    }
+
+    /// The record of `store` under `key`, as stored.
+    async fn get_raw(db: &Database, store: &str, key: JsValue) -> Option<JsValue> {
         let tx = db.transaction(store).build().ok()?;
-        let value: Option<JsValue> = tx
-            .object_store(store)
+        tx.object_store(store)
             .ok()?
             .get(key)
             .primitive()
             .ok()?
             .await
-            .ok()?;
-        value.as_ref().and_then(from_js)
+            .ok()?
     }
 
     async fn has_key(db: &Database, store: &str, key: f64) -> bool {

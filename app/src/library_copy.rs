@@ -373,6 +373,11 @@ mod browser {
     const STORE: &str = "library";
     /// A copy started within this long of the last one waits for the next occasion.
     const MIN_GAP_MS: f64 = 60_000.0;
+    /// How long the first copy of a library waits after the app starts: it
+    /// reads and stores thousands of rows, which would otherwise compete
+    /// with the page becoming interactive on a first visit (later copies
+    /// are a row or two and start at once).
+    const FIRST_COPY_DELAY_MS: u32 = 6_000;
 
     thread_local! {
         static COPY: RefCell<Option<Mirror>> = const { RefCell::new(None) };
@@ -544,6 +549,9 @@ mod browser {
         }
         LAST_START.with(|l| l.set(now()));
         copy.syncing.set(true);
+        if position().await.0 == 0 {
+            gloo_timers::future::TimeoutFuture::new(FIRST_COPY_DELAY_MS).await;
+        }
         if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
             let _ = p.mark("hoard-library-copy-start");
         }
