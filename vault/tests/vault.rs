@@ -804,3 +804,40 @@ async fn counts_dates_and_stats_follow_the_listens_whichever_way_they_came() {
     assert_eq!(monday.top_tracks.len(), 1);
     assert_eq!(monday.minutes, 3 * dur / 60_000);
 }
+
+/// A write transaction that reads before it writes, while another
+/// connection writes in between, still commits: it holds the write lock from
+/// its start, so the other writer waits for it instead of making its first
+/// write fail with "database is locked" (a sync failed that way beside the
+/// listening poller).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_that_reads_then_writes_is_not_refused_by_another_writer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("hoard.db");
+    let first = Vault::open(&path).await.expect("open");
+    let second = Vault::open(&path).await.expect("open again");
+    first.set_setting("probe", "0").await.expect("setting");
+
+    let mut tx = first.begin().await.expect("begin");
+    let (before,): (String,) = sqlx::query_as("SELECT value FROM settings WHERE key = 'probe'")
+        .fetch_one(&mut *tx)
+        .await
+        .expect("read");
+    // Another connection writes while the transaction is open.
+    let other = tokio::spawn(async move { second.set_setting("probe", "other").await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    sqlx::query("UPDATE settings SET value = ? WHERE key = 'probe'")
+        .bind(format!("{before}+1"))
+        .execute(&mut *tx)
+        .await
+        .expect("the transaction's write is not refused");
+    tx.commit().await.expect("commit");
+    other
+        .await
+        .expect("join")
+        .expect("the other write waits, then succeeds");
+    assert_eq!(
+        first.setting("probe").await.expect("read"),
+        Some("other".into())
+    );
+}

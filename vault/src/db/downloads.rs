@@ -107,7 +107,7 @@ impl Vault {
     /// user picked) and queues it with fresh attempts; a track with a file
     /// gets the new one in its place. Refused while the job is running.
     pub async fn set_download_url(&self, track_id: Id, url: &str) -> DbResult<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT OR IGNORE INTO downloads (track_id) VALUES (?)")
             .bind(track_id)
             .execute(&mut *tx)
@@ -211,7 +211,7 @@ impl Vault {
         arg: &super::library::Bind,
         keep_cancelled: bool,
     ) -> DbResult<u64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let now = now_text();
         // A job the user cancelled comes back only when they ask for it.
         let requeue = if keep_cancelled { "AND 0" } else { "" };

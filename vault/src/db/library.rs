@@ -200,9 +200,15 @@ where
 }
 
 impl Vault {
-    /// Starts a transaction; a sync commits one per page of results.
+    /// Starts a write transaction; a sync commits one per page of results.
+    ///
+    /// It takes the write lock at once (`BEGIN IMMEDIATE`), waiting up to the
+    /// busy timeout for another writer. A deferred transaction that reads
+    /// first and writes later cannot wait: in WAL mode SQLite answers its
+    /// first write with "database is locked" at once if another connection
+    /// wrote in between (a sync failed that way beside the listening poller).
     pub async fn begin(&self) -> DbResult<Transaction<'static, Sqlite>> {
-        Ok(self.pool().begin().await?)
+        Ok(self.pool().begin_with("BEGIN IMMEDIATE").await?)
     }
 
     // ----- writes -------------------------------------------------------
