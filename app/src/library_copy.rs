@@ -4,21 +4,25 @@
 //! filters, sorts and pages the whole library with no server.
 //!
 //! ```text
-//!  vault: library_changes (triggers)      browser
-//!  ───────────────────────────────        ──────────────────────────────────────
-//!  library_changes(since) ──page──▶ Mirror::apply ──▶ IndexedDB `library` store
-//!        ▲  (2,000 things a page)          │           (one record a thing, and
-//!        └──── cursor ◀────────────────────┘            the cursor, one transaction
-//!                                                        per page: a kill resumes)
+//!  vault: library_changes (triggers)        browser
+//!  ─────────────────────────────────        ────────────────────────────────────
+//!  feed_page(since) ──page──▶ page_records ──▶ IndexedDB `library` store
+//!      ▲ (2,000 things a page)     │            (one record a thing, and the
+//!      └──── cursor ◀──────────────┘             cursor: one transaction a page,
+//!                                                so a kill resumes)
 //!  a list asks the server; when the server cannot be reached
-//!  (AppError::Transport) the same query runs on the copy (vault::mirror).
+//!  (AppError::Transport) the store is read into memory once and the same
+//!  query runs on it (vault::mirror).
 //! ```
 //!
-//! The first copy reads the whole feed; later ones only what changed after
-//! the stored cursor. A copy runs when the app starts, when the browser comes
-//! back online and when the tab is shown again (at most once a minute).
-//! The rows the copy answers are the vault's own (names with edits, counts,
-//! marks), as they were at the last copy.
+//! The first copy reads the whole feed (6 s after the app starts, so a first
+//! visit becomes interactive first); later ones only what changed after the
+//! stored cursor, and nothing is written when nothing changed. A copy runs
+//! when the app starts, when the browser comes back online and when the tab
+//! is shown again (at most once a minute); after it, kept lists follow their
+//! lists ([`crate::device::follow`]). The rows the copy answers are the
+//! vault's own (names with edits, counts, marks), as they were at the last
+//! copy.
 
 use std::future::Future;
 

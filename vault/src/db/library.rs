@@ -207,8 +207,19 @@ impl Vault {
     /// first and writes later cannot wait: in WAL mode SQLite answers its
     /// first write with "database is locked" at once if another connection
     /// wrote in between (a sync failed that way beside the listening poller).
+    ///
+    /// The BEGIN runs on a task of its own: a caller cancelled while it waits
+    /// (a request whose client went away, an aborted import) would otherwise
+    /// leave a pooled connection inside a transaction that holds the write
+    /// lock, since the transaction is only rolled back once it is made and
+    /// dropped. On its own task it is always made, then dropped and rolled
+    /// back if nobody waits for it.
     pub async fn begin(&self) -> DbResult<Transaction<'static, Sqlite>> {
-        Ok(self.pool().begin_with("BEGIN IMMEDIATE").await?)
+        let pool = self.pool().clone();
+        tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
+            .await
+            .map_err(|e| DbError::Other(format!("beginning a transaction: {e}")))?
+            .map_err(DbError::from)
     }
 
     // ----- writes -------------------------------------------------------
