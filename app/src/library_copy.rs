@@ -241,6 +241,20 @@ where
     }
 }
 
+/// Whether the copy is complete enough to answer for `list`: a first copy
+/// has been stored, and the list's playlist, album, smart playlist or
+/// artist is in it.
+fn knows(copy: &Mirror, list: &TrackList) -> bool {
+    copy.cursor > 0
+        && match list {
+            TrackList::Liked => true,
+            TrackList::Playlist(id) => copy.playlists.contains_key(id),
+            TrackList::Album(id) => copy.albums.contains_key(id),
+            TrackList::Smart(id) => copy.smart.contains_key(id),
+            TrackList::Artist(id) => copy.artists.contains_key(id),
+        }
+}
+
 /// A window of a track list from the server, or from the copy offline.
 pub fn track_window_or_copy(
     list: TrackList,
@@ -250,14 +264,7 @@ pub fn track_window_or_copy(
 ) -> impl Future<Output = Result<Page<Track>, AppError>> + Send {
     let call = crate::routes::lists::track_window(list.clone(), query.clone(), offset, limit);
     or_copy(call, move |copy| {
-        let known = match &list {
-            TrackList::Liked => true,
-            TrackList::Playlist(id) => copy.playlists.contains_key(id),
-            TrackList::Album(id) => copy.albums.contains_key(id),
-            TrackList::Smart(id) => copy.smart.contains_key(id),
-            TrackList::Artist(id) => copy.artists.contains_key(id),
-        };
-        (known && copy.cursor > 0).then(|| copy.track_list(&list, &query, offset, limit))
+        knows(copy, &list).then(|| copy.track_list(&list, &query, offset, limit))
     })
 }
 
@@ -331,14 +338,7 @@ pub fn followed_list(key: &str) -> Option<TrackList> {
 /// of it is freed).
 pub fn kept_list_now(copy: &Mirror, key: &str) -> Option<Vec<Track>> {
     let list = followed_list(key)?;
-    let known = match &list {
-        TrackList::Liked => copy.cursor > 0,
-        TrackList::Playlist(id) => copy.playlists.contains_key(id),
-        TrackList::Album(id) => copy.albums.contains_key(id),
-        TrackList::Smart(id) => copy.smart.contains_key(id),
-        TrackList::Artist(id) => copy.artists.contains_key(id),
-    };
-    if !known {
+    if !knows(copy, &list) {
         return None;
     }
     let mut seen = std::collections::HashSet::new();
