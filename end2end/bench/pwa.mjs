@@ -17,14 +17,18 @@
 //   (from the app starting it to the last page stored).
 // - scroll_10k_fps: frames per second while the 10,000-row list scrolls by
 //   half a screen per frame for 4 s (fetching windows as it goes).
+// - gapless_gap_ms: the longest silence heard (through Web Audio) where one
+//   album track hands over to the next: two 128 kb/s MP3s of a steady tone
+//   that the vault took from a music folder; median of three.
 // - lighthouse_perf / lighthouse_a11y (and best practices, printed above):
 //   Lighthouse 12 against the library page, default mobile settings.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
+import { installGapMeter, longestGapMs, resetGapMeter } from '../lib/gap.mjs';
 
 const { HOARD_BIN, HOARD_DATA, HOARD_SITE } = process.env;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -42,11 +46,11 @@ const freePort = () =>
     });
   });
 
-async function startHoard(port) {
+async function startHoard(port, more = {}) {
   const child = spawn(HOARD_BIN, [], {
     env: {
       PATH: process.env.PATH, HOARD_LISTEN: `127.0.0.1:${port}`, HOARD_DATA_DIR: HOARD_DATA, HOARD_SITE_DIR: HOARD_SITE,
-      HOARD_LOG: 'error', HOARD_DOWNLOAD_ATTEMPTS: '1',
+      HOARD_LOG: 'error', HOARD_DOWNLOAD_ATTEMPTS: '1', ...more,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -183,11 +187,60 @@ for (const audit of Object.values(result.lhr.audits)) {
     console.log(`lighthouse: ${audit.id}: ${audit.title} (${audit.displayValue ?? audit.score})`);
   }
 }
+// Gapless playback: the demo playlist's first two tracks (one album, a
+// steady tone each) taken into the vault from a music folder, and the
+// silence heard between them in Chromium, three times.
+await new Promise((r) => hoard.once('exit', r));
+const music = mkdtempSync(path.join(tmpdir(), 'hoard-bench-music-'));
+for (const [title, seconds] of [['Svefn-g-englar', 30], ['Starálfur', 30]]) {
+  execFileSync('ffmpeg', [
+    '-loglevel', 'error', '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`,
+    '-ac', '2', '-ar', '44100', '-b:a', '128k', path.join(music, `Sigur Rós - ${title}.mp3`),
+  ]);
+}
+hoard = await startHoard(port, { HOARD_MUSIC_FOLDER: music });
+const queued = await fetch(`${url}api/download_command`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', origin: url.slice(0, -1) },
+  body: JSON.stringify({ command: { QueuePlaylist: 1 } }),
+});
+if (!queued.ok) throw new Error(`queueing the demo playlist: ${queued.status}`);
+for (const id of [1, 2]) {
+  for (let i = 0; (await fetch(`${url}audio/${id}`)).status !== 200; i++) {
+    if (i > 300) throw new Error(`track ${id} never reached the vault`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+const gapBrowser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+const gaps = [];
+for (let i = 0; i < 3; i++) {
+  const gapCtx = await gapBrowser.newContext({ bypassCSP: true });
+  const p = await gapCtx.newPage();
+  await p.goto(`${url}playlists/1`);
+  await p.waitForFunction(() => performance.getEntriesByName('hoard-hydrated').length > 0);
+  await p.getByRole('button', { name: 'Play Svefn-g-englar', exact: true }).click();
+  const active = p.locator('audio[data-active]');
+  await p.waitForFunction(() => document.querySelector('audio[data-active]')?.currentTime > 0.3, undefined, { timeout: 15_000 });
+  await installGapMeter(p);
+  await active.evaluate((a) => { a.currentTime = a.duration - 3; });
+  await p.waitForTimeout(500);
+  await resetGapMeter(p);
+  await p.locator('[data-testid=now-playing]', { hasText: 'Starálfur' }).waitFor({ timeout: 10_000 });
+  await p.waitForFunction(() => document.querySelector('audio[data-active]')?.currentTime > 1, undefined, { timeout: 10_000 });
+  const heard = await longestGapMs(p);
+  if (!heard.heard) throw new Error('the gap meter heard nothing');
+  gaps.push(heard.longest);
+  await gapCtx.close();
+}
+await gapBrowser.close();
+hoard.kill('SIGTERM');
+rmSync(music, { recursive: true, force: true });
+
 console.log(`lighthouse: performance=${score('performance')} accessibility=${score('accessibility')} best-practices=${score('best-practices')}`);
-console.log(`first loads (ms): ${loads.map(Math.round).join(', ')}; hydrated: ${hydrations.map(Math.round).join(', ')}; offline starts: ${offline.join(', ')}; offline searches: ${offlineSearch.join(', ')}`);
+console.log(`first loads (ms): ${loads.map(Math.round).join(', ')}; hydrated: ${hydrations.map(Math.round).join(', ')}; offline starts: ${offline.join(', ')}; offline searches: ${offlineSearch.join(', ')}; gaps: ${gaps.map((g) => g.toFixed(1)).join(', ')}`);
 console.log(
   `BENCH pwa: wasm_br_bytes=${median(wire)} first_load_ms=${Math.round(median(loads))} hydrated_ms=${Math.round(median(hydrations))} ` +
     `offline_start_ms=${Math.round(median(offline))} offline_search_ms=${Math.round(median(offlineSearch))} ` +
-    `metadata_sync_s=${metadataSync.toFixed(1)} scroll_10k_fps=${Math.round(fps)} ` +
+    `metadata_sync_s=${metadataSync.toFixed(1)} scroll_10k_fps=${Math.round(fps)} gapless_gap_ms=${Math.round(median(gaps))} ` +
     `lighthouse_perf=${score('performance')} lighthouse_a11y=${score('accessibility')} lighthouse_bp=${score('best-practices')}`,
 );

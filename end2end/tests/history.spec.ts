@@ -67,7 +67,7 @@ test('a play heard offline reaches the history once the server is back, once', a
     // Starálfur (3:17) at 16 times the speed, heard to about two thirds,
     // then stopped by taking it out of the queue.
     await page.getByRole('button', { name: 'Play Starálfur', exact: true }).click();
-    const audio = page.locator('audio');
+    const audio = page.locator('audio[data-active]');
     await expect.poll(() => audio.evaluate((a: HTMLAudioElement) => a.currentTime), { timeout: 15_000 }).toBeGreaterThan(0.5);
     await audio.evaluate((a: HTMLAudioElement) => {
       a.playbackRate = 16;

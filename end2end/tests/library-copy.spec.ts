@@ -88,7 +88,7 @@ test('the whole library searches, sorts and opens offline from the copy on the d
     await expect(page.getByRole('heading', { name: 'Nordic Nights ❄' })).toBeVisible();
     await page.getByRole('button', { name: 'Play Starálfur', exact: true }).click();
     await expect(page.getByTestId('now-playing')).toHaveText('Starálfur');
-    const audio = page.locator('audio');
+    const audio = page.locator('audio[data-active]');
     await expect.poll(() => audio.evaluate((a: HTMLAudioElement) => a.currentTime), { timeout: 15_000 }).toBeGreaterThan(1);
   } finally {
     await context.close();

@@ -70,7 +70,7 @@ test('a kept playlist plays offline, with seeking, after the server is gone', as
 
     await page.getByRole('button', { name: 'Play Starálfur', exact: true }).click();
     await expect(page.getByTestId('now-playing')).toHaveText('Starálfur');
-    const audio = page.locator('audio');
+    const audio = page.locator('audio[data-active]');
     await expect.poll(() => audio.evaluate((a: HTMLAudioElement) => a.currentTime), { timeout: 15_000 }).toBeGreaterThan(1);
     expect(await audio.evaluate((a: HTMLAudioElement) => a.error)).toBeNull();
     // Seek to the middle: the service worker serves the range from IndexedDB.

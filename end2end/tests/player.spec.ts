@@ -5,6 +5,7 @@ import { rmSync } from 'node:fs';
 import { expect, Page, test } from '@playwright/test';
 import { vaultWithAudio } from './audio';
 import { Hoard, hydrated } from './harness';
+import { installGapMeter, longestGapMs, resetGapMeter } from '../lib/gap.mjs';
 
 let hoard: Hoard;
 let music: string;
@@ -17,7 +18,7 @@ test.afterAll(async () => {
   rmSync(music, { recursive: true, force: true });
 });
 
-const time = (page: Page) => page.locator('audio').evaluate((a: HTMLAudioElement) => a.currentTime);
+const time = (page: Page) => page.locator('audio[data-active]').evaluate((a: HTMLAudioElement) => a.currentTime);
 const queue = (page: Page) => page.getByTestId('queue').locator('li .link').allInnerTexts();
 
 test('play, the queue, keys, the lock screen and navigation', async ({ page }) => {
@@ -72,13 +73,13 @@ test('play, the queue, keys, the lock screen and navigation', async ({ page }) =
   await expect(page.getByTestId('now-playing')).toHaveText('Starálfur');
   await expect.poll(() => time(page), { timeout: 15_000 }).toBeGreaterThan(0.3);
   await page.keyboard.press(' ');
-  await expect.poll(() => page.locator('audio').evaluate((a: HTMLAudioElement) => a.paused)).toBe(true);
+  await expect.poll(() => page.locator('audio[data-active]').evaluate((a: HTMLAudioElement) => a.paused)).toBe(true);
   await expect(page.getByTestId('play-pause')).toContainText('Play');
   const paused = await time(page);
   await page.keyboard.press('ArrowRight');
   await expect.poll(() => time(page)).toBeGreaterThan(paused + 4);
   await page.keyboard.press(' ');
-  await expect.poll(() => page.locator('audio').evaluate((a: HTMLAudioElement) => a.paused)).toBe(false);
+  await expect.poll(() => page.locator('audio[data-active]').evaluate((a: HTMLAudioElement) => a.paused)).toBe(false);
 
   // Playback goes on across navigation.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Playlists' }).click();
@@ -102,8 +103,8 @@ test('the queue, the track and the place in it are back after a reload', async (
   await page.getByRole('button', { name: 'Repeat: off' }).click();
   await page.getByRole('heading', { level: 1 }).click();
   await page.keyboard.press(' ');
-  await expect.poll(() => page.locator('audio').evaluate((a: HTMLAudioElement) => a.paused)).toBe(true);
-  await page.locator('audio').evaluate((a: HTMLAudioElement) => { a.currentTime = 42; });
+  await expect.poll(() => page.locator('audio[data-active]').evaluate((a: HTMLAudioElement) => a.paused)).toBe(true);
+  await page.locator('audio[data-active]').evaluate((a: HTMLAudioElement) => { a.currentTime = 42; });
   await expect.poll(() => time(page)).toBeGreaterThan(41.5);
   await page.getByRole('button', { name: /^Queue \(\d+\)$/ }).click();
   const before = await queue(page);
@@ -115,7 +116,7 @@ test('the queue, the track and the place in it are back after a reload', async (
   await page.getByRole('button', { name: /^Queue \(\d+\)$/ }).click();
   expect(await queue(page)).toEqual(before);
   // Paused where it was, and it plays on from there.
-  expect(await page.locator('audio').evaluate((a: HTMLAudioElement) => a.paused)).toBe(true);
+  expect(await page.locator('audio[data-active]').evaluate((a: HTMLAudioElement) => a.paused)).toBe(true);
   await expect.poll(() => time(page), { timeout: 15_000 }).toBeGreaterThan(41);
   await page.getByTestId('play-pause').click();
   await expect.poll(() => time(page), { timeout: 15_000 }).toBeGreaterThan(42.5);
@@ -127,7 +128,7 @@ test('a track with no file in the vault says so instead of playing silence', asy
   await hydrated(page);
   await page.getByRole('button', { name: 'Play Olsen Olsen', exact: true }).click();
   await expect(page.getByTestId('player-note')).toContainText('Not in the vault');
-  expect(await page.locator('audio').evaluate((a: HTMLAudioElement) => a.paused)).toBe(true);
+  expect(await page.locator('audio[data-active]').evaluate((a: HTMLAudioElement) => a.paused)).toBe(true);
 });
 
 test('on a phone: a tab bar, a mini player above it, and a full-screen player the back button closes', async ({ browser }) => {
@@ -177,6 +178,35 @@ test('on a phone: a tab bar, a mini player above it, and a full-screen player th
     await expect(player).not.toHaveClass(/expanded/);
     expect(page.url()).toBe(address);
     await expect(page.getByTestId('now-playing')).toHaveText('Starálfur');
+  } finally {
+    await context.close();
+  }
+});
+
+test('one album track follows another without a gap: the next is loaded ahead and started as the first ends', async ({ browser }) => {
+  // The meter's worklet is a blob: script, which the app's CSP refuses.
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await context.newPage();
+  try {
+    await page.goto(`${hoard.url}/playlists/1`);
+    await hydrated(page);
+    await page.getByRole('button', { name: 'Play Svefn-g-englar', exact: true }).click();
+    await expect.poll(() => time(page), { timeout: 15_000 }).toBeGreaterThan(0.3);
+    await installGapMeter(page);
+    // Three seconds before the end (the files are a steady tone throughout).
+    await page.locator('audio[data-active]').evaluate((a: HTMLAudioElement) => {
+      a.currentTime = a.duration - 3;
+    });
+    await page.waitForTimeout(500);
+    await resetGapMeter(page);
+    await expect(page.getByTestId('now-playing')).toHaveText('Starálfur', { timeout: 10_000 });
+    await expect.poll(() => time(page), { timeout: 10_000 }).toBeGreaterThan(1);
+    const heard = await longestGapMs(page);
+    console.log(`silence between the tracks: ${heard.longest.toFixed(1)} ms`);
+    expect(heard.heard).toBe(true);
+    expect(heard.longest).toBeLessThan(50);
+    // The track that played before is let go: only the one playing holds audio.
+    await expect(page.locator('audio[data-active]')).toHaveAttribute('src', /\/audio\/2$/);
   } finally {
     await context.close();
   }

@@ -1,7 +1,13 @@
-//! The player: one `<audio>` element for the whole app (it lives outside the
-//! routes, so playback goes on across navigation and phones keep playing in
-//! the background), a queue, shuffle and repeat, the Media Session (lock
+//! The player: two `<audio>` elements for the whole app (they live outside
+//! the routes, so playback goes on across navigation and phones keep playing
+//! in the background), a queue, shuffle and repeat, the Media Session (lock
 //! screen and notification controls) and keyboard shortcuts.
+//!
+//! The two elements take turns: one plays, and in the last 30 s of a track
+//! the other loads the track that follows, so at the end it starts from
+//! memory and the tracks of an album follow one another without a gap (the
+//! browser test measures the silence between two tracks). The one playing
+//! has `data-active`.
 //!
 //! Audio comes from `/audio/{id}`: the service worker answers it from the
 //! device when the track is kept there, the server otherwise. A track the
@@ -83,7 +89,15 @@ pub struct Player {
     pub love_requests: RwSignal<u32>,
     /// The queue before shuffling, to restore when shuffle goes off.
     unshuffled: RwSignal<Option<Vec<QueueItem>>>,
-    audio: NodeRef<leptos::html::Audio>,
+    /// Two `<audio>` elements that take turns: the active one plays, the
+    /// other holds the next track, loaded ahead, so that one track follows
+    /// another without a gap (gapless playback).
+    audio: [NodeRef<leptos::html::Audio>; 2],
+    /// Which of `audio` plays.
+    active: RwSignal<usize>,
+    /// The track the standby element has loaded ahead.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    standby_holds: StoredValue<Option<Id>>,
     /// The play being heard now.
     listening: StoredValue<Option<Listening>>,
 }
@@ -103,6 +117,10 @@ struct Listening {
 /// Shorter listens are not reported at all (a track clicked past).
 const REPORT_FROM_S: f64 = 1.0;
 
+/// How long before the end of a track the following one is loaded ahead.
+#[cfg(feature = "hydrate")]
+const PRELOAD_BEFORE_END_S: f64 = 30.0;
+
 impl Player {
     fn new() -> Self {
         Player {
@@ -118,7 +136,9 @@ impl Player {
             note: RwSignal::new(None),
             love_requests: RwSignal::new(0),
             unshuffled: RwSignal::new(None),
-            audio: NodeRef::new(),
+            audio: [NodeRef::new(), NodeRef::new()],
+            active: RwSignal::new(0),
+            standby_holds: StoredValue::new(None),
             listening: StoredValue::new(None),
         }
     }
@@ -184,7 +204,84 @@ impl Player {
     /// A number the `<audio>` element knows (0 before it exists).
     #[cfg(feature = "hydrate")]
     fn read_audio(&self, read: impl Fn(&web_sys::HtmlMediaElement) -> f64) -> f64 {
-        self.audio.get_untracked().map_or(0.0, |a| read(&a))
+        self.el().map_or(0.0, |a| read(&a))
+    }
+
+    /// The `<audio>` element that plays.
+    #[cfg(feature = "hydrate")]
+    fn el(&self) -> Option<web_sys::HtmlAudioElement> {
+        self.audio[self.active.get_untracked()].get_untracked()
+    }
+
+    /// The `<audio>` element that waits with the next track.
+    #[cfg(feature = "hydrate")]
+    fn standby(&self) -> Option<web_sys::HtmlAudioElement> {
+        self.audio[1 - self.active.get_untracked()].get_untracked()
+    }
+
+    /// Both `<audio>` elements (volume and mute apply to both).
+    #[cfg(feature = "hydrate")]
+    fn both(&self) -> impl Iterator<Item = web_sys::HtmlAudioElement> {
+        self.audio.into_iter().filter_map(|a| a.get_untracked())
+    }
+
+    /// The queue index that follows the current track at its end, if any.
+    #[cfg(feature = "hydrate")]
+    fn following(&self) -> Option<usize> {
+        let c = self.current.get_untracked()?;
+        let len = self.queue.with_untracked(Vec::len);
+        match self.repeat.get_untracked() {
+            Repeat::One => None,
+            _ if c + 1 < len => Some(c + 1),
+            Repeat::All if len > 0 => Some(0),
+            _ => None,
+        }
+    }
+
+    /// Loads the following track into the standby element once the current
+    /// one is near its end, so the switch needs no network and no decoding.
+    #[cfg(feature = "hydrate")]
+    fn preload_following(&self, remaining: f64) {
+        if remaining > PRELOAD_BEFORE_END_S {
+            return;
+        }
+        let Some(next) = self.following() else { return };
+        let Some(id) = self.queue.with_untracked(|q| q.get(next).map(|i| i.id)) else {
+            return;
+        };
+        if self.standby_holds.get_value() == Some(id) {
+            return;
+        }
+        if let Some(standby) = self.standby() {
+            standby.set_preload("auto");
+            standby.set_src(&format!("/audio/{id}"));
+            standby.load();
+            self.standby_holds.set_value(Some(id));
+        }
+    }
+
+    /// Plays `id` from the standby element when it holds it: the elements
+    /// swap roles and the one that played is emptied.
+    #[cfg(feature = "hydrate")]
+    fn take_standby(&self, id: Id, play: bool) -> bool {
+        if self.standby_holds.get_value() != Some(id) {
+            return false;
+        }
+        let (Some(old), Some(new)) = (self.el(), self.standby()) else {
+            return false;
+        };
+        self.standby_holds.set_value(None);
+        self.active.set(1 - self.active.get_untracked());
+        if new.current_time() > 0.0 {
+            new.set_current_time(0.0);
+        }
+        if play {
+            let _ = new.play();
+        }
+        old.pause().ok();
+        old.remove_attribute("src").ok();
+        old.load();
+        true
     }
 
     /// The track loaded in the player.
@@ -351,11 +448,15 @@ impl Player {
             .with_untracked(|q| q[index].duration_ms as f64 / 1000.0);
         self.duration.set(duration);
         #[cfg(feature = "hydrate")]
-        if let Some(audio) = self.audio.get_untracked() {
+        {
             let id = self.queue.with_untracked(|q| q[index].id);
-            audio.set_src(&format!("/audio/{id}"));
-            if play {
-                let _ = audio.play();
+            if !self.take_standby(id, play) {
+                if let Some(audio) = self.el() {
+                    audio.set_src(&format!("/audio/{id}"));
+                    if play {
+                        let _ = audio.play();
+                    }
+                }
             }
             browser::update_session(self);
         }
@@ -366,7 +467,7 @@ impl Player {
     /// Play or pause.
     pub fn toggle(&self) {
         #[cfg(feature = "hydrate")]
-        if let Some(audio) = self.audio.get_untracked() {
+        if let Some(audio) = self.el() {
             if self.current.get_untracked().is_none() {
                 if self.queue.with_untracked(|q| !q.is_empty()) {
                     self.load(0, true);
@@ -382,7 +483,7 @@ impl Player {
     fn stop(&self) {
         self.finish_listening();
         #[cfg(feature = "hydrate")]
-        if let Some(audio) = self.audio.get_untracked() {
+        if let Some(audio) = self.el() {
             audio.pause().ok();
             audio.remove_attribute("src").ok();
             audio.load();
@@ -417,7 +518,7 @@ impl Player {
         let end = self.duration.get_untracked().max(0.0);
         let to = seconds.clamp(0.0, end);
         #[cfg(feature = "hydrate")]
-        if let Some(audio) = self.audio.get_untracked() {
+        if let Some(audio) = self.el() {
             audio.set_current_time(to);
         }
         self.position.set(to);
@@ -434,7 +535,7 @@ impl Player {
         let v = volume.clamp(0.0, 1.0);
         self.volume.set(v);
         #[cfg(feature = "hydrate")]
-        if let Some(audio) = self.audio.get_untracked() {
+        for audio in self.both() {
             audio.set_volume(v);
         }
     }
@@ -443,7 +544,7 @@ impl Player {
         let muted = !self.muted.get_untracked();
         self.muted.set(muted);
         #[cfg(feature = "hydrate")]
-        if let Some(audio) = self.audio.get_untracked() {
+        for audio in self.both() {
             audio.set_muted(muted);
         }
     }
@@ -565,35 +666,8 @@ pub fn PlayerBar() -> impl IntoView {
         Repeat::One => "Repeat: this track",
     };
     view! {
-        <audio
-            node_ref=p.audio
-            preload="metadata"
-            on:play=move |_| p.playing.set(true)
-            on:pause=move |_| p.playing.set(false)
-            on:ended=move |_| p.ended()
-            on:timeupdate=move |_| {
-                #[cfg(feature = "hydrate")]
-                {
-                    let position = p.read_audio(|a| a.current_time());
-                    p.heard_until(position);
-                    p.position.set(position);
-                    browser::save_position(&p);
-                }
-            }
-            on:durationchange=move |_| {
-                #[cfg(feature = "hydrate")]
-                {
-                    let d = p.read_audio(|a| a.duration());
-                    if d.is_finite() && d > 0.0 {
-                        p.duration.set(d);
-                    }
-                }
-            }
-            on:error=move |_| {
-                #[cfg(feature = "hydrate")]
-                leptos::task::spawn_local(browser::fallback(p));
-            }
-        ></audio>
+        {audio_element(p, 0)}
+        {audio_element(p, 1)}
         <section class="player" aria-label="Player" data-testid="player" class:idle=move || p.current.get().is_none()
             class:expanded=move || expanded.get()>
             // Phones: the bar is a mini player; a tap anywhere on it opens
@@ -668,6 +742,54 @@ pub fn PlayerBar() -> impl IntoView {
         <Show when=move || show_queue.get()>
             <QueuePanel/>
         </Show>
+    }
+}
+
+/// One of the player's two `<audio>` elements; events from the one on
+/// standby (loading the next track ahead) are not the player's.
+fn audio_element(p: Player, k: usize) -> impl IntoView {
+    let active = move || p.active.get_untracked() == k;
+    view! {
+        <audio
+            node_ref=p.audio[k]
+            preload="metadata"
+            data-active=move || (p.active.get() == k).then_some("")
+            on:play=move |_| if active() { p.playing.set(true) }
+            on:pause=move |_| if active() { p.playing.set(false) }
+            on:ended=move |_| if active() { p.ended() }
+            on:timeupdate=move |_| {
+                #[cfg(feature = "hydrate")]
+                if active() {
+                    let position = p.read_audio(|a| a.current_time());
+                    p.heard_until(position);
+                    p.position.set(position);
+                    let remaining = p.read_audio(|a| a.duration()) - position;
+                    if remaining.is_finite() {
+                        p.preload_following(remaining);
+                    }
+                    browser::save_position(&p);
+                }
+            }
+            on:durationchange=move |_| {
+                #[cfg(feature = "hydrate")]
+                if active() {
+                    let d = p.read_audio(|a| a.duration());
+                    if d.is_finite() && d > 0.0 {
+                        p.duration.set(d);
+                    }
+                }
+            }
+            on:error=move |_| {
+                #[cfg(feature = "hydrate")]
+                if active() {
+                    leptos::task::spawn_local(browser::fallback(p));
+                } else {
+                    // The next track could not be loaded ahead: it loads
+                    // when its turn comes, and says why then.
+                    p.standby_holds.set_value(None);
+                }
+            }
+        ></audio>
     }
 }
 
@@ -934,7 +1056,7 @@ mod browser {
         p.current.set(Some(index));
         p.duration.set(item.duration_ms as f64 / 1000.0);
         p.position.set(position);
-        if let Some(audio) = p.audio.get_untracked() {
+        if let Some(audio) = p.el() {
             // A media fragment: the element starts at the saved place once
             // it has loaded, without playing.
             audio.set_src(&format!("/audio/{}#t={position:.1}", item.id));
@@ -1123,7 +1245,7 @@ mod browser {
                 p.note.set(Some(
                     "Spotify's 30-second preview: the vault has no file for this track yet.".into(),
                 ));
-                if let Some(audio) = p.audio.get_untracked() {
+                if let Some(audio) = p.el() {
                     audio.set_src(&preview);
                     let _ = audio.play();
                 }
