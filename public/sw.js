@@ -11,6 +11,11 @@
 // - /audio/{id} and /covers/{album id} are answered from IndexedDB (the
 //   `hoard` database the app writes, see app/src/device.rs) when the track is
 //   kept on the device, with Range support so the player can seek.
+// - The copy of the library's metadata (app/src/library_copy.rs) is brought
+//   up to date here, off the page's main thread: the page asks ("copy-
+//   library"), the worker reads the vault's change feed a page at a time and
+//   stores each page with its cursor in one transaction, then answers on the
+//   message's port.
 // - A new version installs into a new cache, complete, and waits until the
 //   page asks it to take over ("A new version of Hoard is ready"); only then is
 //   the old cache dropped.
@@ -55,6 +60,15 @@ self.addEventListener('activate', (event) => {
 self.addEventListener('message', (event) => {
   if (event.data === 'skip-waiting') {
     self.skipWaiting();
+  } else if (event.data?.type === 'copy-library' && event.ports[0]) {
+    const port = event.ports[0];
+    // At once, so the page knows this worker copies (an older one would not answer).
+    port.postMessage({ ack: true });
+    event.waitUntil(
+      copyLibrary(event.data)
+        .catch((e) => ({ ok: false, offline: false, error: String(e) }))
+        .then((answer) => port.postMessage(answer)),
+    );
   } else if (event.data?.type === 'visited') {
     // The app moved to a page without a navigation the worker saw (its
     // first load, or a link followed in the app): cache that page too.
@@ -274,4 +288,126 @@ function ranged(request, data, type) {
     status: 206,
     headers: { ...headers, 'content-length': String(end - start + 1), 'content-range': `bytes ${start}-${end}/${size}` },
   });
+}
+
+// ---------------------------------------------------------------------------
+// The library's copy (see app/src/library_copy.rs for the records' keys and
+// shapes: each is the vault's own JSON for the thing, under a key naming it).
+
+/** The object store of the copy: `{key, json}` records. */
+const LIBRARY = 'library';
+const CURSOR_KEY = 'cursor';
+const SMART_TRACKS_KEY = 'smart-tracks';
+/** The copy running now, which a second request joins rather than repeat. */
+let copying = null;
+
+function copyLibrary(request) {
+  if (!copying) {
+    copying = pullLibrary(request).finally(() => {
+      copying = null;
+    });
+  }
+  return copying;
+}
+
+/** Settles an IndexedDB request or transaction. */
+function settled(target, ok = 'onsuccess') {
+  return new Promise((resolve, reject) => {
+    target[ok] = () => resolve(target.result);
+    target.onerror = () => reject(target.error);
+    target.onabort = () => reject(target.error ?? new Error('the transaction was aborted'));
+  });
+}
+
+async function storedJson(db, key) {
+  const value = await settled(db.transaction(LIBRARY, 'readonly').objectStore(LIBRARY).get(key));
+  return value?.json ?? null;
+}
+
+/** The smart playlists' tracks as the page stores and compares them: sorted by playlist id. */
+function smartTracksJson(all) {
+  return JSON.stringify([...all].sort((a, b) => a[0] - b[0]));
+}
+
+/** Each record a feed page writes (`null` deletes it), as the page's `page_records`. */
+function pageRecords(page) {
+  const out = [];
+  for (const t of page.tracks) out.push([`t:${t.track.id}`, JSON.stringify(t)]);
+  for (const a of page.albums) out.push([`al:${a.album.id}`, JSON.stringify(a)]);
+  for (const a of page.artists) out.push([`ar:${a.artist.id}`, JSON.stringify(a)]);
+  for (const l of page.liked) out.push([`lk:${l.track_id}`, JSON.stringify(l)]);
+  for (const id of page.unliked) out.push([`lk:${id}`, null]);
+  for (const p of page.playlists) out.push([`pl:${p.playlist.id}`, JSON.stringify(p)]);
+  for (const s of page.smart) out.push([`sm:${s.id}`, JSON.stringify(s)]);
+  for (const id of page.smart_gone) out.push([`sm:${id}`, null]);
+  if (page.smart_tracks) out.push([SMART_TRACKS_KEY, smartTracksJson(page.smart_tracks)]);
+  out.push([CURSOR_KEY, String(page.next)]);
+  return out;
+}
+
+/**
+ * Brings the copy up to date from the stored cursor. Answers
+ * `{ok: true, changed, cursor, smart, pages}` (`pages`: the feed pages'
+ * text, only when the page asked for them to update a copy it holds in
+ * memory), or `{ok: false, offline, error}`.
+ */
+async function pullLibrary({ onDevice = [], wantPages = false }) {
+  const db = await openDb();
+  if (!db || !db.objectStoreNames.contains(LIBRARY)) {
+    db?.close();
+    return { ok: false, offline: false, error: "this device's store is not open yet" };
+  }
+  const pages = [];
+  let changed = false;
+  try {
+    for (;;) {
+      const since = Number((await storedJson(db, CURSOR_KEY)) ?? 0);
+      const smart = await storedJson(db, SMART_TRACKS_KEY);
+      let response;
+      try {
+        response = await fetch('/api/library_changes', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          credentials: 'same-origin',
+          body: JSON.stringify({ since, on_device: onDevice }),
+        });
+      } catch (e) {
+        return { ok: false, offline: true, error: String(e) };
+      }
+      const text = await response.text();
+      if (!response.ok) {
+        return { ok: false, offline: false, error: `the server answered ${response.status}: ${text.slice(0, 200)}` };
+      }
+      const page = JSON.parse(text);
+      const reset = page.reset || since === 0;
+      const records = pageRecords(page);
+      const things = records.length - 1 - (page.smart_tracks ? 1 : 0);
+      const sameSmart = !page.smart_tracks || smartTracksJson(page.smart_tracks) === smart;
+      if (!reset && page.next === since && things === 0 && sameSmart) break;
+      const tx = db.transaction(LIBRARY, 'readwrite');
+      const store = tx.objectStore(LIBRARY);
+      if (reset) store.clear();
+      for (const [key, json] of records) {
+        if (json === null) store.delete(key);
+        else store.put({ key, json });
+      }
+      try {
+        await settled(tx, 'oncomplete');
+      } catch (e) {
+        return { ok: false, offline: false, error: `the library copy could not be stored: ${e?.name ?? e}` };
+      }
+      changed = true;
+      if (wantPages) pages.push(text);
+      if (!page.more) break;
+    }
+    return {
+      ok: true,
+      changed,
+      cursor: Number((await storedJson(db, CURSOR_KEY)) ?? 0),
+      smart: await storedJson(db, SMART_TRACKS_KEY),
+      pages,
+    };
+  } finally {
+    db.close();
+  }
 }

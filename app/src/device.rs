@@ -358,29 +358,6 @@ pub(crate) mod browser {
                 .collect();
             Ok(values)
         }
-
-        /// In one transaction: empties `name` first if `clear`, then puts
-        /// `values` and deletes the records keyed `gone`.
-        pub async fn replace(
-            name: &str,
-            clear: bool,
-            values: Vec<JsValue>,
-            gone: Vec<String>,
-        ) -> Result<(), String> {
-            let db = open().await?;
-            let tx = readwrite(&db, name)?;
-            let store = tx.object_store(name).map_err(error_text)?;
-            if clear {
-                store.clear().map_err(error_text)?;
-            }
-            for value in values {
-                store.put(value).primitive().map_err(error_text)?;
-            }
-            for key in gone {
-                store.delete(key.as_str()).primitive().map_err(error_text)?;
-            }
-            tx.commit().await.map_err(error_text)
-        }
     }
 
     /// Every record of `store` that decodes as a `T`.

@@ -119,9 +119,10 @@ test('a change in the vault reaches the copy without copying the library again',
     const loved: string[] = (await res.json()).items.map((t: { title: string }) => t.title);
     expect(loved).toHaveLength(1);
 
-    // The next visit brings only what changed: a small page of the feed.
+    // The next visit brings only what changed: a small page of the feed
+    // (read by the service worker: its requests are the context's).
     const feed: number[] = [];
-    page.on('response', async (r) => {
+    context.on('response', async (r) => {
       if (r.url().endsWith('/api/library_changes')) feed.push((await r.body()).length);
     });
     await page.reload();
