@@ -349,16 +349,7 @@ pub fn kept_list_now(copy: &Mirror, key: &str) -> Option<Vec<Track>> {
         return None;
     }
     let mut seen = std::collections::HashSet::new();
-    let mut all = Vec::new();
-    let query = TrackQuery::default();
-    loop {
-        let page = copy.track_list(&list, &query, all.len() as i64, 200);
-        let n = page.items.len();
-        all.extend(page.items);
-        if n == 0 || all.len() as i64 >= page.total {
-            break;
-        }
-    }
+    let mut all = copy.whole_list(&list, &TrackQuery::default());
     all.retain(|t| seen.insert(t.id));
     Some(all)
 }

@@ -248,6 +248,39 @@ impl Mirror {
     ) -> Page<Track> {
         let offset = offset.max(0);
         let limit = limit.clamp(0, 200);
+        let rows = self.sorted_rows(list, query);
+        let total = rows.len() as i64;
+        let items = rows
+            .iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .map(Self::row_track)
+            .collect();
+        Page {
+            items,
+            total,
+            offset,
+        }
+    }
+
+    /// The whole of a track list in the order of `query`: what the windows
+    /// of [`Mirror::track_list`] make one after another, filtered and sorted once.
+    pub fn whole_list(&self, list: &TrackList, query: &TrackQuery) -> Vec<Track> {
+        self.sorted_rows(list, query)
+            .iter()
+            .map(Self::row_track)
+            .collect()
+    }
+
+    fn row_track(row: &Row<'_>) -> Track {
+        Track {
+            added_at: row.added.map(str::to_string),
+            ..row.track.track.clone()
+        }
+    }
+
+    /// The rows of `list` that `query` keeps, in its order.
+    fn sorted_rows(&self, list: &TrackList, query: &TrackQuery) -> Vec<Row<'_>> {
         let mut rows = self.rows(list);
         let words = search_words(&query.text);
         let only: HashSet<Id> = match &query.filter {
@@ -284,10 +317,9 @@ impl Mirror {
                     })
                 })
         });
-        let total = rows.len() as i64;
-        let mut keyed: Vec<(Vec<Key>, &Row)> = rows
-            .iter()
-            .map(|r| (Self::sort_keys(list, query.sort, r), r))
+        let mut keyed: Vec<(Vec<Key>, Row)> = rows
+            .into_iter()
+            .map(|r| (Self::sort_keys(list, query.sort, &r), r))
             .collect();
         keyed.sort_by(|(a, _), (b, _)| {
             let order = a
@@ -302,20 +334,7 @@ impl Mirror {
                 order
             }
         });
-        let items = keyed
-            .into_iter()
-            .skip(offset as usize)
-            .take(limit as usize)
-            .map(|(_, row)| Track {
-                added_at: row.added.map(str::to_string),
-                ..row.track.track.clone()
-            })
-            .collect();
-        Page {
-            items,
-            total,
-            offset,
-        }
+        keyed.into_iter().map(|(_, row)| row).collect()
     }
 
     /// The rows of `list`, unsorted, each with its list's own order.
