@@ -516,6 +516,11 @@ pub(crate) mod browser {
         list.name = request.name.clone();
         // Keeping a list again asks for all of it, what the budget freed too.
         list.evicted.clear();
+        // The list is kept from now on: a keep stopped before its first
+        // track (a closed tab) goes on when the list is next followed.
+        if let Err(e) = put_list(&db, &list).await {
+            return format!("Could not keep “{}”: {e}.", request.name);
+        }
         let (mut kept, mut missing) = (0usize, 0usize);
         let mut evicted = Vec::new();
         for (i, track) in tracks.iter().enumerate() {
@@ -564,6 +569,17 @@ pub(crate) mod browser {
             request.name,
             evicted_note(&evicted)
         )
+    }
+
+    /// Stores `list` as it is.
+    async fn put_list(db: &Database, list: &KeptList) -> Result<(), String> {
+        let tx = readwrite(db, "lists")?;
+        tx.object_store("lists")
+            .map_err(error_text)?
+            .put(to_js(list)?)
+            .primitive()
+            .map_err(error_text)?;
+        tx.commit().await.map_err(error_text)
     }
 
     /// What a keep freed to stay within the budget, for its status line.

@@ -207,7 +207,7 @@ const queued = await fetch(`${url}api/download_command`, {
 if (!queued.ok) throw new Error(`queueing the demo playlist: ${queued.status}`);
 for (const id of [1, 2]) {
   for (let i = 0; (await fetch(`${url}audio/${id}`)).status !== 200; i++) {
-    if (i > 300) throw new Error(`track ${id} never reached the vault`);
+    if (i > 1200) throw new Error(`track ${id} never reached the vault`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

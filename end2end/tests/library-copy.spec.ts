@@ -323,3 +323,52 @@ test('with a storage budget, keeping more frees the track played least recently'
     await hoard.dispose();
   }
 });
+
+test('a keep that stopped part way goes on at the next visit, and leaves no track half-kept', async () => {
+  test.setTimeout(120_000);
+  const { hoard, music } = await vaultWithAudio();
+  const { context, page, dir } = await browser();
+  const stored = (store: string) =>
+    page.evaluate(
+      (name) =>
+        new Promise<number[]>((resolve, reject) => {
+          const open = indexedDB.open('hoard');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const keys = open.result.transaction(name, 'readonly').objectStore(name).getAllKeys();
+            keys.onsuccess = () => {
+              open.result.close();
+              resolve((keys.result as number[]).slice().sort());
+            };
+          };
+        }),
+      store,
+    );
+  try {
+    await page.goto(`${hoard.url}/playlists/1`);
+    await controlled(page);
+    await copied(page);
+    // The connection drops while the third track's audio comes (the
+    // service worker's request for it fails, as when the tab closes or
+    // the network goes).
+    await context.route('**/audio/3', (route) => route.abort('internetdisconnected'));
+    await page.getByTestId('keep').click();
+    await expect(page.getByTestId('device-status')).toContainText('Stopped keeping', { timeout: 30_000 });
+    expect(await stored('audio')).toEqual([1, 2]);
+    expect(await stored('tracks')).toEqual([1, 2]);
+
+    // The next visit, with the connection back, goes on from there.
+    await context.unrouteAll();
+    await page.reload();
+    await hydrated(page);
+    await copied(page);
+    await expect(page.getByTestId('device-status')).toContainText('1 added', { timeout: 30_000 });
+    expect(await stored('audio')).toEqual([1, 2, 3]);
+    expect(await stored('tracks')).toEqual([1, 2, 3]);
+  } finally {
+    await context.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(music, { recursive: true, force: true });
+    await hoard.dispose();
+  }
+});
