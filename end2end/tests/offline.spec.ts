@@ -106,10 +106,14 @@ test('a full quota stops with a clear message and leaves no half-kept track', as
     const used = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
     await cdp.send('Storage.overrideQuotaForOrigin', { origin: hoard.url, quotaSize: used + Math.round(one * 1.5) });
     // Chromium applies a new quota to IndexedDB once the database is opened
-    // again, and the library's copy has it open: leave the page until the
-    // browser closes the database (it waits two seconds after the last
-    // connection), then come back.
+    // again, and the page and the service worker (which writes the
+    // library's copy) have had it open: leave the page and stop the worker,
+    // as the browser does with an idle one, until the browser closes the
+    // database (it waits two seconds after the last connection), then come
+    // back.
     await page.goto('about:blank');
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
     await page.waitForTimeout(4_000);
     await page.goto(`${hoard.url}/playlists/1`);
     await hydrated(page);
