@@ -211,3 +211,23 @@ test('one album track follows another without a gap: the next is loaded ahead an
     await context.close();
   }
 });
+
+test('a next track with no file is asked for once ahead, not again at every tick', async ({ page }) => {
+  const asked: string[] = [];
+  page.context().on('request', (r) => {
+    if (new URL(r.url()).pathname === '/audio/4') asked.push(r.url());
+  });
+  await page.goto(`${hoard.url}/playlists/1`);
+  await hydrated(page);
+  // Flugufrelsarinn is followed by Olsen Olsen, which the vault has no file for.
+  await page.getByRole('button', { name: 'Play Flugufrelsarinn', exact: true }).click();
+  await expect.poll(() => time(page), { timeout: 15_000 }).toBeGreaterThan(0.3);
+  await page.locator('audio[data-active]').evaluate((a: HTMLAudioElement) => {
+    a.currentTime = a.duration - 20;
+  });
+  // Four seconds of ticks (about four a second) inside the last 30 s.
+  await expect.poll(() => asked.length, { timeout: 10_000 }).toBeGreaterThan(0);
+  await page.waitForTimeout(4_000);
+  expect(asked.length).toBeLessThanOrEqual(2);
+  await expect(page.getByTestId('now-playing')).toHaveText('Flugufrelsarinn');
+});

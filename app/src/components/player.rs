@@ -98,6 +98,10 @@ pub struct Player {
     /// The track the standby element has loaded ahead.
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     standby_holds: StoredValue<Option<Id>>,
+    /// The last track loaded ahead: one that could not be (no file) is not
+    /// asked for again at every `timeupdate`.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    preloaded: StoredValue<Option<Id>>,
     /// The play being heard now.
     listening: StoredValue<Option<Listening>>,
 }
@@ -139,6 +143,7 @@ impl Player {
             audio: [NodeRef::new(), NodeRef::new()],
             active: RwSignal::new(0),
             standby_holds: StoredValue::new(None),
+            preloaded: StoredValue::new(None),
             listening: StoredValue::new(None),
         }
     }
@@ -249,7 +254,7 @@ impl Player {
         let Some(id) = self.queue.with_untracked(|q| q.get(next).map(|i| i.id)) else {
             return;
         };
-        if self.standby_holds.get_value() == Some(id) {
+        if self.preloaded.get_value() == Some(id) {
             return;
         }
         if let Some(standby) = self.standby() {
@@ -257,6 +262,7 @@ impl Player {
             standby.set_src(&format!("/audio/{id}"));
             standby.load();
             self.standby_holds.set_value(Some(id));
+            self.preloaded.set_value(Some(id));
         }
     }
 
@@ -450,7 +456,11 @@ impl Player {
         #[cfg(feature = "hydrate")]
         {
             let id = self.queue.with_untracked(|q| q[index].id);
-            if !self.take_standby(id, play) {
+            let taken = self.take_standby(id, play);
+            // Each track may load the next ahead once (what the standby
+            // element still holds stays loaded).
+            self.preloaded.set_value(self.standby_holds.get_value());
+            if !taken {
                 if let Some(audio) = self.el() {
                     audio.set_src(&format!("/audio/{id}"));
                     if play {
