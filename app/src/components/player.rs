@@ -231,7 +231,6 @@ impl Player {
     }
 
     /// The queue index that follows the current track at its end, if any.
-    #[cfg(feature = "hydrate")]
     fn following(&self) -> Option<usize> {
         let c = self.current.get_untracked()?;
         let len = self.queue.with_untracked(Vec::len);
@@ -284,9 +283,7 @@ impl Player {
         if play {
             let _ = new.play();
         }
-        old.pause().ok();
-        old.remove_attribute("src").ok();
-        old.load();
+        unload(&old);
         true
     }
 
@@ -494,9 +491,7 @@ impl Player {
         self.finish_listening();
         #[cfg(feature = "hydrate")]
         if let Some(audio) = self.el() {
-            audio.pause().ok();
-            audio.remove_attribute("src").ok();
-            audio.load();
+            unload(&audio);
         }
         self.current.set(None);
         self.playing.set(false);
@@ -569,12 +564,19 @@ impl Player {
             self.toggle();
             return;
         }
-        let len = self.queue.with_untracked(Vec::len);
-        match self.current.get_untracked() {
-            Some(c) if c + 1 < len || self.repeat.get_untracked() == Repeat::All => self.next(),
-            _ => self.playing.set(false),
+        match self.following() {
+            Some(next) => self.load(next, true),
+            None => self.playing.set(false),
         }
     }
+}
+
+/// Stops an `<audio>` element and lets go of its track.
+#[cfg(feature = "hydrate")]
+fn unload(audio: &web_sys::HtmlAudioElement) {
+    audio.pause().ok();
+    audio.remove_attribute("src").ok();
+    audio.load();
 }
 
 /// A random id for a play, made on the device.
