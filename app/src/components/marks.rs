@@ -52,10 +52,6 @@ pub async fn remove_track_tag(track: Id, name: String) -> Result<Vec<String>, Ap
     Ok(state.vault.track_tags(user, track).await?)
 }
 
-fn star_path() -> &'static str {
-    "M12 2.5l2.9 6.1 6.6.8-4.9 4.6 1.3 6.6L12 17.3l-5.9 3.3 1.3-6.6-4.9-4.6 6.6-.8z"
-}
-
 fn heart_path() -> &'static str {
     "M12 21s-7.5-4.6-9.6-9.3C.9 8.2 3 4.5 6.7 4.5c2.1 0 3.6 1.2 4.3 2.4h2c.7-1.2 2.2-2.4 4.3-2.4 3.7 0 5.8 3.7 4.3 7.2C19.5 16.4 12 21 12 21z"
 }
@@ -113,12 +109,12 @@ pub fn Stars(
                     let tab = move || if rating.get().unwrap_or(1) == n { "0" } else { "-1" };
                     let name = if n == 1 { "1 star".to_string() } else { format!("{n} stars") };
                     view! {
+                        // The star is drawn by the stylesheet (one element per
+                        // star: a list shows a row of them per track).
                         <button type="button" role="radio" class="star" class:lit=lit
                             aria-checked=move || checked().to_string() tabindex=tab data-star=n
-                            title=name.clone()
+                            aria-label=name
                             on:click=move |_| on_set.run(if checked() { None } else { Some(n) })>
-                            <svg viewBox="0 0 24 24" aria-hidden="true"><path d=star_path()/></svg>
-                            <span class="visually-hidden">{name.clone()}</span>
                         </button>
                     }
                 })
@@ -137,10 +133,9 @@ pub fn LoveButton(
 ) -> impl IntoView {
     view! {
         <button type="button" class="love" class:on=move || loved.get()
-            aria-pressed=move || loved.get().to_string() title="Loved"
+            aria-pressed=move || loved.get().to_string() title="Loved" aria-label=label
             on:click=move |_| on_set.run(!loved.get_untracked()) data-testid="love">
             <svg viewBox="0 0 24 24" aria-hidden="true"><path d=heart_path()/></svg>
-            <span class="visually-hidden">{label}</span>
         </button>
     }
 }

@@ -86,10 +86,9 @@ fn TrackRow(row: Row, show_date: bool, #[prop(into)] play: Callback<()>) -> AnyV
     view! {
         <tr>
             <td class="num">
-                <button type="button" class="row-play" on:click=move |_| play.run(())>
-                    <span class="n" aria-hidden="true">{row.number}</span>
-                    <span class="pi"><super::icons::Svg icon=super::icons::Icon::Play/></span>
-                    <span class="visually-hidden">{play_label}</span>
+                // The number gives way to a play mark (drawn by the stylesheet) on hover and focus.
+                <button type="button" class="row-play" aria-label=play_label on:click=move |_| play.run(())>
+                    <span class="n">{row.number}</span>
                 </button>
             </td>
             <TitleCell title=t.title artists=t.artists href=format!("/tracks/{}", t.id)>{badges}</TitleCell>

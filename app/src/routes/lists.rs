@@ -28,7 +28,7 @@ pub const WINDOW: i64 = 200;
 const ROW_PX: f64 = 56.0;
 /// Rows rendered above and below the visible ones.
 #[cfg(feature = "hydrate")]
-const OVERSCAN: usize = 12;
+const OVERSCAN: usize = 6;
 /// Rows rendered before the browser has measured the screen.
 const FIRST_ROWS: usize = 40;
 
@@ -558,10 +558,9 @@ fn VRow(
     view! {
         <div role="row" class="vrow" class:with-date=show_date aria-rowindex=index + 2 data-testid="track-row">
             <span role="cell" class="num">
-                <button type="button" class="row-play" on:click=move |_| play.run(index)>
-                    <span class="n" aria-hidden="true">{index + 1}</span>
-                    <span class="pi"><Svg icon=Icon::Play/></span>
-                    <span class="visually-hidden">{format!("Play {title}")}</span>
+                // The number gives way to a play mark (drawn by the stylesheet) on hover and focus.
+                <button type="button" class="row-play" aria-label=format!("Play {title}") on:click=move |_| play.run(index)>
+                    <span class="n">{index + 1}</span>
                 </button>
             </span>
             <span role="cell" class="title">
@@ -604,15 +603,17 @@ pub fn RowActions(item: QueueItem, track: Track) -> impl IntoView {
         )
     };
     view! {
-        <button type="button" class="icon" title="Play next" on:click=move |_| player.play_next(next.clone())>
-            <Svg icon=Icon::PlayNext/><span class="visually-hidden">{format!("Play {} next", item.title)}</span>
+        <button type="button" class="icon" title="Play next" aria-label=format!("Play {} next", item.title) on:click=move |_| player.play_next(next.clone())>
+            <Svg icon=Icon::PlayNext/>
         </button>
-        <button type="button" class="icon" title="Add to queue" on:click=move |_| player.add_to_queue(later.clone())>
-            "+"<span class="visually-hidden">{format!("Add {} to the queue", item.title)}</span>
+        <button type="button" class="icon" title="Add to queue" aria-label=format!("Add {} to the queue", item.title)
+            on:click=move |_| player.add_to_queue(later.clone())>
+            "+"
         </button>
         <Show when=move || !device.kept.with(|k| k.contains(&id)) && device.available.get()>
-            <button type="button" class="icon needs-server" title="Keep on this device" on:click=keep.clone()>
-                <Svg icon=Icon::Keep/><span class="visually-hidden">{format!("Keep {title} on this device")}</span>
+            <button type="button" class="icon needs-server" title="Keep on this device"
+                aria-label=format!("Keep {title} on this device") on:click=keep.clone()>
+                <Svg icon=Icon::Keep/>
             </button>
         </Show>
     }
