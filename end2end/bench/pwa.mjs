@@ -16,7 +16,8 @@
 // - metadata_sync_s: the first copy of the whole library into IndexedDB
 //   (from the app starting it to the last page stored).
 // - scroll_10k_fps: frames per second while the 10,000-row list scrolls by
-//   half a screen per frame for 4 s (fetching windows as it goes).
+//   half a screen per frame for 4 s (fetching windows as it goes; rows that
+//   come into view while it scrolls get their controls when it stops).
 // - gapless_gap_ms: the longest silence heard (through Web Audio) where one
 //   album track hands over to the next: two 128 kb/s MP3s of a steady tone
 //   that the vault took from a music folder; median of three.
@@ -145,6 +146,9 @@ await page.waitForTimeout(10_000);
 const fps = await scroll();
 // The rows under the viewport after the scroll must be real rows, not placeholders.
 await page.waitForFunction(() => document.querySelectorAll('[data-testid=track-row]').length > 5, undefined, { timeout: 10_000 });
+// Rows that came into view while scrolling show text only; their controls
+// follow once the list stops, and must.
+await page.waitForFunction(() => document.querySelectorAll('[data-testid=track-row] [data-testid=stars]').length > 5, undefined, { timeout: 10_000 });
 
 hoard.kill('SIGTERM');
 await new Promise((r) => hoard.once('exit', r));

@@ -28,9 +28,19 @@ test('2,008 liked songs scroll as one list that renders only what is on screen',
   // And the middle, with real rows (not placeholders).
   await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight / 2));
   await expect(rows(page).locator('.n', { hasText: /^100\d$/ }).first()).toBeVisible();
+  // Rows that came into view while the list scrolled show their text at
+  // once and their controls once it stops; the controls work.
+  const row = rows(page).filter({ has: page.locator('.n', { hasText: /^1004$/ }) });
+  const stars = row.getByRole('radiogroup');
+  await stars.getByRole('radio', { name: '4 stars' }).click();
+  await expect(stars.getByRole('radio', { name: '4 stars' })).toHaveAttribute('aria-checked', 'true');
+  await expect(row.getByRole('button', { name: /^Play .+ next$/ })).toBeVisible();
+  await expect(row.getByRole('button', { name: /^Add .+ to the queue$/ })).toBeVisible();
 });
 
 test('search, filters and sort are done by the server and kept in the address', async ({ page }) => {
+  // Tall enough for every gone track's row at once (the list renders what is on screen).
+  await page.setViewportSize({ width: 1280, height: 1400 });
   await page.goto(`${hoard.url}/`);
   await hydrated(page);
   const search = page.getByRole('searchbox', { name: 'Search Liked songs' });

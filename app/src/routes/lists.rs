@@ -29,6 +29,9 @@ const ROW_PX: f64 = 56.0;
 /// Rows rendered above and below the visible ones.
 #[cfg(feature = "hydrate")]
 const OVERSCAN: usize = 6;
+/// How long after the last scroll event a list counts as settled.
+#[cfg(feature = "hydrate")]
+const SETTLE_MS: u32 = 150;
 /// Rows rendered before the browser has measured the screen.
 const FIRST_ROWS: usize = 40;
 
@@ -202,6 +205,11 @@ pub fn TrackBrowser(
     let generation = RwSignal::new(0u32);
     let error = RwSignal::new(None::<String>);
     let list_ref = NodeRef::<leptos::html::Div>::new();
+    // False while the list is scrolling and for a moment after: rows that
+    // come into view meanwhile show their text only, and their controls
+    // (stars, heart, actions) once it stops. A fling renders text, not
+    // thirty buttons a frame.
+    let settled = RwSignal::new(true);
 
     let fetch_block = move |block: i64| {
         let gen = generation.get_untracked();
@@ -303,7 +311,18 @@ pub fn TrackBrowser(
             }
         };
         let frame_pending = StoredValue::new(false);
+        let settle = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
         let on_scroll = Closure::<dyn Fn()>::new(move || {
+            if settled.try_get_untracked() == Some(true) {
+                settled.set(false);
+            }
+            // (Dropping the previous timeout cancels it.)
+            settle.try_set_value(Some(gloo_timers::callback::Timeout::new(
+                SETTLE_MS,
+                move || {
+                    settled.try_set(true);
+                },
+            )));
             // One measurement per frame, however many scroll events come.
             if frame_pending.try_get_value().unwrap_or(true) {
                 return;
@@ -514,7 +533,7 @@ pub fn TrackBrowser(
                 <div class="vwindow" style:transform=move || format!("translateY({}px)", range.get().0 as f64 * ROW_PX)>
                     <For each=visible key=|(i, t)| (*i, t.as_ref().map(|t| t.id)) let:((i, track))>
                         {match track {
-                            Some(t) => view! { <VRow index=i track=t show_date play=move |i| { let (q, s) = queue_from(i); player.play_list(q, s); }/> }.into_any(),
+                            Some(t) => view! { <VRow index=i track=t show_date settled play=move |i| { let (q, s) = queue_from(i); player.play_list(q, s); }/> }.into_any(),
                             None => view! { <div role="row" class="vrow loading" aria-rowindex=i + 2><span role="cell">"…"</span></div> }.into_any(),
                         }}
                     </For>
@@ -532,8 +551,12 @@ fn VRow(
     index: usize,
     track: Track,
     show_date: bool,
+    /// Whether the list has stopped scrolling (see `TrackBrowser`).
+    settled: RwSignal<bool>,
     #[prop(into)] play: Callback<usize>,
 ) -> impl IntoView {
+    // Controls once the list has settled, and from then on.
+    let full = Memo::new(move |was: Option<&bool>| was.copied().unwrap_or(false) || settled.get());
     let album = match (track.album_id, track.album_name.clone()) {
         (Some(id), Some(name)) => Some(view! { <a href=format!("/albums/{id}")>{name}</a> }),
         _ => None,
@@ -545,6 +568,9 @@ fn VRow(
         .map(format::date)
         .map(str::to_string);
     let title = track.title.clone();
+    let id = track.id;
+    let title_for_marks = track.title.clone();
+    let track_for_actions = track.clone();
     let marks = Marks {
         rating: track.rating,
         loved: track.loved,
@@ -570,11 +596,15 @@ fn VRow(
             </span>
             <span role="cell" class="album">{album}</span>
             {show_date.then(|| view! { <span role="cell" class="date">{added}</span> })}
-            <span role="cell" class="marks-cell"><MarkControls target=MarkTarget::Track(track.id) initial=marks name=track.title.clone()/></span>
+            <span role="cell" class="marks-cell">{move || full.get().then(|| view! {
+                <MarkControls target=MarkTarget::Track(id) initial=marks name=title_for_marks.clone()/>
+            })}</span>
             <span role="cell" class="plays" title=format!("{} plays, {} skips", track.plays, track.skips)>{track.plays}</span>
             <span role="cell" class="played">{track.last_played.as_deref().map(format::date).map(str::to_string)}</span>
             <span role="cell" class="dur">{format::duration(track.duration_ms)}</span>
-            <span role="cell" class="acts"><RowActions item track/></span>
+            <span role="cell" class="acts">{move || full.get().then(|| view! {
+                <RowActions item=item.clone() track=track_for_actions.clone()/>
+            })}</span>
         </div>
     }
 }
