@@ -349,7 +349,8 @@ function pageRecords(page) {
  * Brings the copy up to date from the stored cursor. Answers
  * `{ok: true, changed, cursor, smart, pages}` (`pages`: the feed pages'
  * text, only when the page asked for them to update a copy it holds in
- * memory), or `{ok: false, offline, error}`.
+ * memory), or `{ok: false, offline, error, changed, pages}`: what it
+ * stored before it stopped is kept, and said.
  */
 async function pullLibrary({ onDevice = [], wantPages = false }) {
   const db = await openDb();
@@ -359,6 +360,9 @@ async function pullLibrary({ onDevice = [], wantPages = false }) {
   }
   const pages = [];
   let changed = false;
+  // A copy that stops part way has stored whole pages (each with its cursor,
+  // in one transaction): the answer says so, and carries them, either way.
+  const failed = (offline, error) => ({ ok: false, offline, error, changed, pages });
   try {
     for (;;) {
       const since = Number((await storedJson(db, CURSOR_KEY)) ?? 0);
@@ -372,13 +376,23 @@ async function pullLibrary({ onDevice = [], wantPages = false }) {
           body: JSON.stringify({ since, on_device: onDevice }),
         });
       } catch (e) {
-        return { ok: false, offline: true, error: String(e) };
+        return failed(true, String(e));
       }
-      const text = await response.text();
+      let text;
+      try {
+        text = await response.text();
+      } catch (e) {
+        return failed(true, String(e));
+      }
       if (!response.ok) {
-        return { ok: false, offline: false, error: `the server answered ${response.status}: ${text.slice(0, 200)}` };
+        return failed(false, `the server answered ${response.status}: ${text.slice(0, 200)}`);
       }
-      const page = JSON.parse(text);
+      let page;
+      try {
+        page = JSON.parse(text);
+      } catch {
+        return failed(false, 'the server sent a feed page that is not JSON');
+      }
       const reset = page.reset || since === 0;
       const records = pageRecords(page);
       const things = records.length - 1 - (page.smart_tracks ? 1 : 0);
@@ -394,7 +408,7 @@ async function pullLibrary({ onDevice = [], wantPages = false }) {
       try {
         await settled(tx, 'oncomplete');
       } catch (e) {
-        return { ok: false, offline: false, error: `the library copy could not be stored: ${e?.name ?? e}` };
+        return failed(false, `the library copy could not be stored: ${e?.name ?? e}`);
       }
       changed = true;
       if (wantPages) pages.push(text);
