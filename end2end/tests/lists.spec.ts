@@ -38,6 +38,26 @@ test('2,008 liked songs scroll as one list that renders only what is on screen',
   await expect(row.getByRole('button', { name: /^Add .+ to the queue$/ })).toBeVisible();
 });
 
+test('on a phone, a row with badges keeps its links inside its own 56 px', async ({ page }) => {
+  await page.setViewportSize({ width: 412, height: 823 });
+  await page.goto(`${hoard.url}/?filter=gone`);
+  await hydrated(page);
+  await expect(rows(page).locator('.badge.gone').first()).toBeVisible();
+  // A link reaching into the next row is half hidden and overlaps that row's links.
+  const spilling = await page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid=track-row]')].flatMap((row) => {
+      const r = row.getBoundingClientRect();
+      return [...row.querySelectorAll('a, button')]
+        .filter((a) => {
+          const b = a.getBoundingClientRect();
+          return b.height > 0 && (b.bottom > r.bottom + 0.5 || b.top < r.top - 0.5);
+        })
+        .map((a) => a.textContent);
+    }),
+  );
+  expect(spilling).toEqual([]);
+});
+
 test('search, filters and sort are done by the server and kept in the address', async ({ page }) => {
   // Tall enough for every gone track's row at once (the list renders what is on screen).
   await page.setViewportSize({ width: 1280, height: 1400 });

@@ -88,7 +88,7 @@ fn TrackRow(row: Row, show_date: bool, #[prop(into)] play: Callback<()>) -> AnyV
             <td class="num">
                 // The number gives way to a play mark (drawn by the stylesheet) on hover and focus.
                 <button type="button" class="row-play" aria-label=play_label on:click=move |_| play.run(())>
-                    <span class="n">{row.number}</span>
+                    <span class="n" aria-hidden="true">{row.number}</span>
                 </button>
             </td>
             <TitleCell title=t.title artists=t.artists href=format!("/tracks/{}", t.id)>{badges}</TitleCell>

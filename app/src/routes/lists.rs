@@ -586,12 +586,16 @@ fn VRow(
             <span role="cell" class="num">
                 // The number gives way to a play mark (drawn by the stylesheet) on hover and focus.
                 <button type="button" class="row-play" aria-label=format!("Play {title}") on:click=move |_| play.run(index)>
-                    <span class="n">{index + 1}</span>
+                    <span class="n" aria-hidden="true">{index + 1}</span>
                 </button>
             </span>
             <span role="cell" class="title">
-                <a class="name" href=format!("/tracks/{}", track.id)>{track.title.clone()}</a>
-                {b}
+                // One line for the title and its badges, one for the artists:
+                // a row is 56 px, and a third line would spill into the next.
+                <span class="name-line">
+                    <a class="name" href=format!("/tracks/{}", track.id)>{track.title.clone()}</a>
+                    {b}
+                </span>
                 <span class="artists"><Artists artists=track.artists.clone()/></span>
             </span>
             <span role="cell" class="album">{album}</span>
