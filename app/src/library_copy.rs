@@ -955,6 +955,80 @@ mod tests {
         assert!(!changes_nothing(4, smart, &renamed));
     }
 
+    /// The service worker (public/sw.js) stores the copy; the page reads
+    /// it and sizes it with `page_records`. Both must give the same records,
+    /// byte for byte: the smart playlists' record is compared as a string.
+    #[test]
+    fn the_service_worker_stores_the_records_the_page_expects() {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        use vault::mirror::MirrorArtist;
+        use vault::model::Artist;
+
+        let (key, name, comment, rules) = vault::smart::builtins().remove(0);
+        let mut odd = track(3, "Ágætis byrjun \"live\" \u{1f} / 🎵", 10, 1);
+        odd.track.tags = vec!["post-rock".into()];
+        odd.last_played_ms = Some(1_700_000_000_000);
+        let page = LibraryChanges {
+            next: 12,
+            more: true,
+            tracks: vec![track(1, "Glósóli", 10, 374_000), odd],
+            albums: vec![album(10)],
+            artists: vec![MirrorArtist {
+                artist: Artist {
+                    id: 1,
+                    spotify_id: Some("6UUrUCIZtQeOf8tC0WuzRy".into()),
+                    name: "Sigur Rós".into(),
+                    image_url: None,
+                },
+                followed: true,
+            }],
+            liked: vec![liked(1)],
+            unliked: vec![2],
+            smart: vec![vault::smart::SmartPlaylist {
+                id: 4,
+                name: name.into(),
+                comment: Some(comment.into()),
+                rules,
+                builtin: Some(key.into()),
+                updated_at: "2026-12-07T05:00:00Z".into(),
+            }],
+            smart_gone: vec![6],
+            // Unsorted: both sides sort it by playlist id.
+            smart_tracks: Some(vec![(9, vec![3, 1]), (4, vec![1])]),
+            ..Default::default()
+        };
+        let sw = concat!(env!("CARGO_MANIFEST_DIR"), "/../public/sw.js");
+        // The worker's script in a context of its own, its listeners ignored.
+        let script = r#"
+            const fs = require('fs'), vm = require('vm');
+            const context = { self: { addEventListener() {} }, console };
+            vm.createContext(context);
+            vm.runInContext(fs.readFileSync(process.argv[1], 'utf8'), context);
+            const page = JSON.parse(fs.readFileSync(0, 'utf8'));
+            process.stdout.write(JSON.stringify(vm.runInContext('pageRecords', context)(page)));
+        "#;
+        let mut node = Command::new("node")
+            .args(["-e", script, sw])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("node runs (scripts/setup installs it)");
+        let text = serde_json::to_string(&page).expect("the page serialises");
+        node.stdin
+            .take()
+            .expect("node's stdin")
+            .write_all(text.as_bytes())
+            .expect("the page reaches node");
+        let out = node.wait_with_output().expect("node's answer");
+        assert!(out.status.success(), "node failed");
+        let from_worker: Vec<(String, Option<String>)> =
+            serde_json::from_slice(&out.stdout).expect("pageRecords answers [key, json] pairs");
+        let from_page = page_records(&page);
+        assert_eq!(from_worker, from_page);
+        assert!(from_page.contains(&(SMART_TRACKS_KEY.into(), Some("[[4,[1]],[9,[3,1]]]".into()))));
+    }
+
     #[test]
     fn a_full_budget_frees_the_never_played_then_the_longest_unplayed() {
         let ids = [4, 7, 9, 12];
