@@ -603,10 +603,11 @@ mod browser {
             .map_err(AppError::Refused)?;
         let field = |k: &str| Reflect::get(&answer, &k.into()).unwrap_or(JsValue::UNDEFINED);
         let ok = field("ok").as_bool() == Some(true);
+        let changed = field("changed").as_bool() == Some(true);
         // What the worker stored, also when it stopped part way (its pages
         // are whole): a copy held in memory takes the same pages, so it
         // never answers from older data than the store holds.
-        if in_memory && field("changed").as_bool() == Some(true) {
+        if in_memory && changed {
             let pages = js_sys::Array::from(&field("pages"));
             for (i, text) in pages.iter().filter_map(|t| t.as_string()).enumerate() {
                 let page: LibraryChanges = match serde_json::from_str(&text) {
@@ -621,26 +622,26 @@ mod browser {
                 remember(page, i == 0 && since == 0);
             }
         }
-        if !ok {
-            if field("changed").as_bool() == Some(true) {
-                // The stored cursor moved: read it again when next needed.
-                CURSOR.with(|c| c.set(None));
-                SMART.with(|s| *s.borrow_mut() = None);
-            }
-            show(copy);
-            let error = field("error").as_string().unwrap_or_default();
-            return Err(if field("offline").as_bool() == Some(true) {
-                AppError::Transport(error)
-            } else {
-                AppError::Refused(format!(
-                    "the library copy could not be brought up to date: {error}"
-                ))
-            });
+        if ok {
+            CURSOR.with(|c| c.set(field("cursor").as_f64().map(|c| c as i64)));
+            SMART.with(|s| *s.borrow_mut() = field("smart").as_string());
+        } else if changed {
+            // The stored cursor moved: read it again when next needed.
+            CURSOR.with(|c| c.set(None));
+            SMART.with(|s| *s.borrow_mut() = None);
         }
-        CURSOR.with(|c| c.set(field("cursor").as_f64().map(|c| c as i64)));
-        SMART.with(|s| *s.borrow_mut() = field("smart").as_string());
         show(copy);
-        Ok(())
+        if ok {
+            return Ok(());
+        }
+        let error = field("error").as_string().unwrap_or_default();
+        Err(if field("offline").as_bool() == Some(true) {
+            AppError::Transport(error)
+        } else {
+            AppError::Refused(format!(
+                "the library copy could not be brought up to date: {error}"
+            ))
+        })
     }
 
     /// A copy held in memory takes a page the worker stored, as the store did.
