@@ -21,13 +21,14 @@
 //   the old cache dropped.
 //
 // scripts/build-site stamps BUILD with a hash of the bundle and of this file,
-// and BUNDLE with the bundle's file names, so every new build is a new
+// and BUNDLE with the bundle's file names (all of them), so every new build is a new
 // service worker with a cache of its own.
 'use strict';
 
 const BUILD = '__HOARD_BUILD__';
 const CACHE = `hoard-${BUILD}`;
-const BUNDLE = ['/pkg/__HOARD_BUNDLE__.js', '/pkg/__HOARD_BUNDLE___bg.wasm', '/pkg/__HOARD_BUNDLE__.css'];
+// Every file of the bundle: scripts, the main WASM, the lazily loaded pages' parts, the stylesheet.
+const BUNDLE = ['__HOARD_BUNDLE_FILES__'];
 const SHELL = [
   ...BUNDLE,
   '/manifest.webmanifest',

@@ -24,7 +24,7 @@
 // - lighthouse_perf / lighthouse_a11y (and best practices, printed above):
 //   Lighthouse 12 against the library page, default mobile settings.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -100,7 +100,16 @@ for (let i = 0; i < 3; i++) {
   loads.push(t.load);
   hydrations.push(t.hydrated);
   const files = await Promise.all(bundle);
-  if (i === 0) for (const f of files) console.log(`on the wire: ${f.url} ${f.bytes} bytes (${f.encoding})`);
+  if (i === 0) {
+    for (const f of files) console.log(`on the wire: ${f.url} ${f.bytes} bytes (${f.encoding})`);
+    // Not in wasm_br_bytes: the other pages' parts, which the page loads
+    // when one is first shown and the service worker fetches for offline
+    // use once it installs (the brotli files the server sends).
+    const pkg = path.join(HOARD_SITE, 'pkg');
+    const parts = readdirSync(pkg).filter((f) => /-(split|chunk)_.*\.wasm\.br$/.test(f));
+    const bytes = parts.reduce((sum, f) => sum + statSync(path.join(pkg, f)).size, 0);
+    console.log(`other pages' parts (not on a first visit's path): ${parts.length} files, ${bytes} bytes brotli`);
+  }
   wire.push(files.reduce((sum, f) => sum + f.bytes, 0));
   await ctx.close();
   rmSync(dir, { recursive: true, force: true });

@@ -6,6 +6,7 @@ pub mod device;
 pub mod downloads;
 pub mod edit;
 pub mod history;
+pub mod lazy;
 pub mod library;
 pub mod listening;
 pub mod lists;
