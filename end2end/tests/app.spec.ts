@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, expect, test } from '@playwright/test';
-import { Hoard } from './harness';
+import { Hoard, hydrated } from './harness';
 
 let hoard: Hoard;
 test.beforeAll(async () => {
@@ -49,6 +49,34 @@ test('hydration makes the page live: the filter appears and filters as you type'
   await expect(page.getByText('No track matches.')).toBeVisible();
   await filter.fill('');
   await expect(rows).toHaveCount(8);
+  expect(errors).toEqual([]);
+});
+
+test('the library loads no other page\'s code; a page\'s part arrives when it is first shown, and a page opened directly is live', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // The page's own requests (the service worker's precaching is not among them).
+  const parts: string[] = [];
+  page.on('request', (r) => {
+    const m = new URL(r.url()).pathname.match(/^\/pkg\/hoard-[0-9a-f]+-((?:split|chunk)_[^/]*)\.wasm$/);
+    if (m) parts.push(m[1]);
+  });
+  await page.goto(`${hoard.url}/`);
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'Liked songs' })).toBeVisible();
+  expect(parts).toEqual([]);
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Stats' }).click();
+  await expect(page.getByRole('heading', { name: 'Stats', level: 1 })).toBeVisible();
+  expect(parts.some((p) => p.startsWith('split___stats_view'))).toBe(true);
+
+  // Opened directly, a split page is hydrated with its part: its controls work.
+  parts.length = 0;
+  await page.goto(`${hoard.url}/stats?period=month&at=2026-03-15`);
+  await hydrated(page);
+  expect(parts.some((p) => p.startsWith('split___stats_view'))).toBe(true);
+  await page.getByRole('link', { name: '‹ Earlier' }).click();
+  await expect(page.getByTestId('period-label')).toHaveText('February 2026');
   expect(errors).toEqual([]);
 });
 
