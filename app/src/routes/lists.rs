@@ -47,9 +47,13 @@ pub async fn track_window(
     Ok(state.vault.track_list(&list, &query, offset, limit).await?)
 }
 
-/// The first window of `list` for a page's server render. The device
-/// filter's IDs are only known in the browser, so it starts unfiltered (the
-/// list refetches once it knows them).
+/// The first rows of `list` for a page's server render: the [`FIRST_ROWS`]
+/// it shows before the browser has measured the screen, no more (each row is
+/// about half a kilobyte of data in the page, which the browser parses and
+/// the app reads before it is live). The list fetches the rest of its first
+/// window once the page is idle, or as soon as it scrolls past them. The
+/// device filter's IDs are only known in the browser, so it starts
+/// unfiltered (the list refetches once it knows them).
 pub async fn first_window(list: TrackList, query: TrackQuery) -> Result<Page<Track>, AppError> {
     let query = match query.filter {
         TrackFilter::Only(_) => TrackQuery {
@@ -58,7 +62,7 @@ pub async fn first_window(list: TrackList, query: TrackQuery) -> Result<Page<Tra
         },
         _ => query,
     };
-    crate::library_copy::track_window_or_copy(list, query, 0, WINDOW).await
+    crate::library_copy::track_window_or_copy(list, query, 0, FIRST_ROWS as i64).await
 }
 
 /// The list's query as the address has it.
@@ -197,6 +201,9 @@ pub fn TrackBrowser(
     let query = RwSignal::new(url_query.get_untracked());
     let text = RwSignal::new(query.get_untracked().text);
     let total = RwSignal::new(first.total);
+    // The page brings only the first rows of the first window (see
+    // `first_window`): the rest of it is still to fetch.
+    let partial = StoredValue::new(first.items.len() < first.total.min(WINDOW) as usize);
     let blocks: RwSignal<HashMap<i64, Vec<Track>>> =
         RwSignal::new(HashMap::from([(0, first.items)]));
     // Which rows are on screen: [start, end).
@@ -245,6 +252,7 @@ pub fn TrackBrowser(
         query.set(q);
         generation.update(|g| *g += 1);
         blocks.set(HashMap::new());
+        partial.set_value(false);
         error.set(None);
         #[cfg(feature = "hydrate")]
         if let Some(w) = web_sys::window() {
@@ -351,6 +359,20 @@ pub fn TrackBrowser(
         }
         on_scroll.forget();
         Effect::new(move |_| measure());
+        // The rest of the first window, once the page has nothing else to do:
+        // a play from the top then queues the whole window, as it did when
+        // the page brought all of it.
+        if partial.get_value() {
+            let rest = Closure::once_into_js(move || {
+                if partial.try_get_value() == Some(true) {
+                    partial.set_value(false);
+                    fetch_block.with_value(|f| f(0));
+                }
+            });
+            if let Some(w) = web_sys::window() {
+                let _ = w.request_idle_callback(rest.unchecked_ref());
+            }
+        }
     }
 
     // Fetch the windows the visible rows need.
@@ -361,6 +383,10 @@ pub fn TrackBrowser(
             return;
         }
         let last = end.min(total).saturating_sub(1);
+        if partial.get_value() && blocks.with_untracked(|b| b.get(&0).map_or(0, Vec::len)) <= last {
+            partial.set_value(false);
+            fetch_block.with_value(|f| f(0));
+        }
         for block in (start as i64 / WINDOW)..=(last as i64 / WINDOW) {
             if blocks.with_untracked(|b| !b.contains_key(&block)) {
                 fetch_block.with_value(|f| f(block));
