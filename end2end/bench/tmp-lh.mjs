@@ -1,0 +1,24 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, copyFileSync, rmSync } from 'node:fs';
+import { chromium } from '@playwright/test';
+const port = 38124, lhPort = 38125;
+const SITE = process.env.SITE ?? '/tmp/site-rel';
+rmSync('/tmp/lzd', { recursive: true, force: true }); mkdirSync('/tmp/lzd'); for (const s of ['', '-wal', '-shm']) copyFileSync('/tmp/lz/h10k.db' + s, '/tmp/lzd/hoard.db' + s);
+const child = spawn('/work/main/target/release/hoard', [], { env: { PATH: process.env.PATH, HOARD_LISTEN: `127.0.0.1:${port}`, HOARD_DATA_DIR: '/tmp/lzd', HOARD_SITE_DIR: SITE, HOARD_LOG: 'error' }, stdio: 'inherit' });
+process.on('exit', () => child.kill('SIGKILL'));
+for (let i = 0; i < 100; i++) { try { if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) break; } catch {} await new Promise((r) => setTimeout(r, 100)); }
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...FLAGS, `--remote-debugging-port=${lhPort}`] });
+const { default: lighthouse } = await import('lighthouse');
+const r = await lighthouse(`http://127.0.0.1:${port}/`, { port: lhPort, output: 'json', logLevel: 'error', onlyCategories: ['performance'] });
+await b.close();
+const a = r.lhr.audits;
+console.log('perf', r.lhr.categories.performance.score);
+for (const id of ['first-contentful-paint', 'largest-contentful-paint', 'total-blocking-time', 'speed-index', 'cumulative-layout-shift', 'interactive']) console.log(id, a[id].displayValue, a[id].score);
+console.log('LCP element', JSON.stringify(a['largest-contentful-paint-element']?.details?.items?.map((i) => i.items ?? i), null, 0).slice(0, 1500));
+console.log('lcp-breakdown', JSON.stringify(a['lcp-breakdown-insight']?.details ?? a['lcp-phases-insight']?.details, null, 0)?.slice(0, 1500));
+console.log('bootup', JSON.stringify(a['bootup-time'].details.items.slice(0, 6)));
+console.log('mainthread', JSON.stringify(a['mainthread-work-breakdown'].details.items));
+console.log('long tasks', JSON.stringify(a['long-tasks']?.details?.items?.slice(0, 10)));
+for (const n of a['network-requests'].details.items) console.log('req', n.url.replace(/^http:\/\/[^/]+/, ''), n.transferSize, Math.round(n.networkRequestTime), Math.round(n.networkEndTime), n.priority);
+process.exit(0);
