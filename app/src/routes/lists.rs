@@ -32,8 +32,11 @@ const OVERSCAN: usize = 6;
 /// How long after the last scroll event a list counts as settled.
 #[cfg(feature = "hydrate")]
 const SETTLE_MS: u32 = 150;
-/// Rows rendered before the browser has measured the screen.
-const FIRST_ROWS: usize = 40;
+/// Rows rendered before the browser has measured the screen: a phone's
+/// screen and more, and most desktop ones (24 × 56 px = 1,344 px). Fewer rows
+/// in the page are fewer for the browser to hydrate before the app is live;
+/// a taller screen gets the rest once the list has measured it.
+const FIRST_ROWS: usize = 24;
 
 /// One window of a track list, searched, filtered and sorted by the vault.
 #[server(endpoint = "track_window", input = crate::codec::Json, output = crate::codec::Json)]
