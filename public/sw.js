@@ -16,6 +16,12 @@
 //   library"), the worker reads the vault's change feed a page at a time and
 //   stores each page with its cursor in one transaction, then answers on the
 //   message's port.
+// - Keeping goes on when the tab is closed: a keep asks the browser for a
+//   Background Fetch of the audio it needs (app/src/device/background.rs).
+//   When one ends, what the page has not stored yet is put into the
+//   DOWNLOADS cache, each answer marked with its list; /audio/{id} is
+//   answered from there too, and the app's next visit stores those tracks
+//   from it and drops the entries.
 // - A new version installs into a new cache, complete, and waits until the
 //   page asks it to take over ("A new version of Hoard is ready"); only then is
 //   the old cache dropped.
@@ -42,6 +48,9 @@ const START_PAGES = ['/', '/device'];
 // How long a page or shell file may take from the network before the cached
 // copy answers instead (a network that hangs is as bad as none).
 const NETWORK_TIMEOUT_MS = 4000;
+// Finished background downloads the page has not stored yet (the page names it too).
+const DOWNLOADS = 'kept-downloads';
+const LIST_HEADER = 'x-hoard-list';
 
 self.addEventListener('install', (event) => {
   event.waitUntil(fill(CACHE));
@@ -254,10 +263,87 @@ async function record(store, id) {
   }
 }
 
+/** Whether `store` holds a record under `id` (without reading it). */
+async function stored(store, id) {
+  const db = await openDb();
+  if (!db) return false;
+  try {
+    if (!db.objectStoreNames.contains(store)) return false;
+    return await new Promise((resolve) => {
+      const count = db.transaction(store, 'readonly').objectStore(store).count(id);
+      count.onsuccess = () => resolve(count.result > 0);
+      count.onerror = () => resolve(false);
+    });
+  } finally {
+    db.close();
+  }
+}
+
 async function fromDevice(request, store, id) {
   const kept = await record(store, id);
-  if (!kept) return fetch(request);
-  return ranged(request, kept.data, kept.type);
+  if (kept) return ranged(request, kept.data, kept.type);
+  if (store === 'audio' && (await caches.has(DOWNLOADS))) {
+    const downloaded = await (await caches.open(DOWNLOADS)).match(`/audio/${id}`);
+    if (downloaded) return ranged(request, await downloaded.arrayBuffer(), downloaded.headers.get('content-type'));
+  }
+  return fetch(request);
+}
+
+// ---------------------------------------------------------------------------
+// Background Fetch (see app/src/device/background.rs).
+
+self.addEventListener('backgroundfetchsuccess', (event) => {
+  event.waitUntil(
+    settleDownloads(event.registration).then((n) =>
+      event.updateUI({ title: n > 0 ? 'Downloaded for this device: open Hoard to finish keeping' : 'Kept on this device' }),
+    ),
+  );
+});
+
+// A fetch that failed part way (a file gone from the vault, a network that
+// did not come back): what did arrive is kept all the same.
+self.addEventListener('backgroundfetchfail', (event) => {
+  event.waitUntil(settleDownloads(event.registration));
+});
+
+self.addEventListener('backgroundfetchclick', (event) => {
+  event.waitUntil(self.clients.openWindow('/device'));
+});
+
+/**
+ * Puts each download of a keep's background fetch that the page has not
+ * stored on the device into DOWNLOADS, marked with its list's key. Returns
+ * how many it put there.
+ */
+async function settleDownloads(registration) {
+  if (!registration.id.startsWith('keep:')) return 0;
+  const list = registration.id.slice('keep:'.length);
+  let cache = null;
+  let put = 0;
+  for (const entry of await registration.matchAll()) {
+    const m = new URL(entry.request.url).pathname.match(/^\/audio\/(\d+)$/);
+    if (!m) continue;
+    let response;
+    try {
+      response = await entry.responseReady;
+    } catch {
+      continue;
+    }
+    if (!response.ok || (await stored('audio', Number(m[1])))) continue;
+    const headers = new Headers(response.headers);
+    headers.delete('content-encoding');
+    headers.delete('content-length');
+    headers.set(LIST_HEADER, list);
+    cache ??= await caches.open(DOWNLOADS);
+    const key = `/audio/${m[1]}`;
+    await cache.put(key, new Response(await response.arrayBuffer(), { headers }));
+    // The page drops an entry once it has stored the track; it may have
+    // stored this one between the check above and the put.
+    if (await stored('audio', Number(m[1]))) await cache.delete(key);
+    else put += 1;
+  }
+  if (cache && (await cache.keys()).length === 0) await caches.delete(DOWNLOADS);
+  return put;
 }
 
 /** A 200 with the whole buffer, or a 206 for a satisfiable `Range`, or a 416. */

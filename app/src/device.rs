@@ -245,6 +245,9 @@ pub async fn kept_tracks() -> Result<Vec<KeptTrack>, String> {
 }
 
 #[cfg(feature = "hydrate")]
+mod background;
+
+#[cfg(feature = "hydrate")]
 pub(crate) mod browser {
     use indexed_db_futures::database::Database;
     use indexed_db_futures::prelude::*;
@@ -256,6 +259,7 @@ pub(crate) mod browser {
     use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
 
+    use super::background::{self, audio_url, BackgroundFetchRegistration};
     use super::*;
 
     const STORES: [(&str, &str); 6] = [
@@ -323,6 +327,16 @@ pub(crate) mod browser {
     async fn load(device: Device) -> Result<(), String> {
         let tracks = kept_tracks().await?;
         let lists: Vec<KeptList> = all("lists").await?;
+        // Finished background downloads that are stored by now, or whose
+        // list is gone or freed them, take no more room.
+        let on_device: HashSet<Id> = tracks.iter().map(|t| t.id).collect();
+        background::tidy(|key, id| {
+            !on_device.contains(&id)
+                && lists
+                    .iter()
+                    .any(|l| l.key == key && !l.evicted.contains(&id))
+        })
+        .await;
         device.bytes.set(tracks.iter().map(|t| t.bytes).sum());
         device.kept.set(tracks.iter().map(|t| t.id).collect());
         device.lists.set(lists);
@@ -398,6 +412,30 @@ pub(crate) mod browser {
             .await
             .map_err(|_| "the server cannot be reached".to_string())?
             .unchecked_into();
+        read_whole(response).await
+    }
+
+    /// A track's audio: from its list's background fetch when that holds
+    /// it, from the network (or the service worker's downloads) otherwise.
+    async fn audio_bytes(
+        id: Id,
+        fetch: Option<&BackgroundFetchRegistration>,
+    ) -> Result<Option<(js_sys::ArrayBuffer, String)>, String> {
+        let url = audio_url(id);
+        if let Some(fetch) = fetch {
+            if let Some(response) = background::response(fetch, &url).await {
+                if let Ok(Some(audio)) = read_whole(response).await {
+                    return Ok(Some(audio));
+                }
+            }
+        }
+        fetch_bytes(&url).await
+    }
+
+    /// A response's body as an ArrayBuffer and its type; `None` for a 404.
+    async fn read_whole(
+        response: web_sys::Response,
+    ) -> Result<Option<(js_sys::ArrayBuffer, String)>, String> {
         if response.status() == 404 {
             return Ok(None);
         }
@@ -414,6 +452,53 @@ pub(crate) mod browser {
             .await
             .map_err(|_| "the transfer was cut off".to_string())?;
         Ok(Some((buffer.unchecked_into(), mime)))
+    }
+
+    /// Rough size of a track's audio, for deciding whether a background
+    /// fetch fits: its length at 320 kb/s, the most a vault file usually
+    /// takes (an estimate on the high side; nothing is stored by it).
+    fn estimated_bytes(track: &vault::model::Track) -> f64 {
+        track.duration_ms.max(0) as f64 / 1000.0 * 40_000.0
+    }
+
+    /// Starts (or joins) the background fetch of the audio list `key` still
+    /// needs of `tracks`: those in the vault, not on the device, not
+    /// downloaded already. Only when the device (and the budget, if one is
+    /// set) has room for all of it by [`estimated_bytes`]: a download that
+    /// cannot be kept would take the room the keep needs.
+    async fn background_for(
+        db: &Database,
+        key: &str,
+        name: &str,
+        tracks: &[&vault::model::Track],
+    ) -> Option<BackgroundFetchRegistration> {
+        let mut urls = Vec::new();
+        let mut bytes = 0.0;
+        let mut seen = HashSet::new();
+        for track in tracks {
+            if track.download_state.as_deref() != Some("downloaded") || !seen.insert(track.id) {
+                continue;
+            }
+            let url = audio_url(track.id);
+            if has_key(db, "audio", track.id as f64).await || background::holds(&url).await {
+                continue;
+            }
+            bytes += estimated_bytes(track);
+            urls.push(url);
+        }
+        if !urls.is_empty() {
+            let free = free_space().await?;
+            if free < bytes {
+                return None;
+            }
+            if let Some(budget) = budget() {
+                let kept: Vec<KeptTrack> = all("tracks").await.ok()?;
+                if kept.iter().map(|t| t.bytes).sum::<f64>() + bytes > budget {
+                    return None;
+                }
+            }
+        }
+        background::start(key, name, &urls).await
     }
 
     fn record(id: f64, mime: &str, data: &js_sys::ArrayBuffer) -> Object {
@@ -521,6 +606,8 @@ pub(crate) mod browser {
         if let Err(e) = put_list(&db, &list).await {
             return format!("Could not keep “{}”: {e}.", request.name);
         }
+        let wanted: Vec<&vault::model::Track> = tracks.iter().collect();
+        let fetch = background_for(&db, &request.key, &request.name, &wanted).await;
         let (mut kept, mut missing) = (0usize, 0usize);
         let mut evicted = Vec::new();
         for (i, track) in tracks.iter().enumerate() {
@@ -529,7 +616,12 @@ pub(crate) mod browser {
                 done: i,
                 total,
             }));
-            match keep_one(&db, track, &mut list, &mut evicted).await {
+            let outcome = keep_one(&db, track, &mut list, &mut evicted, fetch.as_ref()).await;
+            if matches!(outcome, Err(KeepError::Budget(_) | KeepError::Quota(_))) {
+                // What is still downloading would not fit either.
+                background::stop(&request.key).await;
+            }
+            match outcome {
                 Ok(true) => kept += 1,
                 Ok(false) => missing += 1,
                 Err(KeepError::Budget(budget)) => {
@@ -725,6 +817,7 @@ pub(crate) mod browser {
         track: &vault::model::Track,
         list: &mut KeptList,
         evicted: &mut Vec<String>,
+        fetch: Option<&BackgroundFetchRegistration>,
     ) -> Result<bool, KeepError> {
         let id = track.id as f64;
         let existing: Option<KeptTrack> = get(db, "tracks", id.into()).await;
@@ -732,7 +825,7 @@ pub(crate) mod browser {
         let audio = if have_audio {
             None
         } else {
-            match fetch_bytes(&format!("/audio/{}", track.id))
+            match audio_bytes(track.id, fetch)
                 .await
                 .map_err(KeepError::Other)?
             {
@@ -810,6 +903,9 @@ pub(crate) mod browser {
         match write.await {
             Ok(()) => {
                 *list = new_list;
+                if audio.is_some() {
+                    background::forget(&audio_url(track.id)).await;
+                }
                 Ok(true)
             }
             Err(e) => {
@@ -829,6 +925,7 @@ pub(crate) mod browser {
     }
 
     pub async fn remove(device: Device, key: String) {
+        background::stop(&key).await;
         let outcome = remove_list(&key).await;
         let _ = load(device).await;
         device.message.set(Some(match outcome {
@@ -929,13 +1026,18 @@ pub(crate) mod browser {
             let mut added = 0;
             let mut stopped = None;
             let mut evicted = Vec::new();
+            let fetch = background_for(&db, &list.key, &list.name, &joined).await;
             for (i, track) in joined.iter().enumerate() {
                 device.progress.set(Some(Progress {
                     name: list.name.clone(),
                     done: i,
                     total: joined.len(),
                 }));
-                match keep_one(&db, track, &mut list, &mut evicted).await {
+                let outcome = keep_one(&db, track, &mut list, &mut evicted, fetch.as_ref()).await;
+                if matches!(outcome, Err(KeepError::Budget(_) | KeepError::Quota(_))) {
+                    background::stop(&list.key).await;
+                }
+                match outcome {
                     Ok(true) => added += 1,
                     Ok(false) => {}
                     Err(KeepError::Budget(budget)) => {

@@ -3,6 +3,8 @@
 // kept track with seeking (the service worker answers Range requests from
 // IndexedDB); a full quota; a new version picked up through the update notice.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, Page, test } from '@playwright/test';
@@ -86,6 +88,97 @@ test('a kept playlist plays offline, with seeking, after the server is gone', as
     await expect(page.locator('body')).toHaveClass(/offline/);
   } finally {
     await context.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(music, { recursive: true, force: true });
+    await hoard.dispose();
+  }
+});
+
+/**
+ * A slow network in front of `target` for the browser: a proxy on another
+ * loopback port that holds each audio answer back for `delayMs`, or, once
+ * `audioGone` is set, answers 503 (the server can no longer send audio).
+ */
+async function slowAudioProxy(target: string, delayMs: number) {
+  const to = new URL(target);
+  const state = { audioGone: false, audioRequests: 0 };
+  const server = http.createServer((req, res) => {
+    const audio = req.url?.startsWith('/audio/') ?? false;
+    if (audio) state.audioRequests += 1;
+    if (audio && state.audioGone) {
+      res.writeHead(503).end();
+      return;
+    }
+    const upstream = http.request(
+      { host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        const send = () => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        };
+        if (audio) setTimeout(send, delayMs);
+        else send();
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, state, close: () => new Promise((r) => server.close(r)) };
+}
+
+test('keeping goes on with the tab closed, and the next visit stores what was downloaded', async () => {
+  test.setTimeout(150_000);
+  const { hoard, music } = await vaultWithAudio();
+  const proxy = await slowAudioProxy(hoard.url, 1_500);
+  const { context, page, dir } = await browser();
+  try {
+    const whole: Record<string, number> = {};
+    for (const id of ['1', '2', '3']) {
+      whole[id] = (await (await fetch(`${hoard.url}/audio/${id}`)).arrayBuffer()).byteLength;
+    }
+    await page.goto(`${proxy.url}/playlists/1`);
+    await controlled(page);
+    await copied(page);
+    const fetches = (p: Page) =>
+      p.evaluate(async () => (await (await navigator.serviceWorker.ready).backgroundFetch.getIds()).sort());
+    await page.getByTestId('keep').click();
+    // The browser took the downloads over; the tab closes before the first
+    // track has arrived (each takes 1.5 s here).
+    await expect.poll(() => fetches(page), { timeout: 10_000 }).toEqual(['keep:playlist:1']);
+    expect(await keptAudioSizes(page)).toEqual({});
+    await page.close();
+
+    // With no page of Hoard open (only its icon, to ask the browser), the downloads finish.
+    const probe = await context.newPage();
+    await probe.goto(`${proxy.url}/favicon.svg`);
+    await expect.poll(() => fetches(probe), { timeout: 30_000 }).toEqual([]);
+    const heard = proxy.state.audioRequests;
+    expect(heard).toBe(3);
+
+    // The server can no longer send audio: what the next visit keeps can
+    // only be what was downloaded while the tab was closed.
+    proxy.state.audioGone = true;
+    await probe.goto(`${proxy.url}/playlists/1`);
+    await hydrated(probe);
+    await expect(probe.getByTestId('device-status')).toContainText('“Nordic Nights ❄” followed its changes: 3 added', {
+      timeout: 30_000,
+    });
+    expect(await keptAudioSizes(probe)).toEqual(whole);
+    await expect(probe.locator('.badge.device')).toHaveCount(3);
+    expect(proxy.state.audioRequests).toBe(heard);
+    // The downloads were moved, not copied: nothing is left beside the kept audio.
+    await expect
+      .poll(() =>
+        probe.evaluate(async () =>
+          (await caches.has('kept-downloads')) ? (await (await caches.open('kept-downloads')).keys()).length : 0,
+        ),
+      )
+      .toBe(0);
+  } finally {
+    await context.close();
+    await proxy.close();
     rmSync(dir, { recursive: true, force: true });
     rmSync(music, { recursive: true, force: true });
     await hoard.dispose();
@@ -193,6 +286,8 @@ test('signing out leaves nothing of the vault on a shared device', async () => {
   const stored = () =>
     page.evaluate(async () => ({
       caches: (await caches.keys()).filter((k) => k.startsWith('hoard-')).length,
+      // Finished background downloads of kept music.
+      downloads: await caches.has('kept-downloads'),
       databases: (await indexedDB.databases()).map((d) => d.name),
       workers: (await navigator.serviceWorker.getRegistrations()).length,
       // The player's queue and place (it is saved on every page).
@@ -214,7 +309,7 @@ test('signing out leaves nothing of the vault on a shared device', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect(page).toHaveURL(`${hoard.url}/login`);
     // Clear-Site-Data took the service worker, its cached pages and the kept music.
-    await expect.poll(stored).toEqual({ caches: 0, databases: [], workers: 0, player: false });
+    await expect.poll(stored).toEqual({ caches: 0, downloads: false, databases: [], workers: 0, player: false });
     // And offline, nothing of the vault opens.
     await hoard.stop();
     await context.setOffline(true);
