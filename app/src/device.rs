@@ -230,8 +230,11 @@ pub fn set_budget(bytes: Option<f64>) {
 
 /// Brings kept lists up to date with the tracks each holds now (in the browser).
 pub fn follow(device: Device, now: Vec<(String, Vec<Track>)>) {
+    // (Nothing kept, nothing to follow: its code is not even loaded.)
     #[cfg(feature = "hydrate")]
-    leptos::task::spawn_local(browser::follow(device, now));
+    if !now.is_empty() {
+        leptos::task::spawn_local(browser::follow(device, now));
+    }
     #[cfg(not(feature = "hydrate"))]
     let _ = (device, now);
 }
@@ -247,6 +250,9 @@ pub async fn kept_tracks() -> Result<Vec<KeptTrack>, String> {
 #[cfg(feature = "hydrate")]
 mod background;
 
+/// The browser's side. Keeping, removing and following (`#[lazy]`) are
+/// parts of the bundle of their own, loaded when first used: a first visit
+/// does not download them (scripts/build-site splits them off).
 #[cfg(feature = "hydrate")]
 pub(crate) mod browser {
     use indexed_db_futures::database::Database;
@@ -558,6 +564,7 @@ pub(crate) mod browser {
         Some(get("quota")? - get("usage")?)
     }
 
+    #[leptos::lazy]
     pub async fn keep(device: Device, request: KeepRequest) {
         if device.progress.get_untracked().is_some() {
             device.message.set(Some(
@@ -924,6 +931,7 @@ pub(crate) mod browser {
         }
     }
 
+    #[leptos::lazy]
     pub async fn remove(device: Device, key: String) {
         background::stop(&key).await;
         let outcome = remove_list(&key).await;
@@ -996,6 +1004,7 @@ pub(crate) mod browser {
     /// unless another kept list holds them). A track is written whole or
     /// not at all, so a closed tab leaves nothing half-kept; the next visit
     /// goes on from there.
+    #[leptos::lazy]
     pub async fn follow(device: Device, now: Vec<(String, Vec<vault::model::Track>)>) {
         let Ok(db) = open().await else {
             return;

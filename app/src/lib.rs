@@ -72,6 +72,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 {(options.output_name.as_ref() != OUTPUT_NAME).then(|| view! {
                     <link rel="modulepreload" href=format!("/{}/{}-split.js", options.site_pkg_dir, options.output_name)/>
                 })}
+                // A lazily loaded page opened directly: its part comes with
+                // the main module, not after it (the split loader fetches it
+                // the same way, so the browser uses these answers).
+                {part_preloads(&options)}
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -79,6 +83,31 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// Preload links for the part of the page being rendered (see
+/// [`routes::lazy::part_files`]); none in the browser.
+fn part_preloads(options: &LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        let path = use_context::<http::request::Parts>()
+            .map(|parts| parts.uri.path().to_owned())
+            .unwrap_or_default();
+        lazy::part_files(&options.site_root, &path)
+            .into_iter()
+            .map(|file| {
+                leptos::html::link()
+                    .rel("preload")
+                    .r#as("fetch")
+                    .crossorigin("anonymous")
+                    .href(format!("/{}/{file}", options.site_pkg_dir))
+            })
+            .collect_view()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = options;
     }
 }
 

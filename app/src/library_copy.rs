@@ -545,6 +545,10 @@ mod browser {
 
     /// Brings the copy up to date, a feed page at a time, each page and the
     /// new cursor stored in one transaction.
+    ///
+    /// A part of the bundle of its own (`#[lazy]`), loaded after the page
+    /// is live: a first visit's critical path does not carry it.
+    #[leptos::lazy]
     pub async fn run(copy: LibraryCopy, device: crate::device::Device) {
         if SYNCING.with(|s| s.replace(true)) {
             return;

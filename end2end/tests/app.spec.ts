@@ -64,7 +64,18 @@ test('the library loads no other page\'s code; a page\'s part arrives when it is
   await page.goto(`${hoard.url}/`);
   await hydrated(page);
   await expect(page.getByRole('heading', { name: 'Liked songs' })).toBeVisible();
-  expect(parts).toEqual([]);
+  // The main module alone makes the library live: the parts it loads (code
+  // it defers, such as the library copy's updater) are asked for once it is
+  // live, and none is another page's.
+  const beforeLive = await page.evaluate(() => {
+    const live = performance.getEntriesByName('hoard-hydrated')[0].startTime;
+    return performance
+      .getEntriesByType('resource')
+      .filter((e) => /-(split|chunk)_[^/]*\.wasm$/.test(e.name) && e.startTime < live)
+      .map((e) => e.name);
+  });
+  expect(beforeLive).toEqual([]);
+  expect(parts.filter((p) => p.includes('_view_'))).toEqual([]);
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Stats' }).click();
   await expect(page.getByRole('heading', { name: 'Stats', level: 1 })).toBeVisible();
@@ -72,9 +83,27 @@ test('the library loads no other page\'s code; a page\'s part arrives when it is
 
   // Opened directly, a split page is hydrated with its part: its controls work.
   parts.length = 0;
-  await page.goto(`${hoard.url}/stats?period=month&at=2026-03-15`);
+  const direct = await page.goto(`${hoard.url}/stats?period=month&at=2026-03-15`);
   await hydrated(page);
   expect(parts.some((p) => p.startsWith('split___stats_view'))).toBe(true);
+  // Its part came with the main module: the page preloads the files of
+  // that part, the loader took those answers (no file was asked for
+  // twice), and it needed no other.
+  const html = (await direct?.text()) ?? '';
+  const preloaded = [...html.matchAll(/<link rel="preload"[^>]*href="\/pkg\/hoard-[0-9a-f]+-([^"]+)\.wasm"/g)].map(
+    (m) => m[1],
+  );
+  expect(preloaded.some((p) => p.startsWith('split___stats_view'))).toBe(true);
+  const beforeItWasLive = await page.evaluate(() => {
+    const live = performance.getEntriesByName('hoard-hydrated')[0].startTime;
+    return performance
+      .getEntriesByType('resource')
+      .filter((e) => e.startTime < live)
+      .map((e) => e.name.match(/\/pkg\/hoard-[0-9a-f]+-((?:split|chunk)_[^/]*)\.wasm$/)?.[1])
+      .filter((p) => p !== undefined);
+  });
+  expect([...new Set(beforeItWasLive)].sort()).toEqual([...preloaded].sort());
+  for (const file of preloaded) expect(parts.filter((p) => p === file), file).toHaveLength(1);
   await page.getByRole('link', { name: '‹ Earlier' }).click();
   await expect(page.getByTestId('period-label')).toHaveText('February 2026');
   expect(errors).toEqual([]);

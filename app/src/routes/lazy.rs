@@ -89,6 +89,62 @@ enum Page {
     Settings,
 }
 
+#[cfg(feature = "ssr")]
+impl Page {
+    /// The part's name in the build's `parts.txt` (`#[lazy_route]` names a
+    /// part after its route's type: `SmartList` → `smart_list`).
+    fn part(self) -> &'static str {
+        match self {
+            Page::Playlists => "playlists",
+            Page::Playlist => "playlist",
+            Page::SmartList => "smart_list",
+            Page::Smart => "smart",
+            Page::Track => "track",
+            Page::Tags => "tags",
+            Page::Album => "album",
+            Page::Artist => "artist",
+            Page::Device => "device",
+            Page::Downloads => "downloads",
+            Page::History => "history",
+            Page::Stats => "stats",
+            Page::Review => "review",
+            Page::Settings => "settings",
+        }
+    }
+}
+
+/// The files of each page's part, from `parts.txt` (scripts/build-site
+/// writes it: a line per page, its name, then its files).
+#[cfg(feature = "ssr")]
+fn parse_parts(text: &str) -> std::collections::HashMap<String, Vec<String>> {
+    text.lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let name = words.next()?;
+            Some((name.to_owned(), words.map(str::to_owned).collect()))
+        })
+        .collect()
+}
+
+/// The bundle files the page at `path` loads before it is live (its part
+/// and the chunks that part needs), for the page to preload alongside the
+/// main module; empty for the library, and for a site built without
+/// `parts.txt`. Read once from `site_root`.
+#[cfg(feature = "ssr")]
+pub fn part_files(site_root: &str, path: &str) -> Vec<String> {
+    static PARTS: std::sync::OnceLock<std::collections::HashMap<String, Vec<String>>> =
+        std::sync::OnceLock::new();
+    let Some(page) = page_for(path) else {
+        return Vec::new();
+    };
+    let parts = PARTS.get_or_init(|| {
+        std::fs::read_to_string(std::path::Path::new(site_root).join("parts.txt"))
+            .map(|text| parse_parts(&text))
+            .unwrap_or_default()
+    });
+    parts.get(page.part()).cloned().unwrap_or_default()
+}
+
 /// Which lazily loaded page the router shows at `path` (None for the library
 /// and for addresses no route matches).
 fn page_for(path: &str) -> Option<Page> {
@@ -135,5 +191,18 @@ mod tests {
         assert_eq!(page_for("/settings"), Some(Page::Settings));
         assert_eq!(page_for("/stats/review"), None);
         assert_eq!(page_for("/nowhere"), None);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn parts_txt_is_read_line_by_line() {
+        let parts = parse_parts("stats a-split___stats_view_1.wasm a-chunk_2.wasm\nsmart_list a-split___smart_list_view_1.wasm\n\n");
+        assert_eq!(
+            parts["stats"],
+            ["a-split___stats_view_1.wasm", "a-chunk_2.wasm"]
+        );
+        assert_eq!(parts["smart_list"], ["a-split___smart_list_view_1.wasm"]);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(Page::SmartList.part(), "smart_list");
     }
 }

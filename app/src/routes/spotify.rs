@@ -291,23 +291,31 @@ fn PanelBody(
 /// the app is live, so it never holds up a page.
 #[component]
 pub fn RenewalBanner() -> impl IntoView {
-    let overview = LocalResource::new(sync_overview);
+    let notice = LocalResource::new(renewal_notice);
     move || {
-        let account = overview.get()?.ok()?.account?;
-        let text = if account.grant_ended_at.is_some() {
-            "Spotify wants a new sign-in: syncing has stopped until you sign in again."
-        } else if account.renew_soon {
-            "Spotify ends Hoard's connection soon: sign in again to keep syncing."
-        } else {
-            return None;
-        };
-        let date = format::date(&account.renew_by).to_owned();
+        let (text, date) = notice.get()??;
         Some(view! {
             <p class="banner renewal" role="status" data-testid="renewal-banner">
                 {format!("{text} (renew by {date}) ")} <a href="/settings">"Open Settings"</a>
             </p>
         })
     }
+}
+
+/// What the renewal banner says, if anything: its text and the date to
+/// renew by. A part of the bundle of its own (`#[lazy]`, with the sync
+/// overview's decoding): the banner shows on every page, but seldom.
+#[leptos::lazy]
+async fn renewal_notice() -> Option<(&'static str, String)> {
+    let account = sync_overview().await.ok()?.account?;
+    let text = if account.grant_ended_at.is_some() {
+        "Spotify wants a new sign-in: syncing has stopped until you sign in again."
+    } else if account.renew_soon {
+        "Spotify ends Hoard's connection soon: sign in again to keep syncing."
+    } else {
+        return None;
+    };
+    Some((text, format::date(&account.renew_by).to_owned()))
 }
 
 #[component]
