@@ -76,6 +76,14 @@ test('the library loads no other page\'s code; a page\'s part arrives when it is
   });
   expect(beforeLive).toEqual([]);
   expect(parts.filter((p) => p.includes('_view_'))).toEqual([]);
+  // The page shows before the app downloads: the main module is asked for
+  // after the server's page has painted, not alongside its stylesheet.
+  const order = await page.evaluate(() => ({
+    painted: performance.getEntriesByName('first-contentful-paint')[0]?.startTime,
+    wasm: performance.getEntriesByType('resource').find((e) => /_bg\.wasm$/.test(e.name))?.startTime,
+  }));
+  expect(order.painted).toBeDefined();
+  expect(order.wasm).toBeGreaterThanOrEqual(order.painted ?? Infinity);
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Stats' }).click();
   await expect(page.getByRole('heading', { name: 'Stats', level: 1 })).toBeVisible();
@@ -89,9 +97,11 @@ test('the library loads no other page\'s code; a page\'s part arrives when it is
   // Its part came with the main module: the page preloads the files of
   // that part, the loader took those answers (no file was asked for
   // twice), and it needed no other.
-  const html = (await direct?.text()) ?? '';
-  const preloaded = [...html.matchAll(/<link rel="preload"[^>]*href="\/pkg\/hoard-[0-9a-f]+-([^"]+)\.wasm"/g)].map(
-    (m) => m[1],
+  expect(direct?.ok()).toBe(true);
+  const preloaded = await page.evaluate(() =>
+    [...document.querySelectorAll<HTMLLinkElement>('link[rel=preload][as=fetch]')]
+      .map((l) => new URL(l.href).pathname.match(/^\/pkg\/hoard-[0-9a-f]+-([^/]+)\.wasm$/)?.[1])
+      .filter((p) => p !== undefined),
   );
   expect(preloaded.some((p) => p.startsWith('split___stats_view'))).toBe(true);
   const beforeItWasLive = await page.evaluate(() => {

@@ -352,7 +352,8 @@ test('a keep that stopped part way goes on at the next visit, and leaves no trac
     // downloads each track itself (offline.spec.ts has the browser keep
     // downloading with the tab closed).
     await context.addInitScript(() => {
-      delete (ServiceWorkerRegistration.prototype as { backgroundFetch?: unknown }).backgroundFetch;
+      if (self.ServiceWorkerRegistration)
+        delete (ServiceWorkerRegistration.prototype as { backgroundFetch?: unknown }).backgroundFetch;
     });
     await page.reload();
     await hydrated(page);

@@ -46,6 +46,12 @@ extern "C" {
     fn match_url(this: &BackgroundFetchRegistration, url: &str) -> Result<Promise, JsValue>;
     #[wasm_bindgen(method, catch)]
     fn abort(this: &BackgroundFetchRegistration) -> Result<Promise, JsValue>;
+    /// Bytes downloaded so far.
+    #[wasm_bindgen(method, getter)]
+    fn downloaded(this: &BackgroundFetchRegistration) -> f64;
+    /// "" while it runs, then "success" or "failure".
+    #[wasm_bindgen(method, getter)]
+    fn result(this: &BackgroundFetchRegistration) -> String;
 
     type BackgroundFetchRecord;
     #[wasm_bindgen(method, getter, js_name = responseReady)]
@@ -131,17 +137,56 @@ pub async fn stop(key: &str) {
     }
 }
 
+/// How long a background fetch may download nothing before the page stops
+/// waiting for it and downloads the rest itself. (Measured in Chromium: a
+/// fetch the browser has no room for stalls rather than fails.)
+const STALLED_MS: i32 = 5_000;
+
+/// A promise that resolves (to `undefined`) after `ms`.
+fn after(ms: i32) -> Promise {
+    Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    })
+}
+
 /// What `fetch` received for `url`, once it has all of it; `None` when the
 /// fetch does not hold `url` or could not get it (the caller then asks the
-/// network itself).
+/// network itself). A fetch that downloads nothing for [`STALLED_MS`] (the
+/// browser holds it back: no network, no room) is stopped, so a keep never
+/// waits on it for ever.
 pub async fn response(fetch: &BackgroundFetchRegistration, url: &str) -> Option<web_sys::Response> {
-    let record = JsFuture::from(fetch.match_url(url).ok()?).await.ok()?;
+    // A fetch the browser refused part way (no room for it) may never
+    // settle its records: the page gets those tracks itself.
+    if fetch.result() == "failure" {
+        return None;
+    }
+    let matched = fetch.match_url(url).ok()?;
+    let found = Promise::race(&Array::of2(&matched, &after(STALLED_MS)));
+    let record = JsFuture::from(found).await.ok()?;
     if record.is_undefined() || record.is_null() {
         return None;
     }
     let record: BackgroundFetchRecord = record.unchecked_into();
-    let response = JsFuture::from(record.response_ready()).await.ok()?;
-    Some(response.unchecked_into())
+    let ready = record.response_ready();
+    let mut seen = fetch.downloaded();
+    loop {
+        let first = JsFuture::from(Promise::race(&Array::of2(&ready, &after(STALLED_MS))))
+            .await
+            .ok()?;
+        if !first.is_undefined() {
+            return Some(first.unchecked_into());
+        }
+        let now = fetch.downloaded();
+        if now <= seen {
+            if let Ok(aborted) = fetch.abort() {
+                let _ = JsFuture::from(aborted).await;
+            }
+            return None;
+        }
+        seen = now;
+    }
 }
 
 /// The downloads cache, if the service worker has made it (never made here:
