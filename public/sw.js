@@ -248,35 +248,32 @@ function openDb() {
   });
 }
 
-async function record(store, id) {
+/**
+ * What `ask(objectStore)` answers, read-only, from the app's `store`; `none`
+ * when there is no database or store yet, or the request fails.
+ */
+async function readStore(store, ask, none) {
   const db = await openDb();
-  if (!db) return null;
+  if (!db) return none;
   try {
-    if (!db.objectStoreNames.contains(store)) return null;
+    if (!db.objectStoreNames.contains(store)) return none;
     return await new Promise((resolve) => {
-      const get = db.transaction(store, 'readonly').objectStore(store).get(id);
-      get.onsuccess = () => resolve(get.result ?? null);
-      get.onerror = () => resolve(null);
+      const request = ask(db.transaction(store, 'readonly').objectStore(store));
+      request.onsuccess = () => resolve(request.result ?? none);
+      request.onerror = () => resolve(none);
     });
   } finally {
     db.close();
   }
 }
 
+async function record(store, id) {
+  return readStore(store, (s) => s.get(id), null);
+}
+
 /** Whether `store` holds a record under `id` (without reading it). */
 async function stored(store, id) {
-  const db = await openDb();
-  if (!db) return false;
-  try {
-    if (!db.objectStoreNames.contains(store)) return false;
-    return await new Promise((resolve) => {
-      const count = db.transaction(store, 'readonly').objectStore(store).count(id);
-      count.onsuccess = () => resolve(count.result > 0);
-      count.onerror = () => resolve(false);
-    });
-  } finally {
-    db.close();
-  }
+  return (await readStore(store, (s) => s.count(id), 0)) > 0;
 }
 
 async function fromDevice(request, store, id) {
@@ -330,13 +327,11 @@ async function settleDownloads(registration) {
       continue;
     }
     if (!response.ok || (await stored('audio', Number(m[1])))) continue;
-    const headers = new Headers(response.headers);
-    headers.delete('content-encoding');
-    headers.delete('content-length');
-    headers.set(LIST_HEADER, list);
+    const download = await storable(response);
+    download.headers.set(LIST_HEADER, list);
     cache ??= await caches.open(DOWNLOADS);
     const key = `/audio/${m[1]}`;
-    await cache.put(key, new Response(await response.arrayBuffer(), { headers }));
+    await cache.put(key, download);
     // The page drops an entry once it has stored the track; it may have
     // stored this one between the check above and the put.
     if (await stored('audio', Number(m[1]))) await cache.delete(key);
