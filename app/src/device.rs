@@ -480,17 +480,16 @@ pub(crate) mod browser {
     ) -> Option<BackgroundFetchRegistration> {
         let mut urls = Vec::new();
         let mut bytes = 0.0;
-        let mut seen = HashSet::new();
+        let mut seen = background::held().await;
         for track in tracks {
             if track.download_state.as_deref() != Some("downloaded") || !seen.insert(track.id) {
                 continue;
             }
-            let url = audio_url(track.id);
-            if has_key(db, "audio", track.id as f64).await || background::holds(&url).await {
+            if has_key(db, "audio", track.id as f64).await {
                 continue;
             }
             bytes += estimated_bytes(track);
-            urls.push(url);
+            urls.push(audio_url(track.id));
         }
         if !urls.is_empty() {
             let free = free_space().await?;
@@ -623,12 +622,7 @@ pub(crate) mod browser {
                 done: i,
                 total,
             }));
-            let outcome = keep_one(&db, track, &mut list, &mut evicted, fetch.as_ref()).await;
-            if matches!(outcome, Err(KeepError::Budget(_) | KeepError::Quota(_))) {
-                // What is still downloading would not fit either.
-                background::stop(&request.key).await;
-            }
-            match outcome {
+            match keep_one(&db, track, &mut list, &mut evicted, fetch.as_ref()).await {
                 Ok(true) => kept += 1,
                 Ok(false) => missing += 1,
                 Err(KeepError::Budget(budget)) => {
@@ -816,10 +810,27 @@ pub(crate) mod browser {
         Ok(evict.iter().map(|t| t.title.clone()).collect())
     }
 
-    /// Keeps one track under `list`: its audio if not there yet, its
+    /// Keeps one track under `list` ([`store_one`]); when the device or the
+    /// budget is full, also stops the list's background fetch: what it is
+    /// still downloading would not fit either.
+    async fn keep_one(
+        db: &Database,
+        track: &vault::model::Track,
+        list: &mut KeptList,
+        evicted: &mut Vec<String>,
+        fetch: Option<&BackgroundFetchRegistration>,
+    ) -> Result<bool, KeepError> {
+        let outcome = store_one(db, track, list, evicted, fetch).await;
+        if matches!(outcome, Err(KeepError::Budget(_) | KeepError::Quota(_))) {
+            background::stop(&list.key).await;
+        }
+        outcome
+    }
+
+    /// Stores one track under `list`: its audio if not there yet, its
     /// metadata, its album's cover, and the list entry, in one transaction.
     /// `Ok(false)` when the vault has no file for it.
-    async fn keep_one(
+    async fn store_one(
         db: &Database,
         track: &vault::model::Track,
         list: &mut KeptList,
@@ -1042,11 +1053,7 @@ pub(crate) mod browser {
                     done: i,
                     total: joined.len(),
                 }));
-                let outcome = keep_one(&db, track, &mut list, &mut evicted, fetch.as_ref()).await;
-                if matches!(outcome, Err(KeepError::Budget(_) | KeepError::Quota(_))) {
-                    background::stop(&list.key).await;
-                }
-                match outcome {
+                match keep_one(&db, track, &mut list, &mut evicted, fetch.as_ref()).await {
                     Ok(true) => added += 1,
                     Ok(false) => {}
                     Err(KeepError::Budget(budget)) => {

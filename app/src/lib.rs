@@ -16,7 +16,7 @@ pub mod routes;
 pub mod state;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
@@ -67,6 +67,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                // The same on every page: plain tags here, so the browser
+                // bundle carries no code for them (leptos_meta's <Meta> and
+                // <Link> are components that hydrate).
+                <meta name="description" content="Hoard: your music vault"/>
+                <meta name="theme-color" content="#14161a"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="manifest" href="/manifest.webmanifest"/>
+                <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
                 <link rel="stylesheet" href=stylesheet_href(&options)/>
                 <StartScript options/>
                 <MetaTags/>
@@ -146,11 +154,6 @@ pub fn App() -> impl IntoView {
     library_copy::provide_library_copy();
     components::player::provide_player();
     view! {
-        <Meta name="description" content="Hoard: your music vault"/>
-        <Meta name="theme-color" content="#14161a"/>
-        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml"/>
-        <Link rel="manifest" href="/manifest.webmanifest"/>
-        <Link rel="apple-touch-icon" href="/icons/icon-192.png"/>
         <Title formatter=|page: String| if page.is_empty() { "Hoard".to_string() } else { format!("{page} · Hoard") }/>
         <Router>
             <a class="skip" href="#main">"Skip to content"</a>

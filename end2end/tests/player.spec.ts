@@ -19,7 +19,11 @@ test.afterAll(async () => {
 });
 
 const time = (page: Page) => page.locator('audio[data-active]').evaluate((a: HTMLAudioElement) => a.currentTime);
-const queue = (page: Page) => page.getByTestId('queue').locator('li .link').allInnerTexts();
+// The queue panel is a lazily loaded part: its rows are read once it is shown.
+const queue = async (page: Page) => {
+  await expect(page.getByTestId('queue')).toBeVisible();
+  return page.getByTestId('queue').locator('li .link').allInnerTexts();
+};
 
 test('play, the queue, keys, the lock screen and navigation', async ({ page }) => {
   const errors: string[] = [];

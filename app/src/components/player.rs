@@ -752,7 +752,7 @@ pub fn PlayerBar() -> impl IntoView {
             </div>
         </section>
         <Show when=move || show_queue.get()>
-            <QueuePanel/>
+            {Suspend::new(queue_panel())}
         </Show>
     }
 }
@@ -803,6 +803,13 @@ fn audio_element(p: Player, k: usize) -> impl IntoView {
             }
         ></audio>
     }
+}
+
+/// The queue, when it is opened: a lazily loaded part of the bundle (most
+/// visits never open it).
+#[leptos::lazy]
+fn queue_panel() -> AnyView {
+    view! { <QueuePanel/> }.into_any()
 }
 
 #[component]

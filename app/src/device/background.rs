@@ -16,6 +16,8 @@
 //!   `/audio/{id}` from there too, so such a track plays offline at once;
 //!   the next visit's follow stores it from there, without the network, and
 //!   [`tidy`] drops the entries that are no longer needed.
+use std::collections::HashSet;
+
 use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -201,15 +203,23 @@ async fn downloads() -> Option<web_sys::Cache> {
     Some(cache.unchecked_into())
 }
 
-/// Whether a finished download of `url` waits in the cache.
-pub async fn holds(url: &str) -> bool {
+/// The tracks whose finished download waits in the cache.
+pub async fn held() -> HashSet<vault::model::Id> {
     let Some(cache) = downloads().await else {
-        return false;
+        return HashSet::new();
     };
-    match JsFuture::from(cache.match_with_str(url)).await {
-        Ok(found) => !found.is_undefined(),
-        Err(_) => false,
-    }
+    let Ok(keys) = JsFuture::from(cache.keys()).await else {
+        return HashSet::new();
+    };
+    Array::from(&keys)
+        .iter()
+        .filter_map(|r| track_of(&r.unchecked_into::<web_sys::Request>().url()))
+        .collect()
+}
+
+/// The track an audio address (absolute, as the cache gives it) names.
+fn track_of(url: &str) -> Option<vault::model::Id> {
+    url.rsplit('/').next()?.parse().ok()
 }
 
 /// Drops the cached download of `url` (it is stored on the device now).
@@ -246,10 +256,7 @@ pub async fn tidy(needed: impl Fn(&str, vault::model::Id) -> bool) -> usize {
     for request in Array::from(&keys).iter() {
         let request: web_sys::Request = request.unchecked_into();
         let url = request.url();
-        let id = url
-            .rsplit('/')
-            .next()
-            .and_then(|id| id.parse::<vault::model::Id>().ok());
+        let id = track_of(&url);
         let Ok(found) = JsFuture::from(cache.match_with_request(&request)).await else {
             continue;
         };

@@ -248,6 +248,15 @@ pub fn TrackBrowser(
         });
     };
     let fetch_block = StoredValue::new(fetch_block);
+    // The rest of the first window (the page brought only its first rows),
+    // fetched once: when the page is idle or when the list scrolls past them,
+    // whichever comes first.
+    let complete_first = move || {
+        if partial.try_get_value() == Some(true) {
+            partial.set_value(false);
+            fetch_block.with_value(|f| f(0));
+        }
+    };
 
     // A new search, filter or sort: start over from the first window.
     let restart = move |q: TrackQuery| {
@@ -366,12 +375,7 @@ pub fn TrackBrowser(
         // a play from the top then queues the whole window, as it did when
         // the page brought all of it.
         if partial.get_value() {
-            let rest = Closure::once_into_js(move || {
-                if partial.try_get_value() == Some(true) {
-                    partial.set_value(false);
-                    fetch_block.with_value(|f| f(0));
-                }
-            });
+            let rest = Closure::once_into_js(complete_first);
             if let Some(w) = web_sys::window() {
                 let _ = w.request_idle_callback(rest.unchecked_ref());
             }
@@ -386,9 +390,8 @@ pub fn TrackBrowser(
             return;
         }
         let last = end.min(total).saturating_sub(1);
-        if partial.get_value() && blocks.with_untracked(|b| b.get(&0).map_or(0, Vec::len)) <= last {
-            partial.set_value(false);
-            fetch_block.with_value(|f| f(0));
+        if blocks.with_untracked(|b| b.get(&0).map_or(0, Vec::len)) <= last {
+            complete_first();
         }
         for block in (start as i64 / WINDOW)..=(last as i64 / WINDOW) {
             if blocks.with_untracked(|b| !b.contains_key(&block)) {
