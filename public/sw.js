@@ -411,6 +411,17 @@ function smartTracksJson(all) {
   return JSON.stringify([...all].sort((a, b) => a[0] - b[0]));
 }
 
+/**
+ * Whether a feed page read after position `since`, by a copy whose smart
+ * playlists' record is `smart`, changes nothing: then the visit writes
+ * nothing. A first copy (`since` 0) always writes.
+ */
+function changesNothing(since, smart, page) {
+  const things = pageRecords(page).length - 1 - (page.smart_tracks ? 1 : 0);
+  const sameSmart = !page.smart_tracks || smartTracksJson(page.smart_tracks) === smart;
+  return !page.reset && since !== 0 && page.next === since && things === 0 && sameSmart;
+}
+
 /** Each record a feed page writes (`null` deletes it), as the page's `page_records`. */
 function pageRecords(page) {
   const out = [];
@@ -475,11 +486,9 @@ async function pullLibrary({ onDevice = [], wantPages = false }) {
       } catch {
         return failed(false, 'the server sent a feed page that is not JSON');
       }
+      if (changesNothing(since, smart, page)) break;
       const reset = page.reset || since === 0;
       const records = pageRecords(page);
-      const things = records.length - 1 - (page.smart_tracks ? 1 : 0);
-      const sameSmart = !page.smart_tracks || smartTracksJson(page.smart_tracks) === smart;
-      if (!reset && page.next === since && things === 0 && sameSmart) break;
       const tx = db.transaction(LIBRARY, 'readwrite');
       const store = tx.objectStore(LIBRARY);
       if (reset) store.clear();

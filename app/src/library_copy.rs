@@ -166,18 +166,6 @@ fn smart_tracks_json(all: &[(Id, Vec<Id>)]) -> Option<String> {
     serde_json::to_string(&all).ok()
 }
 
-/// Whether `page`, read after feed position `since` by a copy whose smart
-/// playlists' record is `smart`, changes nothing (a visit with no change
-/// since the last one writes nothing).
-pub fn changes_nothing(since: i64, smart: Option<&str>, page: &LibraryChanges) -> bool {
-    let things = page_records(page).len() - 1 - usize::from(page.smart_tracks.is_some());
-    let same_smart = page
-        .smart_tracks
-        .as_ref()
-        .is_none_or(|all| smart_tracks_json(all).as_deref() == smart);
-    !page.reset && page.next == since && things == 0 && same_smart
-}
-
 /// The copy the stored records make. A record that does not decode (a
 /// copy written by another version) is skipped; the cursor is then taken
 /// back to 0 so the next copy starts over rather than miss it.
@@ -935,6 +923,8 @@ mod tests {
         );
     }
 
+    /// The worker's rule (sw.js `changesNothing`) against a copy stored
+    /// as the page stores it.
     #[test]
     fn a_visit_with_no_change_writes_nothing() {
         let (_, store) = store_pages(vec![LibraryChanges {
@@ -949,18 +939,75 @@ mod tests {
             smart_tracks: Some(vec![(3, vec![1])]),
             ..Default::default()
         };
-        assert!(changes_nothing(4, smart, &same));
+        let nothing = |since: i64, page: &LibraryChanges| {
+            worker_call("changesNothing", (since, smart, page))
+                .as_bool()
+                .expect("changesNothing answers true or false")
+        };
+        assert!(nothing(4, &same));
         let smart_moved = LibraryChanges {
             smart_tracks: Some(vec![(3, Vec::new())]),
             ..same.clone()
         };
-        assert!(!changes_nothing(4, smart, &smart_moved));
+        assert!(!nothing(4, &smart_moved));
         let renamed = LibraryChanges {
             next: 5,
             tracks: vec![track(1, "Glósóli (live)", 10, 374_000)],
-            ..same
+            ..same.clone()
         };
-        assert!(!changes_nothing(4, smart, &renamed));
+        assert!(!nothing(4, &renamed));
+        let with_a_record = LibraryChanges {
+            unliked: vec![1],
+            ..same.clone()
+        };
+        assert!(!nothing(4, &with_a_record));
+        // A first copy, and a copy the server says to start over, write.
+        assert!(!nothing(0, &LibraryChanges::default()));
+        assert!(!nothing(
+            4,
+            &LibraryChanges {
+                reset: true,
+                ..same
+            }
+        ));
+    }
+
+    /// Calls `function` of the service worker's script (public/sw.js, run
+    /// by node in a context of its own, its listeners ignored) with `args`
+    /// (a tuple: its JSON array is the argument list, each value written
+    /// with its fields in order, as the server writes them), and returns
+    /// its answer.
+    fn worker_call(function: &str, args: impl serde::Serialize) -> serde_json::Value {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+
+        let sw = concat!(env!("CARGO_MANIFEST_DIR"), "/../public/sw.js");
+        let script = r#"
+            const fs = require('fs'), vm = require('vm');
+            const context = { self: { addEventListener() {} }, console };
+            vm.createContext(context);
+            vm.runInContext(fs.readFileSync(process.argv[1], 'utf8'), context);
+            const args = JSON.parse(fs.readFileSync(0, 'utf8'));
+            process.stdout.write(JSON.stringify(vm.runInContext(process.argv[2], context)(...args)));
+        "#;
+        let mut node = Command::new("node")
+            .args(["-e", script, sw, function])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("node runs (scripts/setup installs it)");
+        node.stdin
+            .take()
+            .expect("node's stdin")
+            .write_all(
+                serde_json::to_string(&args)
+                    .expect("the arguments serialise")
+                    .as_bytes(),
+            )
+            .expect("the arguments reach node");
+        let out = node.wait_with_output().expect("node's answer");
+        assert!(out.status.success(), "node failed calling {function}");
+        serde_json::from_slice(&out.stdout).expect("the worker's answer is JSON")
     }
 
     /// The service worker (public/sw.js) stores the copy; the page reads
@@ -968,8 +1015,6 @@ mod tests {
     /// byte for byte: the smart playlists' record is compared as a string.
     #[test]
     fn the_service_worker_stores_the_records_the_page_expects() {
-        use std::io::Write;
-        use std::process::{Command, Stdio};
         use vault::mirror::MirrorArtist;
         use vault::model::Artist;
 
@@ -1006,32 +1051,9 @@ mod tests {
             smart_tracks: Some(vec![(9, vec![3, 1]), (4, vec![1])]),
             ..Default::default()
         };
-        let sw = concat!(env!("CARGO_MANIFEST_DIR"), "/../public/sw.js");
-        // The worker's script in a context of its own, its listeners ignored.
-        let script = r#"
-            const fs = require('fs'), vm = require('vm');
-            const context = { self: { addEventListener() {} }, console };
-            vm.createContext(context);
-            vm.runInContext(fs.readFileSync(process.argv[1], 'utf8'), context);
-            const page = JSON.parse(fs.readFileSync(0, 'utf8'));
-            process.stdout.write(JSON.stringify(vm.runInContext('pageRecords', context)(page)));
-        "#;
-        let mut node = Command::new("node")
-            .args(["-e", script, sw])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("node runs (scripts/setup installs it)");
-        let text = serde_json::to_string(&page).expect("the page serialises");
-        node.stdin
-            .take()
-            .expect("node's stdin")
-            .write_all(text.as_bytes())
-            .expect("the page reaches node");
-        let out = node.wait_with_output().expect("node's answer");
-        assert!(out.status.success(), "node failed");
         let from_worker: Vec<(String, Option<String>)> =
-            serde_json::from_slice(&out.stdout).expect("pageRecords answers [key, json] pairs");
+            serde_json::from_value(worker_call("pageRecords", (&page,)))
+                .expect("pageRecords answers [key, json] pairs");
         let from_page = page_records(&page);
         assert_eq!(from_worker, from_page);
         assert!(from_page.contains(&(SMART_TRACKS_KEY.into(), Some("[[4,[1]],[9,[3,1]]]".into()))));
