@@ -412,10 +412,7 @@ mod browser {
     }
 
     /// Reads the stored copy into memory, once; callers that come while it
-    /// loads wait for it. A part of the bundle of its own (`#[lazy]`, with
-    /// the decoding of every kind of record): a visit needs it only to
-    /// answer from the copy (offline) or to show what the copy holds.
-    #[leptos::lazy]
+    /// loads wait for it.
     async fn loaded() {
         loop {
             if COPY.with(|c| c.borrow().is_some()) {
