@@ -290,7 +290,7 @@ test('signing out leaves nothing of the vault on a shared device', async () => {
       downloads: await caches.has('kept-downloads'),
       databases: (await indexedDB.databases()).map((d) => d.name),
       workers: (await navigator.serviceWorker.getRegistrations()).length,
-      // The player's queue and place (it is saved on every page).
+      // The player's queue and place (saved once the queue changes).
       player: localStorage.length > 0,
     }));
   try {
@@ -302,9 +302,12 @@ test('signing out leaves nothing of the vault on a shared device', async () => {
     await controlled(page);
     await keepDemoPlaylist(page);
     expect(Object.keys(await keptAudioSizes(page)).sort()).toEqual(['1', '2', '3']);
+    await page.getByRole('button', { name: 'Add Starálfur to the queue' }).click();
+    await expect(page.getByRole('button', { name: 'Queue (1)' })).toBeVisible();
     expect(await stored()).toMatchObject({ caches: 1, databases: ['hoard'], workers: 1, player: true });
 
     await page.goto(`${hoard.url}/settings`);
+    await hydrated(page);
     await expect(page.locator('.sign-out')).toContainText('removes the music and pages kept on this device');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect(page).toHaveURL(`${hoard.url}/login`);

@@ -1087,14 +1087,19 @@ mod browser {
     /// Media Session handlers and keyboard shortcuts, once per page.
     pub fn install(p: Player) {
         restore(p);
-        Effect::new(move |_| {
+        // Saved when they change, not when a page starts: a page becoming
+        // live writes nothing (so a page still starting as the user signs
+        // out cannot write the queue back after the server cleared it).
+        Effect::new(move |first: Option<()>| {
             p.queue.track();
             p.current.track();
             p.shuffle.track();
             p.repeat.track();
             p.volume.track();
             p.muted.track();
-            save(&p);
+            if first.is_some() {
+                save(&p);
+            }
         });
         if let Some(media) = session() {
             let handler =
