@@ -97,6 +97,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// rather than share a slow connection with the page and its stylesheet
 /// while the page is still blank: the page shows sooner, and becomes live a
 /// frame later than it would. The main module is compiled as it streams in.
+///
+/// Until the page is live its buttons do nothing (the server's HTML has no
+/// handlers, and a `type="button"` has no action of its own): a tap on one
+/// meanwhile is kept and played back on the same button once the page is
+/// hydrated, so "Play" pressed while a page is still starting (offline, on a
+/// slow phone) plays. Links and forms work before then as they are.
 #[component]
 fn StartScript(options: LeptosOptions) -> impl IntoView {
     let pkg = format!("/{}/{}", options.site_pkg_dir, options.output_name);
@@ -137,6 +143,25 @@ fn StartScript(options: LeptosOptions) -> impl IntoView {
   }}).observe({{ type: 'paint', buffered: true }});
   // A page that reports no paint (an empty one) starts all the same.
   setTimeout(once, 1000);
+  // A tap on a button before the page is live (a button with no action of
+  // its own until then) is played back once it is.
+  const early = [];
+  const live = () => performance.getEntriesByName('hoard-hydrated').length > 0;
+  const hold = (e) => {{
+    const b = !live() && e.target.closest && e.target.closest('button[type=button]');
+    if (b) early.push(b);
+  }};
+  document.addEventListener('click', hold, true);
+  new PerformanceObserver((marks, watch) => {{
+    if (!live()) return;
+    watch.disconnect();
+    document.removeEventListener('click', hold, true);
+    for (const b of early) {{
+      const label = b.getAttribute('aria-label');
+      const now = b.isConnected ? b : label && document.querySelector(`button[aria-label="${{CSS.escape(label)}}"]`);
+      if (now && !now.disabled) now.click();
+    }}
+  }}).observe({{ type: 'mark', buffered: true }});
 }})();"#,
         scripts = list(&scripts),
         parts = list(&parts),

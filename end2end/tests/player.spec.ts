@@ -127,6 +127,28 @@ test('the queue, the track and the place in it are back after a reload', async (
   expect(await time(page)).toBeLessThan(60);
 });
 
+test('a Play pressed while the page is still starting plays once it is live, and only once', async ({ page }) => {
+  // A slow start: the app's module arrives 1.5 s late.
+  await page.route('**/*_bg.wasm', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await route.continue();
+  });
+  await page.goto(`${hoard.url}/playlists/1`);
+  await page.getByRole('button', { name: 'Play Starálfur', exact: true }).click();
+  await page.getByRole('button', { name: 'Love Svefn-g-englar', exact: true }).click();
+  expect(await page.evaluate(() => performance.getEntriesByName('hoard-hydrated').length)).toBe(0);
+  await hydrated(page);
+  await expect(page.getByTestId('now-playing')).toHaveText('Starálfur');
+  await expect.poll(() => time(page), { timeout: 15_000 }).toBeGreaterThan(0.5);
+  // The heart was pressed once: it is on, not toggled twice.
+  await expect(page.getByRole('button', { name: 'Love Svefn-g-englar', exact: true })).toHaveAttribute('aria-pressed', 'true');
+  // A press once the page is live is not played back a second time.
+  await page.getByRole('button', { name: 'Love Svefn-g-englar', exact: true }).click();
+  await expect(page.getByRole('button', { name: 'Love Svefn-g-englar', exact: true })).toHaveAttribute('aria-pressed', 'false');
+  await page.reload();
+  await expect(page.getByRole('button', { name: 'Love Svefn-g-englar', exact: true })).toHaveAttribute('aria-pressed', 'false');
+});
+
 test('a track with no file in the vault says so instead of playing silence', async ({ page }) => {
   await page.goto(`${hoard.url}/playlists/1`);
   await hydrated(page);
