@@ -184,7 +184,11 @@ pub fn size(bytes: f64) -> String {
 /// Keeps `request`'s tracks on the device (in the browser; nothing on the server).
 pub fn keep(device: Device, request: KeepRequest) {
     #[cfg(feature = "hydrate")]
-    leptos::task::spawn_local(browser::keep(device, request));
+    leptos::task::spawn_local(async move {
+        if browser::keep(device, request).await.is_err() {
+            device.message.set(Some(crate::parts::MISSING.into()));
+        }
+    });
     #[cfg(not(feature = "hydrate"))]
     let _ = (device, request);
 }
@@ -192,7 +196,11 @@ pub fn keep(device: Device, request: KeepRequest) {
 /// Removes a kept list and the tracks no other list keeps.
 pub fn remove(device: Device, key: String) {
     #[cfg(feature = "hydrate")]
-    leptos::task::spawn_local(browser::remove(device, key));
+    leptos::task::spawn_local(async move {
+        if browser::remove(device, key).await.is_err() {
+            device.message.set(Some(crate::parts::MISSING.into()));
+        }
+    });
     #[cfg(not(feature = "hydrate"))]
     let _ = (device, key);
 }
@@ -233,7 +241,10 @@ pub fn follow(device: Device, now: Vec<(String, Vec<Track>)>) {
     // (Nothing kept, nothing to follow: its code is not even loaded.)
     #[cfg(feature = "hydrate")]
     if !now.is_empty() {
-        leptos::task::spawn_local(browser::follow(device, now));
+        leptos::task::spawn_local(async move {
+            // A part that cannot be loaded now: the next visit follows.
+            let _ = browser::follow(device, now).await;
+        });
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (device, now);
@@ -563,8 +574,9 @@ pub(crate) mod browser {
         Some(get("quota")? - get("usage")?)
     }
 
-    #[leptos::lazy]
-    pub async fn keep(device: Device, request: KeepRequest) {
+    crate::parts::lazy_part!(hoard_keep: pub fn keep(device: Device, request: KeepRequest) -> () = keep_now);
+
+    async fn keep_now(device: Device, request: KeepRequest) {
         if device.progress.get_untracked().is_some() {
             device.message.set(Some(
                 "Another keep is running; wait for it to finish.".into(),
@@ -942,8 +954,9 @@ pub(crate) mod browser {
         }
     }
 
-    #[leptos::lazy]
-    pub async fn remove(device: Device, key: String) {
+    crate::parts::lazy_part!(hoard_remove: pub fn remove(device: Device, key: String) -> () = remove_now);
+
+    async fn remove_now(device: Device, key: String) {
         background::stop(&key).await;
         let outcome = remove_list(&key).await;
         let _ = load(device).await;
@@ -1009,14 +1022,15 @@ pub(crate) mod browser {
         Ok(freed)
     }
 
+    crate::parts::lazy_part!(hoard_follow: pub fn follow(device: Device, now: Vec<(String, Vec<vault::model::Track>)>) -> () = follow_now);
+
     /// Brings kept lists up to date with what they hold now (`now`, each
     /// list's tracks in order, from the library's copy): tracks that joined
     /// and are in the vault are kept, tracks that left are released (freed
     /// unless another kept list holds them). A track is written whole or
     /// not at all, so a closed tab leaves nothing half-kept; the next visit
     /// goes on from there.
-    #[leptos::lazy]
-    pub async fn follow(device: Device, now: Vec<(String, Vec<vault::model::Track>)>) {
+    async fn follow_now(device: Device, now: Vec<(String, Vec<vault::model::Track>)>) {
         let Ok(db) = open().await else {
             return;
         };

@@ -12,6 +12,7 @@ pub mod components;
 pub mod device;
 pub mod error;
 pub mod library_copy;
+mod parts;
 pub mod routes;
 pub mod state;
 

@@ -509,13 +509,13 @@ mod browser {
         Effect::new(move |_| {
             if device.available.get() && !started.get_value() {
                 started.set_value(true);
-                leptos::task::spawn_local(run(copy, device));
+                start_run(copy, device);
                 let again = Closure::<dyn Fn()>::new(move || {
                     let visible = web_sys::window()
                         .and_then(|w| w.document())
                         .is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
                     if visible && now() - LAST_START.with(Cell::get) > MIN_GAP_MS {
-                        leptos::task::spawn_local(run(copy, device));
+                        start_run(copy, device);
                     }
                 });
                 if let Some(w) = web_sys::window() {
@@ -531,13 +531,21 @@ mod browser {
         });
     }
 
+    // A part of the bundle of its own (see `crate::parts`), loaded after the
+    // page is live: a first visit's critical path does not carry it.
+    crate::parts::lazy_part!(hoard_copy: fn run(copy: LibraryCopy, device: crate::device::Device) -> () = run_now);
+
+    /// Starts bringing the copy up to date. (If its part cannot be loaded,
+    /// the next start, when the tab is shown again or back online, tries again.)
+    fn start_run(copy: LibraryCopy, device: crate::device::Device) {
+        leptos::task::spawn_local(async move {
+            let _ = run(copy, device).await;
+        });
+    }
+
     /// Brings the copy up to date, a feed page at a time, each page and the
     /// new cursor stored in one transaction.
-    ///
-    /// A part of the bundle of its own (`#[lazy]`), loaded after the page
-    /// is live: a first visit's critical path does not carry it.
-    #[leptos::lazy]
-    pub async fn run(copy: LibraryCopy, device: crate::device::Device) {
+    async fn run_now(copy: LibraryCopy, device: crate::device::Device) {
         if SYNCING.with(|s| s.replace(true)) {
             return;
         }

@@ -149,6 +149,35 @@ test('a Play pressed while the page is still starting plays once it is live, and
   await expect(page.getByRole('button', { name: 'Love Svefn-g-englar', exact: true })).toHaveAttribute('aria-pressed', 'false');
 });
 
+test('a part of the app that cannot be downloaded says so, the app goes on, and the part loads once it can', async ({ browser }) => {
+  // No service worker, so the queue panel's part comes from the network.
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  let down = true;
+  await page.route('**/*-split_hoard_queue.wasm', (route) => (down ? route.abort('internetdisconnected') : route.continue()));
+  try {
+    await page.goto(`${hoard.url}/playlists/1`);
+    await hydrated(page);
+    await page.getByRole('button', { name: 'Add Starálfur to the queue' }).click();
+    await page.getByRole('button', { name: 'Queue (1)' }).click();
+    const toggle = page.getByRole('button', { name: /^Queue \(/ });
+    await expect(page.getByRole('alert').filter({ hasText: 'could not be loaded' })).toBeVisible();
+    // The rest of the app is alive: the player plays.
+    await page.getByRole('button', { name: 'Play Svefn-g-englar', exact: true }).click();
+    await expect(page.getByTestId('now-playing')).toHaveText('Svefn-g-englar');
+    // The network is back: opening the queue again loads it.
+    down = false;
+    await toggle.click();
+    await toggle.click();
+    expect(await queue(page)).toContain('Svefn-g-englar · Sigur Rós');
+    expect(errors).toEqual([]);
+  } finally {
+    await context.close();
+  }
+});
+
 test('a track with no file in the vault says so instead of playing silence', async ({ page }) => {
   await page.goto(`${hoard.url}/playlists/1`);
   await hydrated(page);

@@ -752,7 +752,11 @@ pub fn PlayerBar() -> impl IntoView {
             </div>
         </section>
         <Show when=move || show_queue.get()>
-            {Suspend::new(queue_panel())}
+            {Suspend::new(async {
+                queue_panel().await.unwrap_or_else(|_| view! {
+                    <p class="queue notice error" role="alert">{crate::parts::MISSING}</p>
+                }.into_any())
+            })}
         </Show>
     }
 }
@@ -805,10 +809,11 @@ fn audio_element(p: Player, k: usize) -> impl IntoView {
     }
 }
 
-/// The queue, when it is opened: a lazily loaded part of the bundle (most
-/// visits never open it).
-#[leptos::lazy]
-fn queue_panel() -> AnyView {
+// The queue, when it is opened: a lazily loaded part of the bundle (most
+// visits never open it; see `crate::parts`).
+crate::parts::lazy_part!(hoard_queue: fn queue_panel() -> AnyView = queue_panel_now);
+
+async fn queue_panel_now() -> AnyView {
     view! { <QueuePanel/> }.into_any()
 }
 

@@ -93,10 +93,15 @@ mod browser {
         container.set_oncontrollerchange(Some(on_change.as_ref().unchecked_ref()));
         on_change.forget();
         leptos::task::spawn_local(async move {
-            let Ok(registration) = JsFuture::from(container.register("/sw.js")).await else {
+            // (A registration blocked by the browser's owner, as Playwright
+            // does, may resolve to nothing.)
+            let Some(registration) = JsFuture::from(container.register("/sw.js"))
+                .await
+                .ok()
+                .and_then(|r| r.dyn_into::<ServiceWorkerRegistration>().ok())
+            else {
                 return;
             };
-            let registration: ServiceWorkerRegistration = registration.unchecked_into();
             watch(registration, update);
         });
     }

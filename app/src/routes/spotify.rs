@@ -291,7 +291,7 @@ fn PanelBody(
 /// the app is live, so it never holds up a page.
 #[component]
 pub fn RenewalBanner() -> impl IntoView {
-    let notice = LocalResource::new(renewal_notice);
+    let notice = LocalResource::new(|| async { renewal_notice().await.ok().flatten() });
     move || {
         let (text, date) = notice.get()??;
         Some(view! {
@@ -302,11 +302,13 @@ pub fn RenewalBanner() -> impl IntoView {
     }
 }
 
+// A part of the bundle of its own (see `crate::parts`), with the sync
+// overview's decoding: the banner shows on every page, but seldom.
+crate::parts::lazy_part!(hoard_renewal: fn renewal_notice() -> Option<(&'static str, String)> = renewal_notice_now);
+
 /// What the renewal banner says, if anything: its text and the date to
-/// renew by. A part of the bundle of its own (`#[lazy]`, with the sync
-/// overview's decoding): the banner shows on every page, but seldom.
-#[leptos::lazy]
-async fn renewal_notice() -> Option<(&'static str, String)> {
+/// renew by.
+async fn renewal_notice_now() -> Option<(&'static str, String)> {
     let account = sync_overview().await.ok()?.account?;
     let text = if account.grant_ended_at.is_some() {
         "Spotify wants a new sign-in: syncing has stopped until you sign in again."
