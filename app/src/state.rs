@@ -43,6 +43,8 @@ pub struct ServerState {
     pub listen_polling: bool,
     /// What the listening poller has seen (now playing, polls, listens).
     pub listening: tokio::sync::watch::Receiver<hoard_sync::listen::ListenStatus>,
+    /// Backups: Settings shows them and takes one on demand.
+    pub backups: std::sync::Arc<vault::backup::Backups>,
 }
 
 /// The server state from context, inside a server function.

@@ -1,5 +1,5 @@
 // The app shell against a server holding the demo library (vault/examples/seed.rs).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, expect, test } from '@playwright/test';
@@ -231,4 +231,21 @@ test('the app is installable: Chromium reports no installability errors', async 
     await context.close();
     rmSync(profile, { recursive: true, force: true });
   }
+});
+
+test('Settings takes a backup on demand: a snapshot of the vault is listed and kept on disk', async ({ page }) => {
+  await page.goto(`${hoard.url}/settings`);
+  await hydrated(page);
+  const panel = page.getByTestId('backups');
+  await expect(panel.getByRole('heading', { name: 'Backups' })).toBeVisible();
+  await expect(panel.getByTestId('snapshots')).toHaveText('No snapshot yet.');
+  await panel.getByRole('button', { name: 'Back up now' }).click();
+  await expect(panel.getByTestId('backup-last')).toContainText(/Backed up 11 tracks to hoard-\d{8}T\d{6}Z\.db/);
+  await expect(panel.getByTestId('snapshots').getByRole('listitem')).toHaveCount(1);
+  const kept = readdirSync(path.join(hoard.dataDir, 'backups')).filter((n) => /^hoard-\d{8}T\d{6}Z\.db$/.test(n));
+  expect(kept).toHaveLength(1);
+  // The list is what the folder holds, not what this page remembers.
+  await page.reload();
+  await expect(panel.getByTestId('snapshots').getByRole('listitem')).toHaveCount(1);
+  await expect(panel.getByTestId('snapshots').getByRole('listitem')).toContainText(`${kept[0].slice(6, 10)}-${kept[0].slice(10, 12)}-${kept[0].slice(12, 14)}`);
 });

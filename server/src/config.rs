@@ -97,6 +97,21 @@ pub struct Config {
     pub listen_max_progress_rate: f64,
     /// The largest Extended Streaming History upload, in megabytes.
     pub history_upload_max_mb: u32,
+    /// The folder database snapshots are kept in; defaults to `backups` in `data_dir`.
+    pub backup_dir: Option<PathBuf>,
+    /// Hours between scheduled backups; 0 switches the schedule off.
+    pub backup_interval_hours: u32,
+    /// How many snapshots are kept (here, and on the remote).
+    pub backup_keep: u32,
+    /// Where backups also go: a remote from rclone's config (`gdrive:hoard`,
+    /// `s3:bucket/hoard`) or a local folder. Credentials stay in rclone's config.
+    pub backup_remote: Option<String>,
+    /// Whether the audio library goes to the remote too (incrementally).
+    pub backup_remote_audio: bool,
+    /// How to run rclone.
+    pub rclone_command: String,
+    /// rclone's config file, when not rclone's default.
+    pub rclone_config: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -136,6 +151,13 @@ impl Default for Config {
             listen_backfill_minutes: 60,
             listen_max_progress_rate: 1.25,
             history_upload_max_mb: 1024,
+            backup_dir: None,
+            backup_interval_hours: 24,
+            backup_keep: 7,
+            backup_remote: None,
+            backup_remote_audio: true,
+            rclone_command: "rclone".into(),
+            rclone_config: None,
         }
     }
 }
@@ -345,6 +367,35 @@ impl Config {
         if self.ytdlp_timeout_seconds < 10 {
             return Err(invalid("ytdlp_timeout_seconds", "must be at least 10"));
         }
+        if self.backup_interval_hours > 24 * 365 {
+            return Err(invalid(
+                "backup_interval_hours",
+                "must be from 1 to 8760 (24 is the default), or 0 to switch the schedule off",
+            ));
+        }
+        if !(1..=1000).contains(&self.backup_keep) {
+            return Err(invalid(
+                "backup_keep",
+                "must be from 1 to 1000 (7 is the default)",
+            ));
+        }
+        if let Some(remote) = &self.backup_remote {
+            check_remote(remote).map_err(|problem| invalid("backup_remote", problem))?;
+        }
+        if self.rclone_command.trim().is_empty() {
+            return Err(invalid(
+                "rclone_command",
+                "must name a program, such as `rclone`",
+            ));
+        }
+        if let Some(file) = &self.rclone_config {
+            if !file.is_file() {
+                return Err(invalid(
+                    "rclone_config",
+                    format!("{} is not a file", file.display()),
+                ));
+            }
+        }
         if let Some(folder) = &self.music_folder {
             if !folder.is_dir() {
                 return Err(invalid(
@@ -387,10 +438,49 @@ impl Config {
             .unwrap_or_else(|| self.data_dir.join("hoard.db"))
     }
 
+    /// The folder database snapshots are kept in.
+    pub fn backup_dir(&self) -> PathBuf {
+        self.backup_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("backups"))
+    }
+
     /// Whether a login is required.
     pub fn password_protected(&self) -> bool {
         self.password_hash.is_some()
     }
+}
+
+/// A `backup_remote` is `name:` or `name:path` of a remote in rclone's
+/// config, or a local folder. rclone's on-the-fly remotes
+/// (`:webdav,url=…,pass=…:`, `name,option=…:`) are refused: they carry
+/// options, credentials among them, in the string, which would then be in
+/// Hoard's config and on rclone's command line.
+fn check_remote(remote: &str) -> Result<(), String> {
+    let remote = remote.trim();
+    if remote.is_empty() {
+        return Err("must not be empty; leave it out for no remote".into());
+    }
+    if remote.starts_with('/') {
+        return Ok(());
+    }
+    let Some((name, _path)) = remote.split_once(':') else {
+        return Err(format!(
+            "`{remote}` is neither a remote (`name:path`, as `rclone listremotes` names it) nor an absolute folder"
+        ));
+    };
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ' ' | '+' | '@'));
+    if !plain {
+        return Err(
+            "must name a remote set up in rclone's config (`rclone config`), such as `gdrive:hoard`; \
+             on-the-fly remotes with options (`:backend,…:`) would put credentials in Hoard's settings"
+                .into(),
+        );
+    }
+    Ok(())
 }
 
 /// A `public_url` is an http(s) URL of a host's root: Hoard's pages and
@@ -559,5 +649,54 @@ mod tests {
             Config::default().redirect_uri(),
             "http://127.0.0.1:3000/spotify/callback"
         );
+    }
+
+    #[test]
+    fn backup_settings_are_checked_by_name() {
+        for (remote, fine) in [
+            ("gdrive:hoard", true),
+            ("s3:bucket/hoard", true),
+            ("nas:", true),
+            ("/mnt/usb/hoard", true),
+            (":webdav,url=http://x,pass=secret:", false),
+            ("dav,pass=secret:path", false),
+            ("relative/folder", false),
+            ("  ", false),
+        ] {
+            let config = Config {
+                backup_remote: Some(remote.into()),
+                ..Config::default()
+            };
+            match config.check() {
+                Ok(()) => assert!(fine, "{remote} was taken"),
+                Err(e) => {
+                    assert!(!fine, "{remote} was refused: {e}");
+                    let message = e.to_string();
+                    assert!(message.contains("`backup_remote`"), "{message}");
+                    assert!(
+                        !message.contains("secret"),
+                        "the credential is repeated: {message}"
+                    );
+                }
+            }
+        }
+        let keep = Config {
+            backup_keep: 0,
+            ..Config::default()
+        };
+        assert!(keep
+            .check()
+            .expect_err("keep")
+            .to_string()
+            .contains("`backup_keep`"));
+        let config = Config {
+            rclone_config: Some("/nonexistent/rclone.conf".into()),
+            ..Config::default()
+        };
+        assert!(config
+            .check()
+            .expect_err("rclone config")
+            .to_string()
+            .contains("`rclone_config`"));
     }
 }

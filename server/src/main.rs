@@ -2,10 +2,13 @@
 //!
 //! `hoard` serves the vault; `hoard sync [--full]` runs one Spotify sync
 //! and exits; `hoard hash-password` reads a password on standard input and
-//! prints the hash for the `password_hash` setting. See `config.rs` for the
+//! prints the hash for the `password_hash` setting; `hoard backup [list]`
+//! takes a snapshot of the vault (or lists them) and `hoard restore
+//! [--remote] [NAME|latest]` puts one back. See `config.rs` for the
 //! settings.
 
 mod auth;
+mod backups;
 mod boundary;
 mod config;
 mod covers;
@@ -33,6 +36,9 @@ use config::Config;
 enum Command {
     Serve,
     Sync(SyncMode),
+    Backup,
+    BackupList,
+    Restore(Vec<String>),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +52,9 @@ fn main() -> ExitCode {
         [] | ["serve"] => Command::Serve,
         ["sync"] => Command::Sync(SyncMode::Incremental),
         ["sync", "--full"] => Command::Sync(SyncMode::Full),
+        ["backup"] => Command::Backup,
+        ["backup", "list"] => Command::BackupList,
+        ["restore", rest @ ..] => Command::Restore(rest.iter().map(|s| s.to_string()).collect()),
         ["hash-password"] => return hash_password(),
         ["--version"] => {
             println!("hoard {}", env!("CARGO_PKG_VERSION"));
@@ -53,7 +62,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "hoard: unknown command `{}`; commands are `serve` (the default), `sync [--full]` and `hash-password`",
+                "hoard: unknown command `{}`; commands are `serve` (the default), `sync [--full]`, `backup [list]`, `restore [--remote] [NAME|latest]` and `hash-password`",
                 args.join(" ")
             );
             return ExitCode::from(2);
@@ -90,6 +99,12 @@ fn main() -> ExitCode {
     let result = match command {
         Command::Serve => runtime.block_on(serve(config)),
         Command::Sync(mode) => runtime.block_on(sync_once(config, mode)),
+        Command::Backup => runtime.block_on(backups::back_up_once(&config)),
+        Command::BackupList => backups::list(&config),
+        Command::Restore(args) => {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            runtime.block_on(backups::restore(&config, &args))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -104,6 +119,7 @@ fn main() -> ExitCode {
 /// Opens the vault and builds the syncer, as both `serve` and `sync` need them.
 async fn open(config: &Config) -> anyhow::Result<(vault::Vault, Arc<Syncer>)> {
     config::prepare_dirs(config)?;
+    backups::check_no_interrupted_restore(config)?;
     let database = config.database_path();
     let vault = vault::Vault::open(&database)
         .await
@@ -166,6 +182,10 @@ async fn schedule_syncs(syncer: Arc<Syncer>, vault: vault::Vault, on_start: bool
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    config::prepare_dirs(&config)?;
+    let _data_lock = backups::DataLock::take(&config.data_dir, "start")?;
+    let backup_settings = backups::settings(&config);
+    backups::check_remote(&backup_settings).await?;
     let (vault, syncer) = open(&config).await?;
     let database = config.database_path();
     let bundle = app::bundle_name(&config.site_dir);
@@ -207,6 +227,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             listen_status,
         ))
     });
+    let backups = Arc::new(vault::backup::Backups::new(backup_settings));
     let server = ServerState {
         vault: vault.clone(),
         info,
@@ -222,6 +243,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         auto_download_default: config.auto_download,
         listen_polling: poller.is_some(),
         listening,
+        backups: backups.clone(),
     };
     let auto_queue = tokio::spawn(media::queue_after_syncs(syncer.clone(), server.clone()));
     let imports = history::Imports::start(
@@ -257,6 +279,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         config.sync_on_start,
         config.sync_interval_minutes,
     ));
+    let backup_schedule = tokio::spawn(backups::schedule(
+        backups,
+        vault.clone(),
+        config.backup_interval_hours,
+    ));
     axum::serve(listener, router::build(state))
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
@@ -268,7 +295,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // next sync carries on from the vault's state.
     // Downloads in progress stop here (yt-dlp is killed with its task); the
     // next start queues them again and removes their partial files.
+    // A backup in progress stops here; its `.partial` file is removed by
+    // the next one, and the snapshots before it are untouched.
     scheduler.abort();
+    backup_schedule.abort();
     auto_queue.abort();
     if let Some(poller) = poller {
         poller.abort();

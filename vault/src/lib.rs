@@ -18,6 +18,8 @@ pub mod model;
 pub mod smart;
 
 #[cfg(feature = "db")]
+pub mod backup;
+#[cfg(feature = "db")]
 mod db;
 #[cfg(feature = "db")]
 pub use db::*;

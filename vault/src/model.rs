@@ -791,6 +791,47 @@ impl AlbumForm {
     }
 }
 
+/// One snapshot of the database in the backups folder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Its file name, `hoard-20261207T181500Z.db`.
+    pub name: String,
+    /// When it was taken, RFC 3339 UTC.
+    pub taken_at: String,
+    pub bytes: u64,
+}
+
+/// How the last backup went.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupOutcome {
+    /// When it ended, RFC 3339 UTC.
+    pub at: String,
+    pub ok: bool,
+    /// What was done, or what went wrong.
+    pub message: String,
+}
+
+/// What Settings shows of backups.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupOverview {
+    /// Newest first.
+    pub snapshots: Vec<Snapshot>,
+    /// The folder they are kept in.
+    pub folder: String,
+    /// How many are kept.
+    pub keep: u32,
+    /// Hours between scheduled backups; 0 when there is no schedule.
+    pub interval_hours: u32,
+    /// The rclone remote they are also sent to, if any.
+    pub remote: Option<String>,
+    /// Whether the library's audio goes to the remote too.
+    pub remote_audio: bool,
+    /// Whether a backup is running now.
+    pub running: bool,
+    /// How the last backup this server ran went.
+    pub last: Option<BackupOutcome>,
+}
+
 #[cfg(test)]
 mod edit_tests {
     use super::*;

@@ -2,6 +2,7 @@
 
 pub mod album;
 pub mod artist;
+pub mod backups;
 pub mod device;
 pub mod downloads;
 pub mod edit;

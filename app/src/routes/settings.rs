@@ -29,6 +29,7 @@ pub fn SettingsPage() -> impl IntoView {
         <SpotifyPanel synced/>
         <ListeningPanel/>
         <crate::routes::personal::PersonalPanel/>
+        <crate::routes::backups::BackupsPanel/>
         <Transition fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {

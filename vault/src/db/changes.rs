@@ -30,7 +30,61 @@ fn ids_json(ids: &[Id]) -> DbResult<String> {
     serde_json::to_string(ids).map_err(|e| DbError::Other(e.to_string()))
 }
 
+/// The setting that holds the feed's floor: a browser whose copy was read
+/// up to this number or below holds a copy of the vault from before a
+/// restore, and starts again.
+const FEED_FLOOR: &str = "library_feed_floor";
+
 impl Vault {
+    /// After a restore: numbers every change above `above` (and above
+    /// every number the restored file used), and makes `above` the floor,
+    /// so that every browser's copy, made from the vault that was replaced,
+    /// starts again instead of reading on from a number that meant
+    /// something else. Returns the new floor.
+    pub async fn restart_feed(&self, above: i64) -> DbResult<i64> {
+        let mut tx = self.pool().begin().await?;
+        let (latest,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM library_changes")
+            .fetch_one(&mut *tx)
+            .await?;
+        let floor = above.max(latest);
+        // Every new number is above every old one, so no two rows collide
+        // while the update runs.
+        sqlx::query("UPDATE library_changes SET seq = seq + ?")
+            .bind(floor)
+            .execute(&mut *tx)
+            .await?;
+        // The next number AUTOINCREMENT gives is above the floor, even for
+        // an empty feed.
+        sqlx::query("DELETE FROM sqlite_sequence WHERE name = 'library_changes'")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sqlite_sequence (name, seq)
+             SELECT 'library_changes', MAX(?, COALESCE(MAX(seq), 0)) FROM library_changes",
+        )
+        .bind(floor)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES (?, ?)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(FEED_FLOOR)
+        .bind(floor.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(floor)
+    }
+
+    /// The feed's last number (0 for an empty feed).
+    pub async fn feed_position(&self) -> DbResult<i64> {
+        let (latest,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM library_changes")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(latest)
+    }
+
     /// The things that changed after feed position `since`, as they are
     /// now, at most `limit` of them (at most [`CHANGES_PAGE`]). `since = 0`
     /// is a first copy: every thing the vault holds, a page at a time.
@@ -46,9 +100,15 @@ impl Vault {
         let (latest,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM library_changes")
             .fetch_one(&mut *tx)
             .await?;
-        // Ahead of the vault: this copy is of another vault, or of this one
-        // before a restore. Start again.
-        let reset = since > latest;
+        // Ahead of the vault, or at or below the floor a restore set
+        // ([`Vault::restart_feed`]): this copy is of another vault, or of
+        // this one before a restore. Start again.
+        let floor: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = ?")
+            .bind(FEED_FLOOR)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let floor = floor.and_then(|(v,)| v.parse::<i64>().ok()).unwrap_or(0);
+        let reset = since > latest || (since > 0 && since <= floor);
         let since = if reset { 0 } else { since.max(0) };
         let rows: Vec<(i64, String, Id)> = sqlx::query_as(
             "SELECT seq, kind, id FROM library_changes WHERE seq > ? ORDER BY seq LIMIT ?",
