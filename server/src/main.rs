@@ -12,6 +12,7 @@ mod backups;
 mod boundary;
 mod config;
 mod covers;
+mod export;
 mod history;
 mod media;
 mod review;

@@ -80,6 +80,7 @@ pub fn build(state: AppState) -> Router {
             post(crate::history::upload).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/audio/{track_id}", get(crate::media::audio))
+        .route("/export/{file}", get(crate::export::export))
         .route("/covers/{album_id}", get(crate::media::cover))
         .route("/widget/{file}", get(crate::widget::now_playing))
         .route("/cards/{file}", get(crate::review::review_card))

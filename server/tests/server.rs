@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 mod backup;
 mod boundary;
 mod downloads;
+mod export;
 mod listening;
 mod spotify;
 

@@ -4,6 +4,7 @@ pub mod changes;
 pub mod downloads;
 pub mod edits;
 pub mod error;
+pub mod export;
 pub mod history;
 pub mod library;
 pub mod listening;

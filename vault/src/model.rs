@@ -832,6 +832,62 @@ pub struct BackupOverview {
     pub last: Option<BackupOutcome>,
 }
 
+/// One track of an exported list: Exportify's columns (its CSV header
+/// names, in its order, without popularity and preview URL, which Hoard does
+/// not keep), then Hoard's own. Several artists are joined with `,` as
+/// Exportify joins them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportRow {
+    #[serde(rename = "Track URI")]
+    pub track_uri: String,
+    #[serde(rename = "Track Name")]
+    pub track_name: String,
+    #[serde(rename = "Artist URI(s)")]
+    pub artist_uris: String,
+    #[serde(rename = "Artist Name(s)")]
+    pub artist_names: String,
+    #[serde(rename = "Album URI")]
+    pub album_uri: String,
+    #[serde(rename = "Album Name")]
+    pub album_name: String,
+    #[serde(rename = "Album Artist URI(s)")]
+    pub album_artist_uris: String,
+    #[serde(rename = "Album Artist Name(s)")]
+    pub album_artist_names: String,
+    #[serde(rename = "Album Release Date")]
+    pub album_release_date: String,
+    #[serde(rename = "Album Image URL")]
+    pub album_image_url: String,
+    #[serde(rename = "Disc Number")]
+    pub disc_number: i64,
+    #[serde(rename = "Track Number")]
+    pub track_number: Option<i64>,
+    #[serde(rename = "Track Duration (ms)")]
+    pub duration_ms: i64,
+    #[serde(rename = "Explicit")]
+    pub explicit: bool,
+    #[serde(rename = "ISRC")]
+    pub isrc: String,
+    #[serde(rename = "Added By")]
+    pub added_by: String,
+    #[serde(rename = "Added At")]
+    pub added_at: String,
+    /// Whether Hoard holds an audio file of it.
+    #[serde(rename = "In Vault")]
+    pub in_vault: bool,
+    /// The file, relative to the library folder.
+    #[serde(rename = "File Path")]
+    pub file_path: String,
+    #[serde(rename = "Rating")]
+    pub rating: Option<i64>,
+    #[serde(rename = "Loved")]
+    pub loved: bool,
+    #[serde(rename = "Play Count")]
+    pub play_count: i64,
+    #[serde(rename = "Gone From Spotify At")]
+    pub gone_from_spotify_at: String,
+}
+
 #[cfg(test)]
 mod edit_tests {
     use super::*;

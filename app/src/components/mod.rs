@@ -1,5 +1,6 @@
 //! Pieces of UI used by more than one view.
 
+pub mod export;
 pub mod format;
 pub mod icons;
 pub mod keep;

@@ -71,6 +71,7 @@ pub fn AlbumPage() -> impl IntoView {
                                     href: format!("/albums/{}", album.id),
                                     source: KeepSource::List(TrackList::Album(album.id)),
                                 }/>
+                                <crate::components::export::ExportLinks stem=format!("album-{}", album.id) name=album.name.clone()/>
                             </header>
                             <super::edit::AlbumEditorPanel album=album.id/>
                             <super::lists::TrackBrowser list=TrackList::Album(album.id) path=format!("/albums/{}", album.id)

@@ -30,6 +30,7 @@ pub fn LibraryPage() -> impl IntoView {
                     href: "/".into(),
                     source: KeepSource::List(TrackList::Liked),
                 }/>
+                <crate::components::export::ExportLinks stem="liked".to_string() name="Liked songs".to_string()/>
             </div>
         </div>
         <Suspense fallback=|| view! { <p class="loading">"Loading liked songs…"</p> }>

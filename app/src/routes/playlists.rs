@@ -233,6 +233,7 @@ fn PlaylistView(detail: PlaylistDetail, first: Option<Page<Track>>) -> impl Into
                     href: current.clone(),
                     source: KeepSource::List(TrackList::Playlist(p.id)),
                 }/>
+                <crate::components::export::ExportLinks stem=format!("playlist-{}", p.id) name=p.name.clone()/>
             </div>
         </header>
         {version.map(|v| view! {

@@ -373,6 +373,7 @@ fn SmartDetail(playlist: SmartPlaylist, first: Page<Track>) -> impl IntoView {
                 href: format!("/smart/{id}"),
                 source: KeepSource::List(TrackList::Smart(id)),
             }/>
+            <crate::components::export::ExportLinks stem=format!("smart-{id}") name=playlist.name.clone()/>
         </header>
         {move || message.get().map(|m| view! { <p class="notice" role="status" data-testid="smart-message">{m}</p> })}
         {move || exported.get().map(|(text, left_out)| {

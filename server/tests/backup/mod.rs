@@ -19,7 +19,7 @@ const DAV_PASSWORD: &str = "correct-horse-battery-9431";
 
 /// Writes `tracks` tracks (all liked), a playlist, plays, a rating and a
 /// tag into a new vault at `database`.
-async fn seed(database: &Path, tracks: usize) {
+pub(crate) async fn seed(database: &Path, tracks: usize) {
     std::fs::create_dir_all(database.parent().expect("parent")).expect("data dir");
     let vault = Vault::open(database).await.expect("open");
     let mut tx = vault.begin().await.expect("begin");

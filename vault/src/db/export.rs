@@ -1,0 +1,181 @@
+//! A list's tracks for export (CSV and JSON): Exportify's columns, so a
+//! file made by Hoard reads where an Exportify file does, and Hoard's own
+//! after them.
+
+use std::collections::HashMap;
+
+use super::library::MAX_PAGE;
+use super::{DbResult, Vault};
+use crate::model::{ExportRow, Id, TrackList, TrackQuery};
+
+#[derive(sqlx::FromRow)]
+struct ExtraRow {
+    id: Id,
+    artist_ids: Option<String>,
+    album_spotify_id: Option<String>,
+    album_artist_ids: Option<String>,
+    album_artist_names: Option<String>,
+    release_date: Option<String>,
+    album_image_url: Option<String>,
+    file_path: Option<String>,
+}
+
+fn uris(kind: &str, json: Option<&str>) -> String {
+    let ids: Vec<Option<String>> = json
+        .and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default();
+    ids.into_iter()
+        .flatten()
+        .map(|id| format!("spotify:{kind}:{id}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+impl Vault {
+    /// The name of `list` as the app shows it, or `None` if there is no
+    /// such list (a smart playlist must be `user`'s).
+    pub async fn list_name(&self, user: Id, list: &TrackList) -> DbResult<Option<String>> {
+        let (sql, id) = match list {
+            TrackList::Liked => return Ok(Some("Liked songs".into())),
+            TrackList::Playlist(id) => ("SELECT name FROM playlists WHERE id = ?", *id),
+            TrackList::Album(id) => (
+                "SELECT COALESCE(ae.name, al.name) FROM albums al
+                 LEFT JOIN album_edits ae ON ae.album_id = al.id WHERE al.id = ?",
+                *id,
+            ),
+            TrackList::Artist(id) => ("SELECT name FROM artists WHERE id = ?", *id),
+            TrackList::Smart(id) => {
+                let row: Option<(String,)> =
+                    sqlx::query_as("SELECT name FROM smart_playlists WHERE id = ? AND user_id = ?")
+                        .bind(id)
+                        .bind(user)
+                        .fetch_optional(self.pool())
+                        .await?;
+                return Ok(row.map(|r| r.0));
+            }
+        };
+        let row: Option<(String,)> = sqlx::query_as(sql)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|r| r.0))
+    }
+
+    /// Every track of `list`, in the list's own order, with what an export
+    /// writes of it. A list that does not exist is empty.
+    pub async fn export_list(&self, list: &TrackList) -> DbResult<Vec<ExportRow>> {
+        let query = TrackQuery::default();
+        let mut tracks = Vec::new();
+        loop {
+            let page = self
+                .track_list(list, &query, tracks.len() as i64, MAX_PAGE)
+                .await?;
+            let got = page.items.len();
+            tracks.extend(page.items);
+            if got == 0 || tracks.len() as i64 >= page.total {
+                break;
+            }
+        }
+        let ids: Vec<Id> = tracks.iter().map(|t| t.id).collect();
+        let ids_json =
+            serde_json::to_string(&ids).map_err(|e| super::DbError::Other(e.to_string()))?;
+        let extras: Vec<ExtraRow> = sqlx::query_as(
+            "SELECT t.id,
+                (SELECT json_group_array(ar.spotify_id) FROM (SELECT ar.spotify_id FROM track_artists ta
+                    JOIN artists ar ON ar.id = ta.artist_id WHERE ta.track_id = t.id ORDER BY ta.position) ar)
+                    AS artist_ids,
+                al.spotify_id AS album_spotify_id,
+                (SELECT json_group_array(ar.spotify_id) FROM (SELECT ar.spotify_id FROM album_artists aa
+                    JOIN artists ar ON ar.id = aa.artist_id WHERE aa.album_id = al.id ORDER BY aa.position) ar)
+                    AS album_artist_ids,
+                (SELECT json_group_array(ar.name) FROM (SELECT ar.name FROM album_artists aa
+                    JOIN artists ar ON ar.id = aa.artist_id WHERE aa.album_id = al.id ORDER BY aa.position) ar)
+                    AS album_artist_names,
+                al.release_date, al.image_url AS album_image_url,
+                CASE WHEN d.state = 'downloaded' THEN d.file_path END AS file_path
+             FROM tracks t LEFT JOIN albums al ON al.id = t.album_id
+             LEFT JOIN downloads d ON d.track_id = t.id
+             WHERE t.id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(&ids_json)
+        .fetch_all(self.pool())
+        .await?;
+        let extras: HashMap<Id, ExtraRow> = extras.into_iter().map(|e| (e.id, e)).collect();
+        // Who added each track, for a playlist (its first entry's, for a
+        // track in it twice).
+        let mut added_by: HashMap<Id, String> = HashMap::new();
+        if let TrackList::Playlist(playlist) = list {
+            let rows: Vec<(Id, Option<String>)> = sqlx::query_as(
+                "SELECT track_id, added_by FROM playlist_items
+                 WHERE playlist_id = ? AND removed_at IS NULL AND track_id IS NOT NULL
+                 ORDER BY position DESC",
+            )
+            .bind(playlist)
+            .fetch_all(self.pool())
+            .await?;
+            for (track, by) in rows {
+                if let Some(by) = by.filter(|b| !b.is_empty()) {
+                    let uri = if by.starts_with("spotify:") {
+                        by
+                    } else {
+                        format!("spotify:user:{by}")
+                    };
+                    added_by.insert(track, uri);
+                }
+            }
+        }
+        Ok(tracks
+            .into_iter()
+            .map(|t| {
+                let extra = extras.get(&t.id);
+                let text = |f: fn(&ExtraRow) -> Option<&String>| {
+                    extra.and_then(f).cloned().unwrap_or_default()
+                };
+                let names: Vec<String> = extra
+                    .and_then(|e| e.album_artist_names.as_deref())
+                    .and_then(|j| serde_json::from_str(j).ok())
+                    .unwrap_or_default();
+                ExportRow {
+                    track_uri: t
+                        .spotify_id
+                        .as_ref()
+                        .map(|id| format!("spotify:track:{id}"))
+                        .unwrap_or_default(),
+                    track_name: t.title.clone(),
+                    artist_uris: uris("artist", extra.and_then(|e| e.artist_ids.as_deref())),
+                    artist_names: t
+                        .artists
+                        .iter()
+                        .map(|a| a.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    album_uri: extra
+                        .and_then(|e| e.album_spotify_id.as_ref())
+                        .map(|id| format!("spotify:album:{id}"))
+                        .unwrap_or_default(),
+                    album_name: t.album_name.clone().unwrap_or_default(),
+                    album_artist_uris: uris(
+                        "artist",
+                        extra.and_then(|e| e.album_artist_ids.as_deref()),
+                    ),
+                    album_artist_names: names.join(","),
+                    album_release_date: text(|e| e.release_date.as_ref()),
+                    album_image_url: text(|e| e.album_image_url.as_ref()),
+                    disc_number: t.disc_number,
+                    track_number: t.track_number,
+                    duration_ms: t.duration_ms,
+                    explicit: t.explicit,
+                    isrc: t.isrc.clone().unwrap_or_default(),
+                    added_by: added_by.get(&t.id).cloned().unwrap_or_default(),
+                    added_at: t.added_at.clone().unwrap_or_default(),
+                    in_vault: t.download_state.as_deref() == Some("downloaded"),
+                    file_path: text(|e| e.file_path.as_ref()),
+                    rating: t.rating,
+                    loved: t.loved,
+                    play_count: t.plays,
+                    gone_from_spotify_at: t.gone_from_spotify_at.clone().unwrap_or_default(),
+                }
+            })
+            .collect())
+    }
+}
