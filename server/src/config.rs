@@ -112,6 +112,9 @@ pub struct Config {
     pub rclone_command: String,
     /// rclone's config file, when not rclone's default.
     pub rclone_config: Option<PathBuf>,
+    /// Keep an `.m3u8` file of every list in `<data_dir>/library/Playlists/`
+    /// for other players.
+    pub playlist_files: bool,
 }
 
 impl Default for Config {
@@ -158,6 +161,7 @@ impl Default for Config {
             backup_remote_audio: true,
             rclone_command: "rclone".into(),
             rclone_config: None,
+            playlist_files: true,
         }
     }
 }

@@ -14,6 +14,7 @@ mod config;
 mod covers;
 mod export;
 mod history;
+mod m3u;
 mod media;
 mod review;
 mod router;
@@ -280,6 +281,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         config.sync_on_start,
         config.sync_interval_minutes,
     ));
+    let playlist_files = config.playlist_files.then(|| {
+        tokio::spawn(m3u::keep(
+            vault.clone(),
+            config.data_dir.join("library"),
+            Duration::from_secs(5),
+        ))
+    });
     let backup_schedule = tokio::spawn(backups::schedule(
         backups,
         vault.clone(),
@@ -300,6 +308,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // the next one, and the snapshots before it are untouched.
     scheduler.abort();
     backup_schedule.abort();
+    if let Some(task) = playlist_files {
+        task.abort();
+    }
     auto_queue.abort();
     if let Some(poller) = poller {
         poller.abort();

@@ -11,6 +11,7 @@ mod boundary;
 mod downloads;
 mod export;
 mod listening;
+mod playlist_files;
 mod spotify;
 
 const BIN: &str = env!("CARGO_BIN_EXE_hoard");

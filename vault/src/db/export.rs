@@ -20,6 +20,34 @@ struct ExtraRow {
     file_path: Option<String>,
 }
 
+/// Text on one line (M3U is line-based).
+fn one_line(text: &str) -> String {
+    text.replace(['\r', '\n'], " ")
+}
+
+/// An extended M3U playlist (UTF-8, so `.m3u8`) named `name`, of the rows
+/// that have an audio file, in their order: each as its length, "artists -
+/// title" and its path, the vault's path relative to the library folder
+/// with `prefix` before it (`../` for a playlist in a folder of the
+/// library). Rows without a file are left out: a player can do nothing
+/// with them.
+pub fn m3u8(name: &str, rows: &[ExportRow], prefix: &str) -> String {
+    let mut out = format!("#EXTM3U\n#PLAYLIST:{}\n", one_line(name));
+    for row in rows
+        .iter()
+        .filter(|r| r.in_vault && !r.file_path.is_empty())
+    {
+        let seconds = (row.duration_ms + 500) / 1000;
+        out.push_str(&format!(
+            "#EXTINF:{seconds},{} - {}\n{prefix}{}\n",
+            one_line(&row.artist_names),
+            one_line(&row.track_name),
+            one_line(&row.file_path)
+        ));
+    }
+    out
+}
+
 fn uris(kind: &str, json: Option<&str>) -> String {
     let ids: Vec<Option<String>> = json
         .and_then(|j| serde_json::from_str(j).ok())
