@@ -57,7 +57,7 @@ fn refused(status: StatusCode, message: impl Into<String>) -> Response {
 }
 
 /// A file name for a list's name: what file systems refuse is replaced.
-fn file_name(name: &str, format: Format) -> String {
+pub fn file_name(name: &str, format: Format) -> String {
     let clean: String = name
         .chars()
         .map(|c| {
@@ -78,7 +78,7 @@ fn file_name(name: &str, format: Format) -> String {
 }
 
 /// `Content-Disposition` with the name in both forms (RFC 6266).
-fn disposition(name: &str) -> HeaderValue {
+pub fn disposition(name: &str) -> HeaderValue {
     let ascii: String = name
         .chars()
         .map(|c| {

@@ -20,6 +20,7 @@ mod review;
 mod router;
 mod spotify;
 mod widget;
+mod zip;
 
 use std::io::BufRead;
 use std::process::ExitCode;

@@ -81,6 +81,7 @@ pub fn build(state: AppState) -> Router {
         )
         .route("/audio/{track_id}", get(crate::media::audio))
         .route("/export/{file}", get(crate::export::export))
+        .route("/zip/{file}", get(crate::zip::zip))
         .route("/covers/{album_id}", get(crate::media::cover))
         .route("/widget/{file}", get(crate::widget::now_playing))
         .route("/cards/{file}", get(crate::review::review_card))

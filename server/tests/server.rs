@@ -13,6 +13,7 @@ mod export;
 mod listening;
 mod playlist_files;
 mod spotify;
+mod zip;
 
 const BIN: &str = env!("CARGO_BIN_EXE_hoard");
 

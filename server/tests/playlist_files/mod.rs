@@ -25,15 +25,15 @@ async fn wait_for(path: &Path, what: &str, check: impl Fn(&str) -> bool) -> Stri
     }
 }
 
-#[tokio::test]
-async fn every_list_with_files_is_an_m3u8_in_the_library_that_players_read_and_that_follows_the_vault(
-) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("hoard-data");
-    let database = data.join("hoard.db");
-    seed(&database, 10).await;
-    // Files for three of the playlist's five tracks.
-    let vault = Vault::open(&database).await.expect("open");
+/// Gives the playlist's tracks at `which` (its position, seconds, format)
+/// real audio files in the library, downloaded as far as the vault knows;
+/// returns their paths relative to the library.
+pub(crate) async fn add_files(
+    database: &Path,
+    data: &Path,
+    which: &[(usize, f64, &str)],
+) -> Vec<String> {
+    let vault = Vault::open(database).await.expect("open");
     let tracks = vault
         .track_list(&TrackList::Playlist(1), &Default::default(), 0, 10)
         .await
@@ -41,11 +41,12 @@ async fn every_list_with_files_is_an_m3u8_in_the_library_that_players_read_and_t
         .items;
     let album = data.join("library/Artist 0 Ø/Album 0 (2001)");
     std::fs::create_dir_all(&album).expect("album");
-    for n in [0usize, 1, 3] {
+    let mut paths = Vec::new();
+    for &(n, seconds, format) in which {
         let name = format!("0{} - Song {n}", n + 1);
-        hoard_acquire::testkit::generate(&album, &name, 2.0, "opus");
+        hoard_acquire::testkit::generate(&album, &name, seconds, format);
         vault.queue_track_ids(&[tracks[n].id]).await.expect("queue");
-        let path = format!("Artist 0 Ø/Album 0 (2001)/{name}.opus");
+        let path = format!("Artist 0 Ø/Album 0 (2001)/{name}.{format}");
         vault
             .finish_download(
                 tracks[n].id,
@@ -54,12 +55,37 @@ async fn every_list_with_files_is_an_m3u8_in_the_library_that_players_read_and_t
                     file_path: &path,
                     chosen: "{}",
                     bytes: 1,
-                    format: "opus",
+                    format,
                 },
             )
             .await
             .expect("finish");
+        paths.push(path);
     }
+    vault.close().await;
+    paths
+}
+
+#[tokio::test]
+async fn every_list_with_files_is_an_m3u8_in_the_library_that_players_read_and_that_follows_the_vault(
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("hoard-data");
+    let database = data.join("hoard.db");
+    seed(&database, 10).await;
+    // Files for three of the playlist's five tracks.
+    add_files(
+        &database,
+        &data,
+        &[(0, 2.0, "opus"), (1, 2.0, "opus"), (3, 2.0, "opus")],
+    )
+    .await;
+    let vault = Vault::open(&database).await.expect("open");
+    let tracks = vault
+        .track_list(&TrackList::Playlist(1), &Default::default(), 0, 10)
+        .await
+        .expect("playlist")
+        .items;
     vault.close().await;
     let playlists = data.join("library/Playlists");
     std::fs::create_dir_all(&playlists).expect("folder");

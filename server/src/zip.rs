@@ -1,0 +1,159 @@
+//! `GET /zip/{list}.zip`: a list's audio files as one zip, streamed as it
+//! is written. `{list}` is as for exports (`liked`, `playlist-ID`,
+//! `album-ID`, `smart-ID`, `artist-ID`).
+//!
+//! The zip holds one folder named after the list: the files as they are
+//! in the library (same bytes, so same tags; same `Artist/Album (Year)/`
+//! layout) and an `.m3u8` of the list in its order beside them. Entries
+//! are stored, not compressed: audio is compressed already, and storing
+//! costs no CPU. The archive is written by a task into a small in-memory
+//! pipe that the response reads from: nothing is written to disk, memory
+//! stays at the pipe's size whatever the list's, and when the client goes
+//! away the next write fails and the task ends.
+
+use std::path::PathBuf;
+
+use async_zip::base::write::ZipFileWriter;
+use async_zip::{Compression, ZipEntryBuilder};
+use axum::body::Body;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::AsyncWriteExt;
+use tokio::io::AsyncReadExt;
+use tokio_util::io::ReaderStream;
+use vault::export::m3u8;
+use vault::model::{ExportRow, OWNER};
+
+use crate::export::{self, Format};
+use crate::router::AppState;
+
+/// The pipe between the zip writer and the response.
+const PIPE_BYTES: usize = 256 * 1024;
+
+fn refused(status: StatusCode, message: impl Into<String>) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message.into(),
+    )
+        .into_response()
+}
+
+/// `GET /zip/{file}`.
+pub async fn zip(State(state): State<AppState>, UrlPath(file): UrlPath<String>) -> Response {
+    let Some(stem) = file.strip_suffix(".zip") else {
+        return refused(
+            StatusCode::NOT_FOUND,
+            "No such zip: a zip's name ends in .zip.",
+        );
+    };
+    let list = match export::parse(&format!("{stem}.csv")) {
+        Ok((list, _)) => list,
+        Err(why) => return refused(StatusCode::NOT_FOUND, format!("No such zip: {why}.")),
+    };
+    let vault = &state.server.vault;
+    let name = match vault.list_name(OWNER, &list).await {
+        Ok(Some(name)) => name,
+        Ok(None) => return refused(StatusCode::NOT_FOUND, "Not found in your vault."),
+        Err(e) => {
+            tracing::error!("cannot zip {file}: {e}");
+            return refused(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The vault's database did not answer.",
+            );
+        }
+    };
+    let rows = match vault.export_list(&list).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::error!("cannot zip {file}: {e}");
+            return refused(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The vault's database did not answer.",
+            );
+        }
+    };
+    let library = state.server.acquirer.settings().library_dir();
+    let files: Vec<(ExportRow, PathBuf)> = rows
+        .into_iter()
+        .filter(|r| r.in_vault && !r.file_path.is_empty())
+        .filter_map(|r| {
+            // The vault's path is checked to stay inside the library.
+            let full = hoard_acquire::layout::inside_library(&library, &r.file_path)?;
+            full.is_file().then_some((r, full))
+        })
+        .collect();
+    if files.is_empty() {
+        return refused(
+            StatusCode::NOT_FOUND,
+            format!("{name} has no audio in the vault yet: download it first."),
+        );
+    }
+    let folder = export::file_name(&name, Format::Csv)
+        .trim_end_matches(".csv")
+        .to_string();
+    let (reader, writer) = tokio::io::duplex(PIPE_BYTES);
+    let list_name = name.clone();
+    tokio::spawn(async move {
+        match write_zip(writer, &folder, &list_name, &files).await {
+            Ok(()) => tracing::info!(list = %list_name, files = files.len(), "zip sent"),
+            Err(e) => tracing::info!(list = %list_name, "zip stopped: {e} (the client went away)"),
+        }
+    });
+    let zip_name = format!(
+        "{}.zip",
+        export::file_name(&name, Format::Csv).trim_end_matches(".csv")
+    );
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/zip"),
+            ),
+            (header::CONTENT_DISPOSITION, export::disposition(&zip_name)),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        Body::from_stream(ReaderStream::with_capacity(reader, 64 * 1024)),
+    )
+        .into_response()
+}
+
+/// Writes the zip of `files` (and the list's `.m3u8`) into `out`.
+async fn write_zip(
+    out: tokio::io::DuplexStream,
+    folder: &str,
+    name: &str,
+    files: &[(ExportRow, PathBuf)],
+) -> anyhow::Result<()> {
+    let mut zip = ZipFileWriter::with_tokio(out);
+    let rows: Vec<ExportRow> = files.iter().map(|(r, _)| r.clone()).collect();
+    let playlist = m3u8(name, &rows, "");
+    let entry = ZipEntryBuilder::new(
+        format!("{folder}/{folder}.m3u8").into(),
+        Compression::Stored,
+    )
+    .unix_permissions(0o644);
+    zip.write_entry_whole(entry, playlist.as_bytes()).await?;
+    let mut buffer = vec![0u8; 64 * 1024];
+    for (row, path) in files {
+        let entry = ZipEntryBuilder::new(
+            format!("{folder}/{}", row.file_path).into(),
+            Compression::Stored,
+        )
+        .unix_permissions(0o644);
+        let mut file = tokio::fs::File::open(path).await?;
+        let mut writer = zip.write_entry_stream(entry).await?;
+        loop {
+            let n = file.read(&mut buffer).await?;
+            if n == 0 {
+                break;
+            }
+            writer.write_all(&buffer[..n]).await?;
+        }
+        writer.close().await?;
+    }
+    let mut out = zip.close().await?;
+    out.close().await?;
+    Ok(())
+}
