@@ -854,6 +854,18 @@ pub fn kept_cover(dir: &Path, album: Id) -> Option<(PathBuf, &'static str)> {
     .find(|(path, _)| path.is_file())
 }
 
+/// The cover Hoard keeps for a playlist in the covers folder `dir`, fetched
+/// from Spotify: its path and type.
+pub fn kept_playlist_cover(dir: &Path, playlist: Id) -> Option<(PathBuf, &'static str)> {
+    [
+        (format!("playlist-{playlist}.jpg"), "image/jpeg"),
+        (format!("playlist-{playlist}.png"), "image/png"),
+    ]
+    .into_iter()
+    .map(|(name, mime)| (dir.join(name), mime))
+    .find(|(path, _)| path.is_file())
+}
+
 /// The file name, in the covers folder, of the cover a listener chose for an album.
 pub fn edited_cover_name(album_id: Id, mime: &str) -> String {
     let extension = if mime == "image/png" { "png" } else { "jpg" };

@@ -7,6 +7,7 @@
 //! [--remote] [NAME|latest]` puts one back. See `config.rs` for the
 //! settings.
 
+mod artwork;
 mod auth;
 mod backups;
 mod boundary;
@@ -256,12 +257,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .await
     .context("cannot start the streaming history importer (setting `data_dir`)")?;
+    let artwork = Arc::new(artwork::Artwork::new(config.data_dir.join("covers")));
     let state = router::AppState {
         leptos_options,
         server,
         pending: Default::default(),
         imports,
         shutting_down,
+        artwork: artwork.clone(),
         boundary: Arc::new(boundary::Boundary::new(&config)),
         password_hash: config.password_hash.as_deref().map(Arc::from),
         session_days: config.session_days,
@@ -289,6 +292,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             Duration::from_secs(5),
         ))
     });
+    let cover_keeper = tokio::spawn(artwork::keep(artwork, vault.clone()));
     let backup_schedule = tokio::spawn(backups::schedule(
         backups,
         vault.clone(),
@@ -309,6 +313,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // the next one, and the snapshots before it are untouched.
     scheduler.abort();
     backup_schedule.abort();
+    cover_keeper.abort();
     if let Some(task) = playlist_files {
         task.abort();
     }

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Path as UrlPath, Request, State};
+use axum::extract::{Path as UrlPath, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -243,12 +243,55 @@ async fn fallback(vault: &vault::Vault, track_id: Id, why: &str) -> Response {
 pub async fn cover(
     State(state): State<AppState>,
     UrlPath(album_id): UrlPath<Id>,
+    Query(size): Query<CoverSize>,
     request: Request,
 ) -> Response {
-    let dir = state.server.acquirer.settings().covers_dir();
-    match hoard_acquire::queue::kept_cover(&dir, album_id) {
-        Some((path, kind)) => serve_file(path, kind, request).await,
-        None => StatusCode::NOT_FOUND.into_response(),
+    let kept = state.artwork.album(album_id);
+    serve_cover(&state, kept, size, request).await
+}
+
+/// `GET /covers/playlists/{id}[?size=N]`: a playlist's kept cover.
+pub async fn playlist_cover(
+    State(state): State<AppState>,
+    UrlPath(playlist_id): UrlPath<Id>,
+    Query(size): Query<CoverSize>,
+    request: Request,
+) -> Response {
+    let kept = state.artwork.playlist(playlist_id);
+    serve_cover(&state, kept, size, request).await
+}
+
+/// `?size=`: one of [`crate::artwork::SIZES`], or the kept file as it is.
+#[derive(serde::Deserialize)]
+pub struct CoverSize {
+    size: Option<u32>,
+}
+
+async fn serve_cover(
+    state: &AppState,
+    kept: Option<(PathBuf, &'static str)>,
+    size: CoverSize,
+    request: Request,
+) -> Response {
+    let Some((path, kind)) = kept else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match size.size {
+        None => serve_file(path, kind, request).await,
+        Some(size) if crate::artwork::SIZES.contains(&size) => {
+            match state.artwork.sized(&path, size).await {
+                Ok(sized) => serve_file(sized, "image/jpeg", request).await,
+                Err(reason) => {
+                    tracing::warn!(file = %path.display(), "cannot scale a cover: {reason}");
+                    serve_file(path, kind, request).await
+                }
+            }
+        }
+        Some(_) => (
+            StatusCode::BAD_REQUEST,
+            "size must be 64, 300 or 640 (or left out for the kept image)",
+        )
+            .into_response(),
     }
 }
 

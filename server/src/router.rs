@@ -37,6 +37,8 @@ pub struct AppState {
     /// responses (the live event stream) end then, so shutdown does not wait
     /// for the browser to close them.
     pub shutting_down: tokio::sync::watch::Receiver<bool>,
+    /// Covers kept in the covers folder, and their sizes.
+    pub artwork: Arc<crate::artwork::Artwork>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -83,6 +85,10 @@ pub fn build(state: AppState) -> Router {
         .route("/export/{file}", get(crate::export::export))
         .route("/zip/{file}", get(crate::zip::zip))
         .route("/covers/{album_id}", get(crate::media::cover))
+        .route(
+            "/covers/playlists/{playlist_id}",
+            get(crate::media::playlist_cover),
+        )
         .route("/widget/{file}", get(crate::widget::now_playing))
         .route("/cards/{file}", get(crate::review::review_card))
         .route(

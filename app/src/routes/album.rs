@@ -22,7 +22,13 @@ pub async fn get_album(
     query: TrackQuery,
 ) -> Result<(Album, Vec<Track>, Page<Track>), AppError> {
     let state = crate::state::server_state()?;
-    let (album, tracks) = state.vault.album(id).await?;
+    let (mut album, tracks) = state.vault.album(id).await?;
+    super::local_cover(
+        &state,
+        super::CoverOf::Album(album.id),
+        640,
+        &mut album.image_url,
+    );
     let first = super::lists::first_window(TrackList::Album(id), query).await?;
     Ok((album, tracks, first))
 }

@@ -18,7 +18,15 @@ pub async fn get_artist(
     query: TrackQuery,
 ) -> Result<(Artist, Vec<Album>, Vec<Track>, Page<Track>), AppError> {
     let state = crate::state::server_state()?;
-    let (artist, albums, tracks) = state.vault.artist(id).await?;
+    let (artist, mut albums, tracks) = state.vault.artist(id).await?;
+    for album in &mut albums {
+        super::local_cover(
+            &state,
+            super::CoverOf::Album(album.id),
+            300,
+            &mut album.image_url,
+        );
+    }
     let first = super::lists::first_window(TrackList::Artist(id), query).await?;
     Ok((artist, albums, tracks, first))
 }

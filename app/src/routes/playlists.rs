@@ -21,7 +21,16 @@ use crate::error::AppError;
 #[server(endpoint = "playlists_list", input = crate::codec::Json, output = crate::codec::Json)]
 pub async fn list_playlists() -> Result<Vec<Playlist>, AppError> {
     let state = crate::state::server_state()?;
-    Ok(state.vault.playlists().await?)
+    let mut playlists = state.vault.playlists().await?;
+    for p in &mut playlists {
+        super::local_cover(
+            &state,
+            super::CoverOf::Playlist(p.id),
+            300,
+            &mut p.image_url,
+        );
+    }
+    Ok(playlists)
 }
 
 /// A playlist page: its details, a page of its entries (now, or as they were
@@ -51,7 +60,13 @@ pub async fn get_playlist(
     use crate::components::pager::PAGE_SIZE;
     let state = crate::state::server_state()?;
     let vault = &state.vault;
-    let (playlist, current) = vault.playlist(id, page * PAGE_SIZE, PAGE_SIZE).await?;
+    let (mut playlist, current) = vault.playlist(id, page * PAGE_SIZE, PAGE_SIZE).await?;
+    super::local_cover(
+        &state,
+        super::CoverOf::Playlist(id),
+        640,
+        &mut playlist.image_url,
+    );
     let versions = vault.playlist_versions(id).await?;
     let shown = version.and_then(|v| versions.iter().find(|x| x.snapshot_id == v).cloned());
     let items = match &shown {

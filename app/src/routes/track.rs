@@ -19,7 +19,16 @@ use crate::error::AppError;
 #[server(endpoint = "track_get", input = crate::codec::Json, output = crate::codec::Json)]
 pub async fn get_track(id: i64) -> Result<Track, AppError> {
     let state = crate::state::server_state()?;
-    Ok(state.vault.track(id).await?)
+    let mut track = state.vault.track(id).await?;
+    if let Some(album) = track.album_id {
+        super::local_cover(
+            &state,
+            super::CoverOf::Album(album),
+            640,
+            &mut track.image_url,
+        );
+    }
+    Ok(track)
 }
 
 /// The track view.

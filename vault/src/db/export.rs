@@ -207,3 +207,21 @@ impl Vault {
             .collect())
     }
 }
+
+impl Vault {
+    /// The cover URLs the vault knows: albums' and playlists' (Spotify's
+    /// largest image), as `(album or playlist id, url)` lists.
+    pub async fn cover_urls(&self) -> DbResult<(Vec<(Id, String)>, Vec<(Id, String)>)> {
+        let albums: Vec<(Id, String)> = sqlx::query_as(
+            "SELECT id, image_url FROM albums WHERE image_url IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let playlists: Vec<(Id, String)> = sqlx::query_as(
+            "SELECT id, image_url FROM playlists WHERE image_url IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok((albums, playlists))
+    }
+}
