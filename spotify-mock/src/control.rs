@@ -269,10 +269,12 @@ async fn state(State(s): St) -> Response {
     .into_response()
 }
 
-async fn image(Path(file): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let Some(id) = file.strip_suffix(".svg") else {
+/// `GET /_mock/images/{id}?size=N`: a cover, as Spotify's image CDN
+/// (`i.scdn.co/image/{id}`) serves it: a JPEG with no extension in its URL.
+async fn image(Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+    if id.is_empty() || id.contains('.') {
         return error(StatusCode::NOT_FOUND, "Resource not found");
-    };
+    }
     let size = q
         .get("size")
         .and_then(|v| v.parse::<u32>().ok())
@@ -280,10 +282,10 @@ async fn image(Path(file): Path<String>, Query(q): Query<HashMap<String, String>
         .clamp(16, 2048);
     (
         [
-            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CONTENT_TYPE, "image/jpeg"),
             (header::CACHE_CONTROL, "public, max-age=86400"),
         ],
-        util::svg(id, size),
+        util::jpeg(&id, size),
     )
         .into_response()
 }

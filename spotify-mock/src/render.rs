@@ -22,7 +22,7 @@ pub fn images(b: &str, id: &str) -> Value {
     Value::Array(
         [640u32, 300, 64]
             .iter()
-            .map(|s| json!({ "url": format!("{b}/_mock/images/{id}.svg?size={s}"), "height": s, "width": s }))
+            .map(|s| json!({ "url": format!("{b}/_mock/images/{id}?size={s}"), "height": s, "width": s }))
             .collect(),
     )
 }

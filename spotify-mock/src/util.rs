@@ -82,28 +82,43 @@ pub fn fnv(s: &str) -> u64 {
     h
 }
 
-/// A square SVG cover whose colours come from the ID, so covers differ
-/// visibly without any network access.
-pub fn svg(id: &str, size: u32) -> String {
+/// `hsl(h, s%, l%)` as RGB.
+fn hsl(h: u64, s: f64, l: f64) -> [u8; 3] {
+    let c = (1.0 - (2.0 * l - 1.0).abs()) * s;
+    let h = (h % 360) as f64 / 60.0;
+    let x = c * (1.0 - (h % 2.0 - 1.0).abs());
+    let (r, g, b) = match h as u32 {
+        0 => (c, x, 0.0),
+        1 => (x, c, 0.0),
+        2 => (0.0, c, x),
+        3 => (0.0, x, c),
+        4 => (x, 0.0, c),
+        _ => (c, 0.0, x),
+    };
+    let m = l - c / 2.0;
+    [r, g, b].map(|v| ((v + m) * 255.0).round() as u8)
+}
+
+/// The cover of `id` at `size` pixels square as a JPEG, the format
+/// Spotify's image CDN serves: a colour field and a disc, both from the id
+///.
+pub fn jpeg(id: &str, size: u32) -> Vec<u8> {
     let h = fnv(id);
-    let hue = h % 360;
-    let hue2 = (hue + 40 + (h >> 12) % 120) % 360;
-    let initial: String = id
-        .chars()
-        .find(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase().to_string())
-        .unwrap_or_default();
-    let half = size / 2;
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{size}\" height=\"{size}\" viewBox=\"0 0 {size} {size}\">\
-<rect width=\"{size}\" height=\"{size}\" fill=\"hsl({hue},55%,45%)\"/>\
-<circle cx=\"{half}\" cy=\"{half}\" r=\"{r}\" fill=\"hsl({hue2},60%,60%)\"/>\
-<text x=\"{half}\" y=\"{ty}\" font-family=\"sans-serif\" font-size=\"{fs}\" text-anchor=\"middle\" fill=\"#fff\">{initial}</text>\
-</svg>",
-        r = size * 3 / 10,
-        ty = half + size / 10,
-        fs = size * 3 / 10,
-    )
+    let back = hsl(h % 360, 0.55, 0.45);
+    let disc = hsl((h % 360 + 40 + (h >> 12) % 120) % 360, 0.60, 0.60);
+    let half = size as f64 / 2.0;
+    let r = size as f64 * 0.3;
+    let picture = image::RgbImage::from_fn(size, size, |x, y| {
+        let (dx, dy) = (x as f64 + 0.5 - half, y as f64 + 0.5 - half);
+        image::Rgb(if dx * dx + dy * dy <= r * r {
+            disc
+        } else {
+            back
+        })
+    });
+    let mut out = Vec::new();
+    let _ = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80).encode_image(&picture);
+    out
 }
 
 #[cfg(test)]

@@ -623,12 +623,17 @@ async fn other_endpoints() {
     assert_eq!(get(&base, &token, "/v1/search?type=track").await.0, 400);
     assert_eq!(h.user_id(), "mockuser");
 
-    // Covers are served locally.
+    // Covers are served locally, as Spotify's CDN serves them: JPEG, in
+    // the size the image object gives.
     let img = album["images"][0]["url"].as_str().expect("url");
     assert!(img.starts_with(&base));
+    assert_eq!(album["images"][0]["width"], 640);
     let r = client().get(img).send().await.expect("image");
-    assert_eq!(r.headers()["content-type"], "image/svg+xml");
-    assert!(r.text().await.expect("svg").starts_with("<svg"));
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    let body = r.bytes().await.expect("jpeg");
+    assert!(body.starts_with(&[0xFF, 0xD8, 0xFF]), "not a JPEG");
+    let picture = image::load_from_memory(&body).expect("decodes");
+    assert_eq!((picture.width(), picture.height()), (640, 640));
 }
 
 fn reqwest_encode(s: &str) -> String {
