@@ -209,19 +209,87 @@ impl Vault {
 }
 
 impl Vault {
-    /// The cover URLs the vault knows: albums' and playlists' (Spotify's
-    /// largest image), as `(album or playlist id, url)` lists.
+    /// The cover URLs the vault knows: albums' and playlists', as `(album
+    /// or playlist id, url)` lists. The largest image Spotify offered (its
+    /// 640 px one), so every size the UI shows can be made from it; the one
+    /// the UI shows when the sizes are not known.
     pub async fn cover_urls(&self) -> DbResult<(Vec<(Id, String)>, Vec<(Id, String)>)> {
-        let albums: Vec<(Id, String)> = sqlx::query_as(
-            "SELECT id, image_url FROM albums WHERE image_url IS NOT NULL ORDER BY id",
+        let largest = |rows: Vec<(Id, String, Option<String>)>| -> Vec<(Id, String)> {
+            rows.into_iter()
+                .map(|(id, shown, images)| {
+                    let best = images
+                        .and_then(|j| serde_json::from_str::<Vec<serde_json::Value>>(&j).ok())
+                        .and_then(|all| {
+                            all.into_iter()
+                                .filter_map(|i| {
+                                    let url = i.get("url")?.as_str()?.to_string();
+                                    Some((
+                                        i.get("width").and_then(|w| w.as_i64()).unwrap_or(0),
+                                        url,
+                                    ))
+                                })
+                                .max_by_key(|(width, _)| *width)
+                                .map(|(_, url)| url)
+                        });
+                    (id, best.unwrap_or(shown))
+                })
+                .collect()
+        };
+        let albums: Vec<(Id, String, Option<String>)> = sqlx::query_as(
+            "SELECT id, image_url, images FROM albums WHERE image_url IS NOT NULL ORDER BY id",
         )
         .fetch_all(self.pool())
         .await?;
-        let playlists: Vec<(Id, String)> = sqlx::query_as(
-            "SELECT id, image_url FROM playlists WHERE image_url IS NOT NULL ORDER BY id",
+        let playlists: Vec<(Id, String, Option<String>)> = sqlx::query_as(
+            "SELECT id, image_url, images FROM playlists WHERE image_url IS NOT NULL ORDER BY id",
         )
         .fetch_all(self.pool())
         .await?;
-        Ok((albums, playlists))
+        Ok((largest(albums), largest(playlists)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{NewAlbum, NewArtist};
+    use crate::Vault;
+
+    #[tokio::test]
+    async fn covers_are_fetched_at_the_largest_size_spotify_offers() {
+        let vault = Vault::open_in_memory().await.expect("vault");
+        let mut tx = vault.begin().await.expect("begin");
+        let images = r#"[{"url":"https://i.scdn.co/image/a640","width":640,"height":640},
+            {"url":"https://i.scdn.co/image/a300","width":300,"height":300},
+            {"url":"https://i.scdn.co/image/a64","width":64,"height":64}]"#;
+        let album = |id: &str, images: Option<&str>| NewAlbum {
+            spotify_id: Some(id.into()),
+            name: id.into(),
+            album_type: "album".into(),
+            release_date: None,
+            release_date_precision: None,
+            total_tracks: None,
+            image_url: Some("https://i.scdn.co/image/a300".into()),
+            images: images.map(String::from),
+            artists: vec![NewArtist {
+                spotify_id: None,
+                name: "A".into(),
+                image_url: None,
+            }],
+        };
+        let sized = Vault::upsert_album(&mut tx, &album("album000000000000000001", Some(images)))
+            .await
+            .expect("album");
+        let plain = Vault::upsert_album(&mut tx, &album("album000000000000000002", None))
+            .await
+            .expect("album");
+        tx.commit().await.expect("commit");
+        let (albums, _) = vault.cover_urls().await.expect("urls");
+        assert_eq!(
+            albums,
+            [
+                (sized, "https://i.scdn.co/image/a640".to_string()),
+                (plain, "https://i.scdn.co/image/a300".to_string())
+            ]
+        );
     }
 }
