@@ -116,7 +116,7 @@ pub async fn export(State(state): State<AppState>, UrlPath(file): UrlPath<String
             );
         }
     };
-    let rows = match vault.export_list(&list).await {
+    let rows = match vault.export_list(&list, false).await {
         Ok(rows) => rows,
         Err(e) => {
             tracing::error!("cannot export {file}: {e}");

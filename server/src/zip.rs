@@ -64,7 +64,7 @@ pub async fn zip(State(state): State<AppState>, UrlPath(file): UrlPath<String>) 
             );
         }
     };
-    let rows = match vault.export_list(&list).await {
+    let rows = match vault.export_list(&list, true).await {
         Ok(rows) => rows,
         Err(e) => {
             tracing::error!("cannot zip {file}: {e}");

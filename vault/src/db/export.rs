@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::library::MAX_PAGE;
 use super::{DbResult, Vault};
-use crate::model::{ExportRow, Id, TrackList, TrackQuery};
+use crate::model::{ExportRow, Id, TrackFilter, TrackList, TrackQuery};
 
 #[derive(sqlx::FromRow)]
 struct ExtraRow {
@@ -89,10 +89,22 @@ impl Vault {
         Ok(row.map(|r| r.0))
     }
 
-    /// Every track of `list`, in the list's own order, with what an export
-    /// writes of it. A list that does not exist is empty.
-    pub async fn export_list(&self, list: &TrackList) -> DbResult<Vec<ExportRow>> {
-        let query = TrackQuery::default();
+    /// Every track of `list` (only those with an audio file if
+    /// `downloaded`), in the list's own order, with what an export writes
+    /// of it. A list that does not exist is empty.
+    pub async fn export_list(
+        &self,
+        list: &TrackList,
+        downloaded: bool,
+    ) -> DbResult<Vec<ExportRow>> {
+        let query = TrackQuery {
+            filter: if downloaded {
+                TrackFilter::Downloaded
+            } else {
+                TrackFilter::All
+            },
+            ..TrackQuery::default()
+        };
         let mut tracks = Vec::new();
         loop {
             let page = self
