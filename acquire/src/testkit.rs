@@ -70,22 +70,20 @@ pub fn generate(dir: &Path, name: &str, seconds: f64, format: &str) -> PathBuf {
 
 /// Makes a small JPEG cover with ffmpeg.
 pub fn generate_cover(dir: &Path) -> PathBuf {
-    let path = dir.join("cover.jpg");
+    generate_picture(dir, "cover.jpg", "color=c=teal:s=300x300")
+}
+
+/// Makes the picture `name` (its type from its extension) with ffmpeg from
+/// a lavfi `source` (`testsrc=s=1000x800`). Panics if ffmpeg fails.
+pub fn generate_picture(dir: &Path, name: &str, source: &str) -> PathBuf {
+    let path = dir.join(name);
     let status = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=teal:s=300x300",
-        ])
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i", source])
         .args(["-frames:v", "1"])
         .arg(&path)
         .status()
         .expect("ffmpeg runs");
-    assert!(status.success(), "ffmpeg made a cover");
+    assert!(status.success(), "ffmpeg made {}", path.display());
     path
 }
 

@@ -262,22 +262,8 @@ mod tests {
     #[tokio::test]
     async fn a_failed_fetch_waits_its_turn_and_is_then_tried_again() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let jpeg = dir.path().join("c.jpg");
-        let made = std::process::Command::new("ffmpeg")
-            .args([
-                "-v",
-                "error",
-                "-y",
-                "-f",
-                "lavfi",
-                "-i",
-                "color=c=red:s=100x100",
-            ])
-            .args(["-frames:v", "1"])
-            .arg(&jpeg)
-            .status()
-            .expect("ffmpeg");
-        assert!(made.success());
+        let jpeg =
+            hoard_acquire::testkit::generate_picture(dir.path(), "c.jpg", "color=c=red:s=100x100");
         let jpeg = std::fs::read(&jpeg).expect("jpeg");
         // The first request fails, as a CDN sometimes does; later ones work.
         let hits = Arc::new(AtomicUsize::new(0));

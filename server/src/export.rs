@@ -6,7 +6,7 @@
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use vault::model::{Id, TrackList, OWNER};
+use vault::model::{ExportRow, Id, TrackList, OWNER};
 
 use crate::router::AppState;
 
@@ -47,7 +47,7 @@ pub fn parse(file: &str) -> Result<(TrackList, Format), String> {
     Ok((list, format))
 }
 
-fn refused(status: StatusCode, message: impl Into<String>) -> Response {
+pub fn refused(status: StatusCode, message: impl Into<String>) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -56,8 +56,9 @@ fn refused(status: StatusCode, message: impl Into<String>) -> Response {
         .into_response()
 }
 
-/// A file name for a list's name: what file systems refuse is replaced.
-pub fn file_name(name: &str, format: Format) -> String {
+/// A list's name as a file or folder name: what file systems refuse is
+/// replaced, and a name of nothing but dots or spaces is `fallback`.
+pub fn safe_name(name: &str, fallback: &str) -> String {
     let clean: String = name
         .chars()
         .map(|c| {
@@ -69,12 +70,47 @@ pub fn file_name(name: &str, format: Format) -> String {
         })
         .collect();
     let clean = clean.trim().trim_matches('.');
-    let clean = if clean.is_empty() { "list" } else { clean };
+    if clean.is_empty() {
+        fallback.to_string()
+    } else {
+        clean.to_string()
+    }
+}
+
+/// The file name of a list's export.
+pub fn file_name(name: &str, format: Format) -> String {
     let extension = match format {
         Format::Csv => "csv",
         Format::Json => "json",
     };
-    format!("{clean}.{extension}")
+    format!("{}.{extension}", safe_name(name, "list"))
+}
+
+/// The list a request names, its name and its rows (only those with audio
+/// if `downloaded`), or the answer that says why not.
+pub async fn load(
+    state: &AppState,
+    list: &TrackList,
+    downloaded: bool,
+) -> Result<(String, Vec<ExportRow>), Response> {
+    let vault = &state.server.vault;
+    let unavailable = |e: vault::DbError| {
+        tracing::error!("cannot read a list to export: {e}");
+        refused(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The vault's database did not answer.",
+        )
+    };
+    let name = match vault.list_name(OWNER, list).await {
+        Ok(Some(name)) => name,
+        Ok(None) => return Err(refused(StatusCode::NOT_FOUND, "Not found in your vault.")),
+        Err(e) => return Err(unavailable(e)),
+    };
+    let rows = vault
+        .export_list(list, downloaded)
+        .await
+        .map_err(unavailable)?;
+    Ok((name, rows))
 }
 
 /// `Content-Disposition` with the name in both forms (RFC 6266).
@@ -104,27 +140,9 @@ pub async fn export(State(state): State<AppState>, UrlPath(file): UrlPath<String
         Ok(found) => found,
         Err(why) => return refused(StatusCode::NOT_FOUND, format!("No such export: {why}.")),
     };
-    let vault = &state.server.vault;
-    let name = match vault.list_name(OWNER, &list).await {
-        Ok(Some(name)) => name,
-        Ok(None) => return refused(StatusCode::NOT_FOUND, "Not found in your vault."),
-        Err(e) => {
-            tracing::error!("cannot export {file}: {e}");
-            return refused(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The vault's database did not answer.",
-            );
-        }
-    };
-    let rows = match vault.export_list(&list, false).await {
-        Ok(rows) => rows,
-        Err(e) => {
-            tracing::error!("cannot export {file}: {e}");
-            return refused(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The vault's database did not answer.",
-            );
-        }
+    let (name, rows) = match load(&state, &list, false).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
     let (body, kind) = match format {
         Format::Json => match serde_json::to_vec_pretty(&rows) {

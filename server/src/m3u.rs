@@ -20,22 +20,7 @@ pub const FOLDER: &str = "Playlists";
 /// A file name for a list's name: what file systems refuse is replaced,
 /// and a second list of the same name gets its number.
 fn file_name(name: &str, used: &mut HashSet<String>, number: i64) -> String {
-    let clean: String = name
-        .chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    let clean = clean.trim().trim_matches('.').to_string();
-    let clean = if clean.is_empty() {
-        "Playlist".to_string()
-    } else {
-        clean
-    };
+    let clean = crate::export::safe_name(name, "Playlist");
     let mut file = format!("{clean}.m3u8");
     if !used.insert(file.to_lowercase()) {
         file = format!("{clean} ({number}).m3u8");

@@ -23,22 +23,13 @@ use futures_util::AsyncWriteExt;
 use tokio::io::AsyncReadExt;
 use tokio_util::io::ReaderStream;
 use vault::export::m3u8;
-use vault::model::{ExportRow, OWNER};
+use vault::model::ExportRow;
 
-use crate::export::{self, Format};
+use crate::export::{self, refused};
 use crate::router::AppState;
 
 /// The pipe between the zip writer and the response.
 const PIPE_BYTES: usize = 256 * 1024;
-
-fn refused(status: StatusCode, message: impl Into<String>) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        message.into(),
-    )
-        .into_response()
-}
 
 /// `GET /zip/{file}`.
 pub async fn zip(State(state): State<AppState>, UrlPath(file): UrlPath<String>) -> Response {
@@ -52,27 +43,9 @@ pub async fn zip(State(state): State<AppState>, UrlPath(file): UrlPath<String>) 
         Ok((list, _)) => list,
         Err(why) => return refused(StatusCode::NOT_FOUND, format!("No such zip: {why}.")),
     };
-    let vault = &state.server.vault;
-    let name = match vault.list_name(OWNER, &list).await {
-        Ok(Some(name)) => name,
-        Ok(None) => return refused(StatusCode::NOT_FOUND, "Not found in your vault."),
-        Err(e) => {
-            tracing::error!("cannot zip {file}: {e}");
-            return refused(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The vault's database did not answer.",
-            );
-        }
-    };
-    let rows = match vault.export_list(&list, true).await {
-        Ok(rows) => rows,
-        Err(e) => {
-            tracing::error!("cannot zip {file}: {e}");
-            return refused(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The vault's database did not answer.",
-            );
-        }
+    let (name, rows) = match export::load(&state, &list, true).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
     let library = state.server.acquirer.settings().library_dir();
     let files: Vec<(ExportRow, PathBuf)> = rows
@@ -90,9 +63,8 @@ pub async fn zip(State(state): State<AppState>, UrlPath(file): UrlPath<String>) 
             format!("{name} has no audio in the vault yet: download it first."),
         );
     }
-    let folder = export::file_name(&name, Format::Csv)
-        .trim_end_matches(".csv")
-        .to_string();
+    let folder = export::safe_name(&name, "list");
+    let zip_name = format!("{folder}.zip");
     let (reader, writer) = tokio::io::duplex(PIPE_BYTES);
     let list_name = name.clone();
     tokio::spawn(async move {
@@ -101,10 +73,6 @@ pub async fn zip(State(state): State<AppState>, UrlPath(file): UrlPath<String>) 
             Err(e) => tracing::info!(list = %list_name, "zip stopped: {e} (the client went away)"),
         }
     });
-    let zip_name = format!(
-        "{}.zip",
-        export::file_name(&name, Format::Csv).trim_end_matches(".csv")
-    );
     (
         [
             (

@@ -5,7 +5,6 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use axum::routing::get;
@@ -18,23 +17,7 @@ use super::Server;
 /// `/bomb.png` a PNG header claiming 100,000×100,000 pixels, `/huge.jpg`
 /// 12 MB sent without a length, `/missing.jpg` 404.
 async fn image_host(dir: &Path) -> SocketAddr {
-    let jpeg = dir.join("good.jpg");
-    let status = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=s=1000x800",
-            "-frames:v",
-            "1",
-        ])
-        .arg(&jpeg)
-        .status()
-        .expect("ffmpeg");
-    assert!(status.success());
+    let jpeg = hoard_acquire::testkit::generate_picture(dir, "good.jpg", "testsrc=s=1000x800");
     let jpeg = std::fs::read(&jpeg).expect("jpeg");
     let mut bomb = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
     bomb.extend_from_slice(&100_000u32.to_be_bytes());
