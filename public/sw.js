@@ -10,7 +10,10 @@
 //   never visited redirects to "On this device".
 // - /audio/{id} and /covers/{album id} are answered from IndexedDB (the
 //   `hoard` database the app writes, see app/src/device.rs) when the track is
-//   kept on the device, with Range support so the player can seek.
+//   kept on the device, with Range support so the player can seek. Other
+//   covers (`/covers/…?size=N`, `/covers/playlists/{id}`) go network first
+//   and are kept in the COVERS cache, so a visited page shows its cover
+//   offline.
 // - The copy of the library's metadata (app/src/library_copy.rs) is brought
 //   up to date here, off the page's main thread: the page asks ("copy-
 //   library"), the worker reads the vault's change feed a page at a time and
@@ -50,6 +53,10 @@ const START_PAGES = ['/', '/device'];
 const NETWORK_TIMEOUT_MS = 4000;
 // Finished background downloads the page has not stored yet (the page names it too).
 const DOWNLOADS = 'kept-downloads';
+// Covers the pages showed (Hoard's kept covers, in the sizes pages ask for):
+// offline, a page that was visited shows its cover again. Not a `hoard-`
+// cache, so a new worker keeps it; signing out clears it with the rest.
+const COVERS = 'seen-covers';
 const LIST_HEADER = 'x-hoard-list';
 
 self.addEventListener('install', (event) => {
@@ -158,6 +165,8 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(fromDevice(request, 'audio', Number(m[1])));
   } else if ((m = url.pathname.match(/^\/covers\/(\d+)$/))) {
     event.respondWith(fromDevice(request, 'covers', Number(m[1])));
+  } else if (/^\/covers\/playlists\/\d+$/.test(url.pathname)) {
+    event.respondWith(seenCover(request));
   } else if (request.mode === 'navigate') {
     event.respondWith(page(request));
   } else if (BUNDLE.includes(url.pathname)) {
@@ -283,7 +292,21 @@ async function fromDevice(request, store, id) {
     const downloaded = await (await caches.open(DOWNLOADS)).match(`/audio/${id}`);
     if (downloaded) return ranged(request, await downloaded.arrayBuffer(), downloaded.headers.get('content-type'));
   }
+  if (store === 'covers') return seenCover(request);
   return fetch(request);
+}
+
+/** A cover from the network, kept for later; offline, the one kept. */
+async function seenCover(request) {
+  try {
+    const response = await network(request);
+    if (response.ok) await (await caches.open(COVERS)).put(request.url, await storable(response.clone()));
+    return response;
+  } catch (error) {
+    const kept = await caches.match(request.url, { cacheName: COVERS });
+    if (kept) return kept;
+    throw error;
+  }
 }
 
 // ---------------------------------------------------------------------------

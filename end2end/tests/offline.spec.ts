@@ -2,7 +2,8 @@
 // server, take the browser offline, reload, open the playlist and play a
 // kept track with seeking (the service worker answers Range requests from
 // IndexedDB); a full quota; a new version picked up through the update notice.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -237,7 +238,9 @@ test('a new version is announced, and taking it keeps the offline cache', async 
     await controlled(page);
     await page.getByTestId('keep').click();
     await expect(page.getByTestId('device-status')).toContainText('is on this device', { timeout: 30_000 });
-    const before = await page.evaluate(() => caches.keys());
+    // The versioned caches (covers the pages showed are kept apart, in `seen-covers`).
+    const versions = () => page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('hoard-')));
+    const before = await versions();
     expect(before).toHaveLength(1);
 
     // The server gets a new build.
@@ -251,9 +254,9 @@ test('a new version is announced, and taking it keeps the offline cache', async 
     await expect(notice).toContainText('A new version of Hoard is ready', { timeout: 20_000 });
     // The new version's cache is filled beside the old one, which stays in
     // use until the user says so.
-    expect((await page.evaluate(() => caches.keys())).sort()).toEqual([...before, `hoard-${stamp}-next`].sort());
+    expect((await versions()).sort()).toEqual([...before, `hoard-${stamp}-next`].sort());
     await Promise.all([page.waitForEvent('load'), notice.getByRole('button', { name: 'Reload' }).click()]);
-    await expect.poll(() => page.evaluate(() => caches.keys())).toEqual([`hoard-${stamp}-next`]);
+    await expect.poll(versions).toEqual([`hoard-${stamp}-next`]);
     await expect(page.getByTestId('update-notice')).toHaveCount(0);
 
     // The new version's cache and the kept audio both work offline.
@@ -288,6 +291,8 @@ test('signing out leaves nothing of the vault on a shared device', async () => {
       caches: (await caches.keys()).filter((k) => k.startsWith('hoard-')).length,
       // Finished background downloads of kept music.
       downloads: await caches.has('kept-downloads'),
+      // Covers the pages showed.
+      covers: await caches.has('seen-covers'),
       databases: (await indexedDB.databases()).map((d) => d.name),
       workers: (await navigator.serviceWorker.getRegistrations()).length,
       // The player's queue and place (saved once the queue changes).
@@ -312,7 +317,7 @@ test('signing out leaves nothing of the vault on a shared device', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect(page).toHaveURL(`${hoard.url}/login`);
     // Clear-Site-Data took the service worker, its cached pages and the kept music.
-    await expect.poll(stored).toEqual({ caches: 0, downloads: false, databases: [], workers: 0, player: false });
+    await expect.poll(stored).toEqual({ caches: 0, downloads: false, covers: false, databases: [], workers: 0, player: false });
     // And offline, nothing of the vault opens.
     await hoard.stop();
     await context.setOffline(true);
@@ -323,6 +328,37 @@ test('signing out leaves nothing of the vault on a shared device', async () => {
     await context.close();
     rmSync(dir, { recursive: true, force: true });
     rmSync(music, { recursive: true, force: true });
+    await hoard.dispose();
+  }
+});
+
+test("a cover Hoard keeps is served by Hoard in the page's size, and shows offline on a visited page", async () => {
+  test.setTimeout(90_000);
+  const hoard = await Hoard.start({ seed: true });
+  const { context, page, dir } = await browser();
+  try {
+    // Homogenic's cover, as the cover keeper would have fetched it from Spotify.
+    mkdirSync(path.join(hoard.dataDir, 'covers'), { recursive: true });
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=teal:s=700x700', '-frames:v', '1', path.join(hoard.dataDir, 'covers', '2.jpg')]);
+    await page.goto(`${hoard.url}/albums/2`);
+    await expect(page.getByRole('heading', { name: 'Homogenic' })).toBeVisible();
+    const cover = page.getByRole('img', { name: 'Cover of Homogenic' });
+    await expect(cover).toHaveAttribute('src', '/covers/2?size=640');
+    await controlled(page);
+    // Now through the service worker, which keeps what it fetched.
+    await page.reload();
+    await hydrated(page);
+    await expect.poll(() => cover.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(640);
+    await expect.poll(() => page.evaluate(async () => (await (await caches.open('seen-covers')).keys()).length)).toBe(1);
+
+    await hoard.stop();
+    await context.setOffline(true);
+    await page.reload();
+    await expect(page.getByRole('heading', { name: 'Homogenic' })).toBeVisible();
+    await expect.poll(() => cover.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(640);
+  } finally {
+    await context.close();
+    rmSync(dir, { recursive: true, force: true });
     await hoard.dispose();
   }
 });

@@ -231,8 +231,14 @@ fn scale(source: &Path, target: &Path, size: u32) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// Fetches covers at start and every [`EVERY`].
-pub async fn keep(artwork: std::sync::Arc<Artwork>, vault: vault::Vault) {
+/// Fetches covers at start, after every sync (which brings new albums and
+/// playlists) and every [`EVERY`] (for retries).
+pub async fn keep(
+    artwork: std::sync::Arc<Artwork>,
+    vault: vault::Vault,
+    syncer: std::sync::Arc<hoard_sync::Syncer>,
+) {
+    let mut progress = syncer.progress();
     loop {
         match artwork.keep_all(&vault).await {
             Ok(pass) if pass.kept > 0 || pass.failed > 0 => tracing::info!(
@@ -244,7 +250,22 @@ pub async fn keep(artwork: std::sync::Arc<Artwork>, vault: vault::Vault) {
             Ok(_) => {}
             Err(e) => tracing::warn!("cannot read the covers to fetch: {e:#}"),
         }
-        tokio::time::sleep(EVERY).await;
+        let interval = tokio::time::sleep(EVERY);
+        tokio::pin!(interval);
+        loop {
+            tokio::select! {
+                () = &mut interval => break,
+                changed = progress.changed() => match changed {
+                    Ok(()) if !progress.borrow_and_update().running => break,
+                    Ok(()) => {}
+                    // No more syncs: the interval alone.
+                    Err(_) => {
+                        (&mut interval).await;
+                        break;
+                    }
+                },
+            }
+        }
     }
 }
 

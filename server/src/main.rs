@@ -280,7 +280,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         "Hoard is serving"
     );
     let scheduler = tokio::spawn(schedule_syncs(
-        syncer,
+        syncer.clone(),
         vault.clone(),
         config.sync_on_start,
         config.sync_interval_minutes,
@@ -292,7 +292,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             Duration::from_secs(5),
         ))
     });
-    let cover_keeper = tokio::spawn(artwork::keep(artwork, vault.clone()));
+    let cover_keeper = tokio::spawn(artwork::keep(artwork, vault.clone(), syncer.clone()));
     let backup_schedule = tokio::spawn(backups::schedule(
         backups,
         vault.clone(),

@@ -322,9 +322,7 @@ impl Rclone {
         let out = match out {
             Ok(out) => out,
             // A remote that has never had a backup has no folder yet.
-            Err(BackupError::Rclone { message, .. })
-                if message.contains("directory not found") || message.contains("not found") =>
-            {
+            Err(BackupError::Rclone { message, .. }) if message.contains("directory not found") => {
                 return Ok(Vec::new())
             }
             Err(e) => return Err(e),
@@ -511,6 +509,14 @@ pub async fn back_up(vault: &Vault, settings: &BackupSettings) -> Result<BackupR
 /// Sends the snapshot, the covers and the audio to `remote`.
 async fn send(settings: &BackupSettings, remote: &str, snapshot: &Path, name: &str) -> Result<()> {
     let rclone = &settings.rclone;
+    // What an upload killed half way left (never a snapshot: those are
+    // only ever moved into `snapshots/` whole).
+    let _ = rclone
+        .run(
+            "clearing incoming/",
+            &["delete".into(), remote_path(remote, "incoming").into()],
+        )
+        .await;
     let incoming = remote_path(remote, &format!("incoming/{name}"));
     let final_path = remote_path(remote, &format!("snapshots/{name}"));
     rclone

@@ -348,6 +348,33 @@ async fn with_auto_download_on_a_sync_queues_the_library_it_brought() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+
+    // The covers of what the sync brought are kept when it ends (as JPEG
+    // from the local API's image host), not at the keeper's next pass.
+    let (albums, playlists) = vault.cover_urls().await.expect("cover urls");
+    assert!(!albums.is_empty() && !playlists.is_empty());
+    let covers = dir.path().join("hoard-data/covers");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let kept = std::fs::read_dir(&covers)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".jpg"))
+                    .count()
+            })
+            .unwrap_or(0);
+        if kept == albums.len() + playlists.len() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{kept} covers kept of {} albums and {} playlists",
+            albums.len(),
+            playlists.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let _ = server.kill();
     let _ = server.wait();
 }
