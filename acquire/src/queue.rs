@@ -215,25 +215,17 @@ impl Acquirer {
         std::fs::create_dir_all(&self.settings.data_dir)
             .map_err(|e| format!("cannot create {}: {e}", self.settings.data_dir.display()))?;
         let lock_path = self.settings.data_dir.join("downloads.lock");
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
+        let lock = match vault::lock::hold(&lock_path) {
+            Ok(Some(lock)) => lock,
+            Ok(None) => {
                 return Err(format!(
                     "another Hoard is running the download queue of {} ({} is locked)",
                     self.settings.data_dir.display(),
                     lock_path.display()
                 ));
             }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(format!("cannot lock {}: {e}", lock_path.display()));
-            }
-        }
+            Err(e) => return Err(format!("cannot lock {}: {e}", lock_path.display())),
+        };
         *self.lock.lock().unwrap_or_else(|e| e.into_inner()) = Some(lock);
         let tmp = self.settings.tmp_dir();
         if tmp.exists() {

@@ -37,21 +37,14 @@ pub struct DataLock(#[allow(dead_code)] std::fs::File);
 impl DataLock {
     pub fn take(data_dir: &Path, doing: &str) -> anyhow::Result<Self> {
         let path = data_dir.join("hoard.lock");
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("cannot open {} (setting `data_dir`)", path.display()))?;
-        match file.try_lock() {
-            Ok(()) => Ok(Self(file)),
-            Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+        match vault::lock::hold(&path)
+            .with_context(|| format!("cannot lock {} (setting `data_dir`)", path.display()))?
+        {
+            Some(file) => Ok(Self(file)),
+            None => anyhow::bail!(
                 "cannot {doing}: a Hoard server is running on {} (stop it first)",
                 data_dir.display()
             ),
-            Err(std::fs::TryLockError::Error(e)) => {
-                Err(e).with_context(|| format!("cannot lock {}", path.display()))
-            }
         }
     }
 }

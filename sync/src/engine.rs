@@ -385,16 +385,10 @@ impl Syncer {
             path: path.display().to_string(),
             message,
         };
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path)
-            .map_err(|e| lock_error(e.to_string()))?;
-        match file.try_lock() {
-            Ok(()) => Ok(Some(file)),
-            Err(std::fs::TryLockError::WouldBlock) => Err(SyncError::Busy),
-            Err(std::fs::TryLockError::Error(e)) => Err(lock_error(e.to_string())),
+        match vault::lock::hold(path) {
+            Ok(Some(file)) => Ok(Some(file)),
+            Ok(None) => Err(SyncError::Busy),
+            Err(e) => Err(lock_error(e.to_string())),
         }
     }
 }

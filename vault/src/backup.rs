@@ -240,21 +240,11 @@ impl FolderLock {
     fn take(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir)
             .map_err(io_error(format!("cannot create {}", dir.display())))?;
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join(".lock"))
-            .map_err(io_error(format!(
-                "cannot open {}",
-                dir.join(".lock").display()
-            )))?;
-        match file.try_lock() {
-            Ok(()) => Ok(Self(file)),
-            Err(std::fs::TryLockError::WouldBlock) => Err(BackupError::Busy),
-            Err(std::fs::TryLockError::Error(e)) => {
-                Err(io_error(format!("cannot lock {}", dir.display()))(e))
-            }
+        let path = dir.join(".lock");
+        match crate::lock::hold(&path) {
+            Ok(Some(file)) => Ok(Self(file)),
+            Ok(None) => Err(BackupError::Busy),
+            Err(e) => Err(io_error(format!("cannot lock {}", path.display()))(e)),
         }
     }
 }

@@ -22,4 +22,6 @@ pub mod backup;
 #[cfg(feature = "db")]
 mod db;
 #[cfg(feature = "db")]
+pub mod lock;
+#[cfg(feature = "db")]
 pub use db::*;
