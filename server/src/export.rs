@@ -26,8 +26,14 @@ pub fn parse(file: &str) -> Result<(TrackList, Format), String> {
     } else {
         return Err("an export is a .csv or a .json file".into());
     };
+    Ok((list(stem)?, format))
+}
+
+/// The list a file's stem names (`liked`, `playlist-ID`, `album-ID`,
+/// `smart-ID`, `artist-ID`), or why it names none.
+pub fn list(stem: &str) -> Result<TrackList, String> {
     if stem == "liked" {
-        return Ok((TrackList::Liked, format));
+        return Ok(TrackList::Liked);
     }
     let (kind, id) = stem.split_once('-').ok_or_else(|| {
         format!("`{stem}` is not a list (liked, playlist-ID, album-ID, smart-ID, artist-ID)")
@@ -44,7 +50,7 @@ pub fn parse(file: &str) -> Result<(TrackList, Format), String> {
         "artist" => TrackList::Artist(id),
         other => return Err(format!("`{other}` is not a kind of list")),
     };
-    Ok((list, format))
+    Ok(list)
 }
 
 pub fn refused(status: StatusCode, message: impl Into<String>) -> Response {

@@ -60,7 +60,7 @@ pub async fn write_all(vault: &vault::Vault, library: &Path) -> anyhow::Result<u
     let mut changed = 0;
     for (list, name, number) in lists {
         let rows = vault.export_list(&list, true).await?;
-        if !rows.iter().any(|r| r.in_vault) {
+        if rows.is_empty() {
             continue;
         }
         let file = file_name(&name, &mut used, number);

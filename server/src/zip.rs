@@ -39,8 +39,8 @@ pub async fn zip(State(state): State<AppState>, UrlPath(file): UrlPath<String>) 
             "No such zip: a zip's name ends in .zip.",
         );
     };
-    let list = match export::parse(&format!("{stem}.csv")) {
-        Ok((list, _)) => list,
+    let list = match export::list(stem) {
+        Ok(list) => list,
         Err(why) => return refused(StatusCode::NOT_FOUND, format!("No such zip: {why}.")),
     };
     let (name, rows) = match export::load(&state, &list, true).await {
@@ -50,7 +50,7 @@ pub async fn zip(State(state): State<AppState>, UrlPath(file): UrlPath<String>) 
     let library = state.server.acquirer.settings().library_dir();
     let files: Vec<(ExportRow, PathBuf)> = rows
         .into_iter()
-        .filter(|r| r.in_vault && !r.file_path.is_empty())
+        .filter(|r| !r.file_path.is_empty())
         .filter_map(|r| {
             // The vault's path is checked to stay inside the library.
             let full = hoard_acquire::layout::inside_library(&library, &r.file_path)?;
