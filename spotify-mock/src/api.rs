@@ -571,36 +571,83 @@ async fn artist(State(s): St, h: HeaderMap, Path(id): Path<String>) -> R {
     Ok(ok(render::artist(&b, &lib.artists[a])))
 }
 
+/// `GET /artists/{id}/albums`: the releases the artist made (`album`,
+/// `single`, `compilation`, by the album's artists) and the ones they
+/// appear on (a track of theirs on someone else's release), each with its
+/// `album_group`. Grouped in that order, newest first within a group, as
+/// Spotify lists them. Without `market` every regional edition is listed
+/// (Spotify's duplicates); with one, only what is sold there.
 async fn artist_albums(State(s): St, h: HeaderMap, Query(q): Q, Path(id): Path<String>) -> R {
     check_id(&id)?;
     let (limit, offset) = page_params(&q, 5, 10)?;
     let b = base(&s, &h);
     let lib = s.lib();
     let &a = lib.artist_index.get(&id).ok_or_else(not_found)?;
-    let groups: Option<Vec<&str>> = q
-        .get("include_groups")
-        .map(|g| g.split(',').map(str::trim).collect());
-    let albums: Vec<usize> = (0..lib.albums.len())
-        .filter(|&al| lib.albums[al].artists.contains(&a))
-        .filter(|&al| {
-            groups
-                .as_ref()
-                .is_none_or(|g| g.contains(&lib.albums[al].album_type))
-        })
+    const GROUPS: [&str; 4] = ["album", "single", "compilation", "appears_on"];
+    let groups: Vec<&str> = match q.get("include_groups") {
+        Some(g) => g.split(',').map(str::trim).collect(),
+        None => GROUPS.to_vec(),
+    };
+    if let Some(bad) = groups.iter().find(|g| !GROUPS.contains(g)) {
+        return Err(err(
+            StatusCode::BAD_REQUEST,
+            &format!("Invalid include_groups value: {bad}"),
+        ));
+    }
+    let market = match q.get("market").map(String::as_str) {
+        Some("from_token") => Some(crate::model::USER_MARKET.to_string()),
+        Some(m) if m.len() == 2 => Some(m.to_ascii_uppercase()),
+        Some(_) => return Err(err(StatusCode::BAD_REQUEST, "Invalid market code")),
+        None => None,
+    };
+    let appears: std::collections::HashSet<usize> = lib
+        .tracks
+        .iter()
+        .filter(|t| t.artists.contains(&a))
+        .map(|t| t.album)
         .collect();
+    let group_of = |al: usize| -> Option<&'static str> {
+        let album = &lib.albums[al];
+        if album.artists.contains(&a) {
+            Some(album.album_type)
+        } else if appears.contains(&al) {
+            Some("appears_on")
+        } else {
+            None
+        }
+    };
+    let mut albums: Vec<(usize, &'static str)> = (0..lib.albums.len())
+        .filter_map(|al| group_of(al).map(|g| (al, g)))
+        .filter(|(_, g)| groups.contains(g))
+        .filter(|(al, _)| market.as_ref().is_none_or(|m| lib.albums[*al].sold_in(m)))
+        .collect();
+    albums.sort_by(|(x, gx), (y, gy)| {
+        let rank = |g: &str| GROUPS.iter().position(|x| *x == g);
+        rank(gx).cmp(&rank(gy)).then_with(|| {
+            lib.albums[*y]
+                .release_date
+                .cmp(&lib.albums[*x].release_date)
+        })
+    });
     let total = albums.len();
     let items = albums[window(total, limit, offset)]
         .iter()
-        .map(|&al| render::simple_album(&b, &lib, &lib.albums[al]))
+        .map(|&(al, group)| {
+            let mut v = render::simple_album(&b, &lib, &lib.albums[al]);
+            v["album_group"] = json!(group);
+            v
+        })
         .collect();
-    let extra = q
-        .get("include_groups")
-        .map(|g| format!("include_groups={}", enc(g)))
-        .unwrap_or_default();
+    let mut extra = Vec::new();
+    for key in ["include_groups", "market"] {
+        if let Some(v) = q.get(key) {
+            extra.push(format!("{key}={}", enc(v)));
+        }
+    }
     Ok(ok(paging(
         &b,
         &format!("/v1/artists/{id}/albums"),
-        &extra,
+        &extra.join("&"),
         items,
         limit,
         offset,

@@ -35,6 +35,8 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/_mock/playlists/{id}/move", post(playlist_move))
         .route("/_mock/playlists/{id}/unfollow", post(playlist_unfollow))
         .route("/_mock/tracks/new", post(new_track))
+        .route("/_mock/artists/{id}/releases", post(new_release))
+        .route("/_mock/discographies", get(discographies))
         .route("/_mock/tracks/{id}/unavailable", post(unavailable))
         .route("/_mock/state", get(state))
         .route("/_mock/player", post(player))
@@ -234,6 +236,40 @@ async fn playlist_unfollow(State(s): St, Path(id): Path<String>) -> Response {
 
 async fn new_track(State(s): St) -> Response {
     Json(json!({ "track_id": handle(&s).new_track() })).into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct NewRelease {
+    album_type: String,
+    #[serde(default = "one")]
+    tracks: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// `POST /_mock/artists/{id}/releases` `{"album_type": "single", "tracks": 1}`:
+/// the artist puts out something new today.
+async fn new_release(State(s): St, Path(id): Path<String>, b: Bytes) -> Result<Response, ApiError> {
+    let r: NewRelease = body(&b)?;
+    match handle(&s).new_release(&id, &r.album_type, r.tracks) {
+        Some(album_id) => Ok(Json(json!({ "album_id": album_id })).into_response()),
+        None => Ok(error(
+            StatusCode::NOT_FOUND,
+            "Unknown artist or album_type (album, single, compilation)",
+        )),
+    }
+}
+
+/// `GET /_mock/discographies`: the artists with a whole discography.
+async fn discographies(State(s): St) -> Response {
+    let artists: Vec<serde_json::Value> = handle(&s)
+        .discography_artists()
+        .into_iter()
+        .map(|(id, name)| json!({ "id": id, "name": name }))
+        .collect();
+    Json(json!({ "artists": artists })).into_response()
 }
 
 async fn unavailable(State(s): St, Path(id): Path<String>) -> Response {

@@ -207,6 +207,7 @@ pub fn make_album(
         tracks: Vec::new(),
         label: pick(rng, LABELS).to_string(),
         upc: format!("{:012}", rng.random_range(0..1_000_000_000_000u64)),
+        markets: None,
     }
 }
 
@@ -351,7 +352,156 @@ pub fn generate(spec: &LibrarySpec) -> Library {
         lib.plays.push((t, played));
         played -= lib.rng.random_range(60_000..6 * 3_600_000);
     }
+    // Last, so the rest of the library is the same with or without them.
+    for _ in 0..spec.discographies {
+        generate_discography(&mut lib, spec.releases_per_artist.max(12));
+    }
     lib
+}
+
+/// A release of `artist` dated `released` (unix seconds), with no tracks yet.
+fn release(
+    lib: &mut Library,
+    artists: Vec<usize>,
+    album_type: &'static str,
+    name: String,
+    released: i64,
+) -> usize {
+    let mut album = make_album(lib, artists, album_type, false);
+    album.name = name;
+    album.release_date = util::date(released);
+    album.release_date_precision = "day";
+    lib.push_album(album)
+}
+
+/// A track on `album` that is the same recording as `of`: its own ID, the
+/// same title, ISRC and length (how a single, a deluxe edition, a regional
+/// edition or a best-of lists an album track again).
+fn reissue(lib: &mut Library, of: usize, album: usize, number: u32) -> usize {
+    let id = lib.new_id();
+    let from = &lib.tracks[of];
+    let (disc_number, track_number) = if number > 10 {
+        (2, number - 10)
+    } else {
+        (1, number)
+    };
+    let t = Track {
+        id,
+        name: from.name.clone(),
+        album,
+        artists: from.artists.clone(),
+        disc_number,
+        track_number,
+        duration_ms: from.duration_ms,
+        explicit: from.explicit,
+        isrc: from.isrc.clone(),
+        playable: true,
+        preview: false,
+    };
+    lib.push_track(t)
+}
+
+/// One followed artist with a whole discography of `count` releases.
+fn generate_discography(lib: &mut Library, count: usize) {
+    let artist = make_artist(lib, false);
+    let a = lib.push_artist(artist);
+    lib.followed_artists.push(a);
+    lib.discography_artists.push(a);
+    let year = 365 * 86_400;
+    let mut at = BASE_SECS - 15 * year;
+    // Studio albums, each after a lead single that is one of its tracks.
+    let albums = (count / 5).max(3);
+    let mut album_tracks: Vec<usize> = Vec::new();
+    let mut studio = Vec::new();
+    let mut singles = 0;
+    for _ in 0..albums {
+        let name = title(&mut lib.rng, false);
+        let al = release(lib, vec![a], "album", name, at);
+        let n = lib.rand_range(8..15) as u32;
+        let first = lib.tracks.len();
+        for number in 1..=n {
+            let t = make_track(lib, al, vec![a], number, false);
+            lib.push_track(t);
+        }
+        album_tracks.extend(first..lib.tracks.len());
+        let lead = first + lib.rand_range(0..n as u64) as usize;
+        let name = lib.tracks[lead].name.clone();
+        let single = release(lib, vec![a], "single", name, at - 40 * 86_400);
+        reissue(lib, lead, single, 1);
+        singles += 1;
+        studio.push((al, first, n, at));
+        at += lib.rand_range(year as u64..2 * year as u64) as i64;
+    }
+    // The first album again as a deluxe edition with bonus tracks, and as a
+    // regional edition sold only in Japan.
+    let (al, first, n, released) = studio[0];
+    let name = lib.albums[al].name.clone();
+    let deluxe_at = released + year;
+    let deluxe = release(
+        lib,
+        vec![a],
+        "album",
+        format!("{name} (Deluxe Edition)"),
+        deluxe_at,
+    );
+    for i in 0..n as usize {
+        reissue(lib, first + i, deluxe, i as u32 + 1);
+    }
+    for number in n + 1..=n + 3 {
+        let t = make_track(lib, deluxe, vec![a], number, false);
+        lib.push_track(t);
+    }
+    let regional = release(lib, vec![a], "album", name, released);
+    lib.albums[regional].markets = Some(vec!["JP"]);
+    for i in 0..n as usize {
+        reissue(lib, first + i, regional, i as u32 + 1);
+    }
+    // A best-of of album tracks.
+    let hits = release(lib, vec![a], "compilation", "Greatest Hits".into(), at);
+    let mut number = 0;
+    while number < 8 {
+        let of = album_tracks[lib.rand_range(0..album_tracks.len() as u64) as usize];
+        if !lib.albums[hits]
+            .tracks
+            .iter()
+            .any(|&t| lib.tracks[t].name == lib.tracks[of].name)
+        {
+            number += 1;
+            reissue(lib, of, hits, number);
+        }
+    }
+    // Two various-artists compilations with one song of theirs each.
+    for _ in 0..2 {
+        let other = make_artist(lib, false);
+        let o = lib.push_artist(other);
+        let name = format!(
+            "{} Vol. {}",
+            title(&mut lib.rng, false),
+            lib.rand_range(1..9)
+        );
+        let released = at - lib.rand_range(0..(10 * year) as u64) as i64;
+        let va = release(lib, vec![o], "compilation", name, released);
+        for number in 1..=6u32 {
+            let by = if number == 3 { vec![a] } else { vec![o] };
+            let t = make_track(lib, va, by, number, false);
+            lib.push_track(t);
+        }
+    }
+    // Non-album singles fill the count.
+    let so_far = albums + singles + 5;
+    for _ in so_far..count {
+        let name = title(&mut lib.rng, false);
+        let released = BASE_SECS - lib.rand_range(0..(15 * year) as u64) as i64;
+        let single = release(lib, vec![a], "single", name, released);
+        let n = lib.rand_range(1..3) as u32;
+        for number in 1..=n {
+            let t = make_track(lib, single, vec![a], number, false);
+            lib.push_track(t);
+        }
+    }
+    // One liked song, so the artist is in the listener's vault.
+    let oldest = lib.liked.last().map_or(BASE_SECS, |(_, at)| *at);
+    lib.liked.push((album_tracks[0], oldest - 60));
 }
 
 fn generate_episodes(lib: &mut Library) {
@@ -500,6 +650,7 @@ mod tests {
                 followed_artists: 30,
                 seed: 7,
                 quirks,
+                ..LibrarySpec::default()
             });
             assert_eq!(lib.liked.len(), liked);
             assert_eq!(lib.playlists.len(), playlists);

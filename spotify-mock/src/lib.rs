@@ -43,6 +43,13 @@ pub struct LibrarySpec {
     /// Include null items, local files, episodes, unavailable tracks,
     /// missing ISRCs and unicode names.
     pub quirks: bool,
+    /// Followed artists with a whole discography each (albums, singles, a
+    /// compilation, appearances, and the duplicates real catalogues have: a
+    /// deluxe edition, a regional edition, singles and hits that are album
+    /// tracks again). Each has one liked song, so a sync brings it in.
+    pub discographies: usize,
+    /// Releases per discography artist (at least 12).
+    pub releases_per_artist: usize,
 }
 
 impl Default for LibrarySpec {
@@ -55,6 +62,8 @@ impl Default for LibrarySpec {
             followed_artists: 7,
             seed: 1,
             quirks: true,
+            discographies: 0,
+            releases_per_artist: 30,
         }
     }
 }
@@ -424,6 +433,47 @@ impl MockHandle {
     /// The playlist leaves `/v1/me/playlists` (still reachable by ID).
     pub fn unfollow_playlist(&self, playlist_id: &str) {
         self.shared.lib().unfollow_playlist(playlist_id);
+    }
+
+    /// A new release of `album_type` (`album`, `single`, `compilation`) by
+    /// the artist, dated today; returns its album ID.
+    pub fn new_release(&self, artist_id: &str, album_type: &str, tracks: u32) -> Option<String> {
+        let album_type = ["album", "single", "compilation"]
+            .into_iter()
+            .find(|t| *t == album_type)?;
+        self.shared.lib().new_release(artist_id, album_type, tracks)
+    }
+
+    /// Every catalogue track credited to the artist, as (track ID, ISRC,
+    /// album ID, whether the listener's market sells the album).
+    pub fn artist_tracks(&self, artist_id: &str) -> Vec<(String, Option<String>, String, bool)> {
+        let lib = self.shared.lib();
+        let Some(&a) = lib.artist_index.get(artist_id) else {
+            return Vec::new();
+        };
+        lib.tracks
+            .iter()
+            .filter(|t| t.artists.contains(&a))
+            .map(|t| {
+                let album = &lib.albums[t.album];
+                (
+                    t.id.clone(),
+                    t.isrc.clone(),
+                    album.id.clone(),
+                    album.sold_in(model::USER_MARKET),
+                )
+            })
+            .collect()
+    }
+
+    /// The followed artists made with a whole discography
+    /// ([`LibrarySpec::discographies`]), as (ID, name).
+    pub fn discography_artists(&self) -> Vec<(String, String)> {
+        let lib = self.shared.lib();
+        lib.discography_artists
+            .iter()
+            .map(|&a| (lib.artists[a].id.clone(), lib.artists[a].name.clone()))
+            .collect()
     }
 
     /// Creates a fresh track (on a new single by a new artist) and returns its ID.

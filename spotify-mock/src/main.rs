@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use spotify_mock::{Faults, LibrarySpec, MockServer};
 
 const USAGE: &str = "usage: spotify-mock [--listen 127.0.0.1:8888] [--liked N] [--playlists N] \
-[--playlist-len N] [--saved-albums N] [--followed-artists N] [--seed N] [--latency-ms N] [--no-quirks]";
+[--playlist-len N] [--saved-albums N] [--followed-artists N] [--discographies N] [--releases-per-artist N] [--seed N] [--latency-ms N] [--no-quirks]";
 
 struct Args {
     listen: SocketAddr,
@@ -39,6 +39,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--playlist-len",
             "--saved-albums",
             "--followed-artists",
+            "--discographies",
+            "--releases-per-artist",
             "--seed",
             "--latency-ms",
         ];
@@ -70,6 +72,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--playlist-len" => out.spec.playlist_len = count(&value)?,
             "--saved-albums" => out.spec.saved_albums = count(&value)?,
             "--followed-artists" => out.spec.followed_artists = count(&value)?,
+            "--discographies" => out.spec.discographies = count(&value)?,
+            "--releases-per-artist" => out.spec.releases_per_artist = count(&value)?,
             "--seed" => out.spec.seed = num(&value)?,
             "--latency-ms" => out.latency_ms = num(&value)?,
             other => return Err(format!("unknown flag {other}")),

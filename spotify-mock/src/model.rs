@@ -13,6 +13,9 @@ use sha2::{Digest, Sha256};
 
 use crate::util;
 
+/// The listener's country, which `market=from_token` stands for.
+pub const USER_MARKET: &str = "SE";
+
 /// A catalogue artist.
 #[derive(Clone, Debug)]
 pub struct Artist {
@@ -35,6 +38,19 @@ pub struct Album {
     pub tracks: Vec<usize>,
     pub label: String,
     pub upc: String,
+    /// The markets that may see this release; `None` for everywhere. A
+    /// regional edition (its own ID, the same recordings) is listed only
+    /// where it is sold, so a request without `market` sees both editions.
+    pub markets: Option<Vec<&'static str>>,
+}
+
+impl Album {
+    /// Whether a listener in `market` can see this release.
+    pub fn sold_in(&self, market: &str) -> bool {
+        self.markets
+            .as_ref()
+            .is_none_or(|m| m.iter().any(|x| x.eq_ignore_ascii_case(market)))
+    }
 }
 
 /// A catalogue track.
@@ -144,6 +160,8 @@ pub struct Library {
     /// (album, added_at), newest first.
     pub saved_albums: Vec<(usize, i64)>,
     pub followed_artists: Vec<usize>,
+    /// The followed artists generated with a whole discography.
+    pub discography_artists: Vec<usize>,
     /// (track, played_at unix milliseconds), newest first.
     pub plays: Vec<(usize, i64)>,
     /// Index of the playlist holding the null/local/episode/unavailable items.
@@ -170,6 +188,7 @@ impl Library {
             followed_playlists: Vec::new(),
             saved_albums: Vec::new(),
             followed_artists: Vec::new(),
+            discography_artists: Vec::new(),
             plays: Vec::new(),
             quirky_playlist: None,
             rng: ChaCha8Rng::seed_from_u64(seed),
@@ -345,6 +364,27 @@ impl Library {
         let id = track.id.clone();
         self.push_track(track);
         id
+    }
+
+    /// A new release by the artist `artist_id`, dated today, with `tracks`
+    /// new songs; returns its album ID, or `None` for an unknown artist.
+    pub fn new_release(
+        &mut self,
+        artist_id: &str,
+        album_type: &'static str,
+        tracks: u32,
+    ) -> Option<String> {
+        let &a = self.artist_index.get(artist_id)?;
+        let mut album = crate::gen::make_album(self, vec![a], album_type, false);
+        album.release_date = util::date(util::now_secs());
+        album.release_date_precision = "day";
+        let id = album.id.clone();
+        let al = self.push_album(album);
+        for number in 1..=tracks.max(1) {
+            let track = crate::gen::make_track(self, al, vec![a], number, false);
+            self.push_track(track);
+        }
+        Some(id)
     }
 
     /// A random value in `range`, from the library's generator.

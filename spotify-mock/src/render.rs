@@ -391,7 +391,7 @@ pub fn playlist(b: &str, lib: &Library, p: &Playlist, with_items: bool) -> Value
 /// The current user's private profile.
 pub fn me(b: &str, u: &User) -> Value {
     json!({
-        "country": "SE",
+        "country": crate::model::USER_MARKET,
         "display_name": u.display_name,
         "email": format!("{}@example.com", u.id),
         "explicit_content": { "filter_enabled": false, "filter_locked": false },

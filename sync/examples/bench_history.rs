@@ -61,6 +61,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         followed_artists: 0,
         seed: 11,
         quirks: false,
+        ..LibrarySpec::default()
     })
     .await?;
     // `BENCH_KEEP=1` leaves the data folder behind (its path is printed), to look into.

@@ -7,12 +7,14 @@
 //! - [`engine`]: one sync run, phase by phase, page by page.
 //! - [`wire`] and [`map`]: Spotify's JSON and its mapping to the vault's types.
 //! - [`crypto`]: the refresh token's encryption at rest.
+//! - [`discography`]: whole discographies, and watched artists' new releases.
 //!
 //! The flow and its guarantees are drawn in this crate's README.
 
 pub mod auth;
 pub mod client;
 pub mod crypto;
+pub mod discography;
 pub mod engine;
 pub mod history;
 pub mod listen;
@@ -21,4 +23,5 @@ pub mod wire;
 
 pub use client::{Api, ApiError, Endpoints, RetryPolicy};
 pub use crypto::SecretBox;
+pub use discography::Discographies;
 pub use engine::{Connection, SyncError, SyncMode, SyncOptions, SyncReport, Syncer};

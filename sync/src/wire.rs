@@ -102,6 +102,10 @@ pub struct SimplifiedAlbum {
     pub images: Option<Vec<Image>>,
     #[serde(default)]
     pub artists: Vec<SimplifiedArtist>,
+    /// How the release relates to the artist whose releases were listed
+    /// (`/artists/{id}/albums` only).
+    #[serde(default)]
+    pub album_group: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -1,6 +1,7 @@
 //! The database side of the vault: opening, migrating and the repositories.
 
 pub mod changes;
+pub mod discography;
 pub mod downloads;
 pub mod edits;
 pub mod error;
@@ -24,6 +25,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
+pub use discography::{KeptTrack, ReleaseRecord, WatchDue};
 pub use downloads::{FinishedDownload, QueueScope};
 pub use error::{DbError, DbResult};
 pub use history::{ImportStep, NameCache, TrackIndex};

@@ -888,6 +888,95 @@ pub struct ExportRow {
     pub gone_from_spotify_at: String,
 }
 
+/// How a release relates to an artist, as Spotify's `album_group` says:
+/// their own album, single or compilation, or someone else's release they
+/// appear on.
+pub const ALBUM_GROUPS: [&str; 4] = ["album", "single", "compilation", "appears_on"];
+
+/// What a person reads for each album group.
+pub fn album_group_label(group: &str) -> &'static str {
+    match group {
+        "album" => "Albums",
+        "single" => "Singles and EPs",
+        "compilation" => "Compilations",
+        "appears_on" => "Appears on",
+        _ => "Other releases",
+    }
+}
+
+/// One release of an artist that Hoard has read from Spotify.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Release {
+    pub spotify_album_id: String,
+    /// The vault album, when at least one of its tracks was kept.
+    pub album_id: Option<Id>,
+    pub name: String,
+    pub album_group: String,
+    pub album_type: String,
+    pub release_date: Option<String>,
+    pub total_tracks: i64,
+    pub tracks_saved: i64,
+    /// Tracks left out as recordings the vault already has.
+    pub duplicates: i64,
+    /// The release those recordings were kept from, when it is one release.
+    pub duplicate_of: Option<String>,
+    /// Found by a watch since the listener last looked.
+    pub new: bool,
+    pub found_at: String,
+}
+
+/// An artist's discography as the listener saved and watches it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Discography {
+    /// Whether the listener saved it (the rest is empty when not).
+    pub saved: bool,
+    pub groups: Vec<String>,
+    pub queue: bool,
+    pub watch: bool,
+    pub saved_at: Option<String>,
+    pub checked_at: Option<String>,
+    pub check_error: Option<String>,
+    /// Newest first, in the chosen groups.
+    pub releases: Vec<Release>,
+}
+
+/// What saving a discography (or checking a watched artist) did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiscographyReport {
+    /// Releases Spotify listed in the chosen groups.
+    pub releases: usize,
+    /// Of those, releases Hoard had not read before.
+    pub new_releases: usize,
+    pub tracks_saved: usize,
+    /// Tracks left out as recordings already kept (from another edition,
+    /// a single, a best-of, or the vault).
+    pub duplicates: usize,
+    pub queued: u64,
+    pub api_calls: u64,
+    pub elapsed_ms: u64,
+}
+
+impl DiscographyReport {
+    /// The one line the artist page shows.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "{} releases ({} new): {} tracks saved, {} duplicates left out",
+            self.releases, self.new_releases, self.tracks_saved, self.duplicates
+        );
+        if self.queued > 0 {
+            s += &format!(", {} queued for download", self.queued);
+        }
+        s + &format!("; {} Spotify calls", self.api_calls)
+    }
+}
+
+/// A release a watch found, with its artist, for the "new releases" list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchedRelease {
+    pub artist: ArtistRef,
+    pub release: Release,
+}
+
 #[cfg(test)]
 mod edit_tests {
     use super::*;
