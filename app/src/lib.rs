@@ -193,6 +193,7 @@ pub fn App() -> impl IntoView {
                     <A href="/playlists">"Playlists"</A>
                     <A href="/smart">"Smart"</A>
                     <A href="/device">"On device"</A>
+                    <A href="/artists">"Artists"</A>
                     <A href="/downloads">"Downloads"</A>
                     <A href="/history">"History"</A>
                     <A href="/stats">"Stats"</A>
@@ -216,6 +217,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tracks/:id") view={Lazy::<lazy::Track>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/tags") view={Lazy::<lazy::Tags>::new()}/>
                     <Route path=path!("/albums/:id") view={Lazy::<lazy::Album>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/artists") view={Lazy::<lazy::Artists>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/artists/:id") view={Lazy::<lazy::Artist>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/device") view={Lazy::<lazy::Device>::new()}/>
                     <Route path=path!("/downloads") view={Lazy::<lazy::Downloads>::new()} ssr=SsrMode::InOrder/>

@@ -45,6 +45,8 @@ pub struct ServerState {
     pub listening: tokio::sync::watch::Receiver<hoard_sync::listen::ListenStatus>,
     /// Backups: Settings shows them and takes one on demand.
     pub backups: std::sync::Arc<vault::backup::Backups>,
+    /// Whole discographies and watched artists.
+    pub discographies: std::sync::Arc<hoard_sync::Discographies>,
 }
 
 /// The server state from context, inside a server function.

@@ -112,6 +112,9 @@ pub struct Config {
     pub rclone_command: String,
     /// rclone's config file, when not rclone's default.
     pub rclone_config: Option<PathBuf>,
+    /// Hours between checks of watched artists for new releases; 0 switches
+    /// the checks off.
+    pub watch_interval_hours: u32,
     /// Keep an `.m3u8` file of every list in `<data_dir>/library/Playlists/`
     /// for other players.
     pub playlist_files: bool,
@@ -162,6 +165,7 @@ impl Default for Config {
             rclone_command: "rclone".into(),
             rclone_config: None,
             playlist_files: true,
+            watch_interval_hours: 24,
         }
     }
 }
@@ -375,6 +379,12 @@ impl Config {
             return Err(invalid(
                 "backup_interval_hours",
                 "must be from 1 to 8760 (24 is the default), or 0 to switch the schedule off",
+            ));
+        }
+        if self.watch_interval_hours > 24 * 365 {
+            return Err(invalid(
+                "watch_interval_hours",
+                "must be from 1 to 8760 (24 is the default), or 0 to switch the checks off",
             ));
         }
         if !(1..=1000).contains(&self.backup_keep) {

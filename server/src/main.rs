@@ -20,6 +20,7 @@ mod media;
 mod review;
 mod router;
 mod spotify;
+mod watch;
 mod widget;
 mod zip;
 
@@ -232,6 +233,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         ))
     });
     let backups = Arc::new(vault::backup::Backups::new(backup_settings));
+    let discographies = Arc::new(hoard_sync::Discographies::new(syncer.clone()));
     let server = ServerState {
         vault: vault.clone(),
         info,
@@ -248,6 +250,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         listen_polling: poller.is_some(),
         listening,
         backups: backups.clone(),
+        discographies: discographies.clone(),
     };
     let auto_queue = tokio::spawn(media::queue_after_syncs(syncer.clone(), server.clone()));
     let imports = history::Imports::start(
@@ -298,6 +301,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         vault.clone(),
         config.backup_interval_hours,
     ));
+    let watches = tokio::spawn(watch::keep(discographies, config.watch_interval_hours));
     axum::serve(listener, router::build(state))
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
@@ -313,6 +317,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // the next one, and the snapshots before it are untouched.
     scheduler.abort();
     backup_schedule.abort();
+    // A watch check in progress stops here; each release it kept is
+    // committed, and the next check reads the rest.
+    watches.abort();
     cover_keeper.abort();
     if let Some(task) = playlist_files {
         task.abort();

@@ -39,6 +39,7 @@ const SAME_LENGTH_MS: i64 = 2_000;
 
 /// Saves discographies and checks watched artists, through the syncer's
 /// Spotify connection.
+#[derive(Debug)]
 pub struct Discographies {
     syncer: Arc<Syncer>,
     /// (listener, artist) pairs being read now: one read of each at a time.
@@ -83,12 +84,15 @@ impl Discographies {
         watch: bool,
     ) -> Result<DiscographyReport, SyncError> {
         let spotify_id = self.artist_spotify_id(artist).await?;
+        // A release not read before is news in the groups read before (a
+        // group just chosen brings its whole past, which is not news).
+        let before = self.vault().discography(user, artist).await?.groups;
         self.vault()
             .set_discography(user, artist, groups, queue, watch)
             .await?;
         let groups = vault::discography::check_groups(groups)?;
         let groups: Vec<String> = groups.split(',').map(str::to_string).collect();
-        self.read_logged(user, artist, &spotify_id, &groups, queue, false)
+        self.read_logged(user, artist, &spotify_id, &groups, queue, &before)
             .await
     }
 
@@ -100,7 +104,7 @@ impl Discographies {
             &due.spotify_id,
             &due.groups,
             due.queue,
-            true,
+            &due.groups,
         )
         .await
     }
@@ -154,7 +158,7 @@ impl Discographies {
         spotify_id: &str,
         groups: &[String],
         queue: bool,
-        by_watch: bool,
+        news: &[String],
     ) -> Result<DiscographyReport, SyncError> {
         {
             let mut busy = self.busy.lock().expect("busy set");
@@ -162,7 +166,7 @@ impl Discographies {
                 return Err(SyncError::Busy);
             }
         }
-        let result = self.read(artist, spotify_id, groups, queue, by_watch).await;
+        let result = self.read(artist, spotify_id, groups, queue, news).await;
         self.busy.lock().expect("busy set").remove(&(user, artist));
         let error = result.as_ref().err().map(ToString::to_string);
         self.vault()
@@ -177,14 +181,14 @@ impl Discographies {
         spotify_id: &str,
         groups: &[String],
         queue: bool,
-        by_watch: bool,
+        news: &[String],
     ) -> Result<DiscographyReport, SyncError> {
         let started = Instant::now();
         let connection = self.syncer.connection().await?;
         let api = connection.api.clone();
         let calls_before = api.calls();
         let result = self
-            .read_with(&api, artist, spotify_id, groups, queue, by_watch)
+            .read_with(&api, artist, spotify_id, groups, queue, news)
             .await;
         if let Err(SyncError::Api(crate::ApiError::GrantEnded(reason))) = &result {
             self.syncer.grant_ended(reason).await?;
@@ -203,7 +207,7 @@ impl Discographies {
         spotify_id: &str,
         groups: &[String],
         queue: bool,
-        by_watch: bool,
+        news: &[String],
     ) -> Result<DiscographyReport, SyncError> {
         let listed = releases(api, spotify_id, groups).await?;
         let known = self.vault().known_releases(artist).await?;
@@ -264,7 +268,9 @@ impl Discographies {
                 tracks_saved: tracks.len() as i64,
                 duplicates: duplicates as i64,
                 duplicate_of,
-                by_watch,
+                // Found after the first read of its group: a watch's check,
+                // or the listener's update.
+                later: news.contains(&r.group),
             };
             let mut tx = self.vault().begin().await?;
             let ids = Vault::upsert_tracks_cached(&mut tx, &tracks, &mut cache).await?;

@@ -230,4 +230,18 @@ async fn a_watched_artist_s_new_single_is_found_and_queued() {
             .new_releases,
         0
     );
+
+    // Choosing albums too brings their whole past, which is not news.
+    let widened = discographies
+        .save(
+            OWNER,
+            artist,
+            &["album".into(), "single".into()],
+            false,
+            true,
+        )
+        .await
+        .expect("saved");
+    assert!(widened.new_releases > 1);
+    assert!(h.vault.new_releases(OWNER).await.expect("new").is_empty());
 }

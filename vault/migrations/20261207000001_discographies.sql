@@ -41,7 +41,8 @@ CREATE TABLE artist_releases (
     tracks_saved      INTEGER NOT NULL DEFAULT 0,
     duplicates        INTEGER NOT NULL DEFAULT 0,
     duplicate_of      TEXT,
-    -- 'save' when read by a first save, 'watch' when a later check found it.
+    -- 'save' when the first read of the artist found it, 'watch' when a
+    -- later one did (a watch's check, or the listener's update).
     found_by          TEXT NOT NULL CHECK (found_by IN ('save', 'watch')),
     found_at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
     PRIMARY KEY (artist_id, spotify_album_id)

@@ -959,15 +959,36 @@ pub struct DiscographyReport {
 impl DiscographyReport {
     /// The one line the artist page shows.
     pub fn summary(&self) -> String {
+        let n =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let mut s = format!(
-            "{} releases ({} new): {} tracks saved, {} duplicates left out",
-            self.releases, self.new_releases, self.tracks_saved, self.duplicates
+            "{} ({} new): {} saved, {} left out",
+            n(self.releases, "release", "releases"),
+            self.new_releases,
+            n(self.tracks_saved, "track", "tracks"),
+            n(self.duplicates, "duplicate", "duplicates"),
         );
         if self.queued > 0 {
             s += &format!(", {} queued for download", self.queued);
         }
         s + &format!("; {} Spotify calls", self.api_calls)
     }
+}
+
+/// One saved discography, as the Artists page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiscographySummary {
+    pub artist: ArtistRef,
+    pub groups: Vec<String>,
+    pub watch: bool,
+    pub queue: bool,
+    pub checked_at: Option<String>,
+    pub check_error: Option<String>,
+    /// Releases read in the chosen groups, and the tracks kept from them.
+    pub releases: i64,
+    pub tracks: i64,
+    /// Releases a watch found that the listener has not looked at.
+    pub new: i64,
 }
 
 /// A release a watch found, with its artist, for the "new releases" list.

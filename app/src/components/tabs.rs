@@ -26,6 +26,7 @@ pub fn TabBar() -> impl IntoView {
                     <Svg icon=Icon::More/><span>"More"</span>
                 </button>
                 <div id="more-sections" class="more-menu" hidden=move || !more.get()>
+                    <A href="/artists" on:click=close>"Artists"</A>
                     <A href="/downloads" on:click=close>"Downloads"</A>
                     <A href="/history" on:click=close>"History"</A>
                     <A href="/stats" on:click=close>"Stats"</A>

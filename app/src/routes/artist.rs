@@ -60,6 +60,9 @@ pub fn ArtistPage() -> impl IntoView {
                                 <crate::components::marks::MarkControls target=vault::model::MarkTarget::Artist(artist.id) name=artist.name.clone()/>
                             </div>
                         </header>
+                        {artist.spotify_id.is_some().then(|| view! {
+                            <super::discography::DiscographyPanel artist=artist.id name=artist.name.clone()/>
+                        })}
                         {(!albums.is_empty()).then(|| view! {
                             <h2>"Albums"</h2>
                             <ul class="cards">

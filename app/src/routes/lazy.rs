@@ -13,7 +13,8 @@ use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
 use super::{
-    album, artist, device, downloads, history, playlists, settings, smart, stats, tags, track,
+    album, artist, device, discography, downloads, history, playlists, settings, smart, stats,
+    tags, track,
 };
 
 /// A lazily loaded route `$route` that shows the page component `$page`.
@@ -40,6 +41,7 @@ lazy_page!(Track, track::TrackPage);
 lazy_page!(Tags, tags::TagsPage);
 lazy_page!(Album, album::AlbumPage);
 lazy_page!(Artist, artist::ArtistPage);
+lazy_page!(Artists, discography::ArtistsPage);
 lazy_page!(Device, device::DevicePage);
 lazy_page!(Downloads, downloads::DownloadsPage);
 lazy_page!(History, history::HistoryPage);
@@ -60,6 +62,7 @@ pub async fn preload(path: &str) {
         Some(Page::Tags) => Tags::preload().await,
         Some(Page::Album) => Album::preload().await,
         Some(Page::Artist) => Artist::preload().await,
+        Some(Page::Artists) => Artists::preload().await,
         Some(Page::Device) => Device::preload().await,
         Some(Page::Downloads) => Downloads::preload().await,
         Some(Page::History) => History::preload().await,
@@ -81,6 +84,7 @@ enum Page {
     Tags,
     Album,
     Artist,
+    Artists,
     Device,
     Downloads,
     History,
@@ -103,6 +107,7 @@ impl Page {
             Page::Tags => "tags",
             Page::Album => "album",
             Page::Artist => "artist",
+            Page::Artists => "artists",
             Page::Device => "device",
             Page::Downloads => "downloads",
             Page::History => "history",
@@ -157,6 +162,7 @@ fn page_for(path: &str) -> Option<Page> {
         ["tracks", _] => Page::Track,
         ["tags"] => Page::Tags,
         ["albums", _] => Page::Album,
+        ["artists"] => Page::Artists,
         ["artists", _] => Page::Artist,
         ["device"] => Page::Device,
         ["downloads"] => Page::Downloads,
@@ -183,6 +189,7 @@ mod tests {
         assert_eq!(page_for("/tags"), Some(Page::Tags));
         assert_eq!(page_for("/albums/2"), Some(Page::Album));
         assert_eq!(page_for("/artists/5"), Some(Page::Artist));
+        assert_eq!(page_for("/artists"), Some(Page::Artists));
         assert_eq!(page_for("/device"), Some(Page::Device));
         assert_eq!(page_for("/downloads"), Some(Page::Downloads));
         assert_eq!(page_for("/history"), Some(Page::History));

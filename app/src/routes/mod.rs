@@ -4,6 +4,7 @@ pub mod album;
 pub mod artist;
 pub mod backups;
 pub mod device;
+pub mod discography;
 pub mod downloads;
 pub mod edit;
 pub mod history;

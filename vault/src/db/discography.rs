@@ -4,7 +4,9 @@
 use std::collections::HashSet;
 
 use super::{now_text, DbError, DbResult, SqliteConnection, Vault};
-use crate::model::{ArtistRef, Discography, Id, Release, WatchedRelease, ALBUM_GROUPS};
+use crate::model::{
+    ArtistRef, Discography, DiscographySummary, Id, Release, WatchedRelease, ALBUM_GROUPS,
+};
 
 /// A release as read from Spotify, to record.
 #[derive(Clone, Debug)]
@@ -19,8 +21,9 @@ pub struct ReleaseRecord {
     pub tracks_saved: i64,
     pub duplicates: i64,
     pub duplicate_of: Option<String>,
-    /// True when a watch found it (not the first save).
-    pub by_watch: bool,
+    /// True when a later read (a watch's check, or the listener's update)
+    /// found it, not the first save.
+    pub later: bool,
 }
 
 /// A watched artist due for a check.
@@ -80,6 +83,9 @@ const RELEASE_COLUMNS: &str = "r.spotify_album_id, r.album_id, r.name, r.album_g
     (r.found_by = 'watch' AND r.found_at >= d.saved_at
         AND (d.seen_at IS NULL OR r.found_at > d.seen_at)) AS new,
     r.found_at";
+
+/// Whether release `r` is in a group discography `d` chose.
+const IN_GROUPS: &str = "instr(',' || d.groups || ',', ',' || r.album_group || ',') > 0";
 
 /// Checks and joins the chosen groups, refusing an unknown one by name.
 pub fn check_groups(groups: &[String]) -> DbResult<String> {
@@ -152,23 +158,31 @@ impl Vault {
     /// The listener's discography of `artist`: what they chose and the
     /// releases read, newest first.
     pub async fn discography(&self, user: Id, artist: Id) -> DbResult<Discography> {
-        let row: Option<(String, bool, bool, String, Option<String>, Option<String>)> =
-            sqlx::query_as(
-                "SELECT groups, queue, watch, saved_at, checked_at, check_error
-                 FROM discographies WHERE user_id = ? AND artist_id = ?",
-            )
-            .bind(user)
-            .bind(artist)
-            .fetch_optional(self.pool())
-            .await?;
-        let Some((groups, queue, watch, saved_at, checked_at, check_error)) = row else {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            groups: String,
+            queue: bool,
+            watch: bool,
+            saved_at: String,
+            checked_at: Option<String>,
+            check_error: Option<String>,
+        }
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT groups, queue, watch, saved_at, checked_at, check_error
+             FROM discographies WHERE user_id = ? AND artist_id = ?",
+        )
+        .bind(user)
+        .bind(artist)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else {
             return Ok(Discography::default());
         };
         let rows: Vec<ReleaseRow> = sqlx::query_as(&format!(
             "SELECT {RELEASE_COLUMNS} FROM artist_releases r
              JOIN discographies d ON d.artist_id = r.artist_id AND d.user_id = ?1
              WHERE r.artist_id = ?2
-               AND instr(',' || d.groups || ',', ',' || r.album_group || ',') > 0
+               AND {IN_GROUPS}
              ORDER BY r.release_date DESC, r.name"
         ))
         .bind(user)
@@ -177,14 +191,63 @@ impl Vault {
         .await?;
         Ok(Discography {
             saved: true,
-            groups: groups.split(',').map(str::to_string).collect(),
-            queue,
-            watch,
-            saved_at: Some(saved_at),
-            checked_at,
-            check_error,
+            groups: row.groups.split(',').map(str::to_string).collect(),
+            queue: row.queue,
+            watch: row.watch,
+            saved_at: Some(row.saved_at),
+            checked_at: row.checked_at,
+            check_error: row.check_error,
             releases: rows.into_iter().map(Release::from).collect(),
         })
+    }
+
+    /// The listener's saved discographies, watched ones first, by name.
+    pub async fn discographies(&self, user: Id) -> DbResult<Vec<DiscographySummary>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: Id,
+            name: String,
+            groups: String,
+            watch: bool,
+            queue: bool,
+            checked_at: Option<String>,
+            check_error: Option<String>,
+            releases: i64,
+            tracks: i64,
+            new: i64,
+        }
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT a.id, a.name, d.groups, d.watch, d.queue, d.checked_at, d.check_error,
+               COUNT(r.spotify_album_id) AS releases,
+               COALESCE(SUM(r.tracks_saved), 0) AS tracks,
+               COALESCE(SUM(r.found_by = 'watch' AND r.found_at >= d.saved_at
+                 AND (d.seen_at IS NULL OR r.found_at > d.seen_at)), 0) AS new
+             FROM discographies d JOIN artists a ON a.id = d.artist_id
+             LEFT JOIN artist_releases r ON r.artist_id = d.artist_id AND {IN_GROUPS}
+             WHERE d.user_id = ?
+             GROUP BY d.artist_id
+             ORDER BY d.watch DESC, a.name COLLATE NOCASE"
+        ))
+        .bind(user)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| DiscographySummary {
+                artist: ArtistRef {
+                    id: r.id,
+                    name: r.name,
+                },
+                groups: r.groups.split(',').map(str::to_string).collect(),
+                watch: r.watch,
+                queue: r.queue,
+                checked_at: r.checked_at,
+                check_error: r.check_error,
+                releases: r.releases,
+                tracks: r.tracks,
+                new: r.new,
+            })
+            .collect())
     }
 
     /// The Spotify album IDs already read for `artist`.
@@ -246,7 +309,7 @@ impl Vault {
         .bind(r.tracks_saved)
         .bind(r.duplicates)
         .bind(&r.duplicate_of)
-        .bind(if r.by_watch { "watch" } else { "save" })
+        .bind(if r.later { "watch" } else { "save" })
         .bind(now_text())
         .execute(&mut *conn)
         .await?;
@@ -313,7 +376,7 @@ impl Vault {
              FROM artist_releases r
              JOIN discographies d ON d.artist_id = r.artist_id AND d.user_id = ?1
              JOIN artists a ON a.id = r.artist_id
-             WHERE instr(',' || d.groups || ',', ',' || r.album_group || ',') > 0
+             WHERE {IN_GROUPS}
                AND r.found_by = 'watch' AND r.found_at >= d.saved_at
                AND (d.seen_at IS NULL OR r.found_at > d.seen_at)
              ORDER BY r.found_at DESC, r.release_date DESC"

@@ -1,0 +1,342 @@
+//! Whole discographies: the artist page's "Save discography" panel and the
+//! Artists page (saved discographies, watched artists, what is new).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use vault::model::{
+    album_group_label, Discography, DiscographyReport, DiscographySummary, Release, WatchedRelease,
+    ALBUM_GROUPS,
+};
+
+use crate::components::ErrorNotice;
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+fn refused(e: hoard_sync::SyncError) -> AppError {
+    match e {
+        hoard_sync::SyncError::Db(e) => e.into(),
+        hoard_sync::SyncError::Busy => {
+            AppError::Refused("This discography is being read from Spotify now.".into())
+        }
+        other => AppError::Refused(other.to_string()),
+    }
+}
+
+/// The listener's discography of an artist (empty when not saved).
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
+pub async fn get_discography(artist: i64) -> Result<Discography, AppError> {
+    let state = crate::state::server_state()?;
+    Ok(state.vault.discography(vault::model::OWNER, artist).await?)
+}
+
+/// Reads the artist's releases in `groups` from Spotify and keeps their
+/// tracks (each recording once). It goes on if the page is left.
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
+pub async fn save_discography(
+    artist: i64,
+    groups: Vec<String>,
+    queue: bool,
+    watch: bool,
+) -> Result<DiscographyReport, AppError> {
+    let state = crate::state::server_state()?;
+    let discographies = state.discographies.clone();
+    let task = tokio::spawn(async move {
+        discographies
+            .save(vault::model::OWNER, artist, &groups, queue, watch)
+            .await
+    });
+    let report = task
+        .await
+        .map_err(|e| AppError::Refused(format!("The discography was not read: {e}")))?
+        .map_err(refused)?;
+    tracing::info!(artist, "discography saved: {}", report.summary());
+    Ok(report)
+}
+
+/// Watches a saved discography for new releases, or stops.
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
+pub async fn set_discography_watch(artist: i64, watch: bool) -> Result<(), AppError> {
+    let state = crate::state::server_state()?;
+    Ok(state
+        .vault
+        .set_watch(vault::model::OWNER, artist, watch)
+        .await?)
+}
+
+/// The saved discographies and what watches found.
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
+pub async fn get_artists_overview(
+) -> Result<(Vec<DiscographySummary>, Vec<WatchedRelease>), AppError> {
+    let state = crate::state::server_state()?;
+    let user = vault::model::OWNER;
+    Ok((
+        state.vault.discographies(user).await?,
+        state.vault.new_releases(user).await?,
+    ))
+}
+
+/// The listener has looked at what is new (one artist's, or everything).
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
+pub async fn releases_seen(artist: Option<i64>) -> Result<(), AppError> {
+    let state = crate::state::server_state()?;
+    Ok(state
+        .vault
+        .mark_releases_seen(vault::model::OWNER, artist)
+        .await?)
+}
+
+fn year(release: &Release) -> String {
+    release
+        .release_date
+        .as_deref()
+        .and_then(|d| d.get(..4))
+        .unwrap_or("")
+        .to_string()
+}
+
+/// What one release gave the vault, in words.
+fn kept_words(r: &Release) -> String {
+    let tracks = |n: i64| if n == 1 { "track" } else { "tracks" };
+    match (r.tracks_saved, r.duplicates) {
+        (0, 0) => "nothing of theirs to keep".into(),
+        (0, d) => match &r.duplicate_of {
+            Some(on) => format!("all {d} {} already kept from {on}", tracks(d)),
+            None => format!("all {d} {} already in your vault", tracks(d)),
+        },
+        (n, 0) => format!("{n} {} kept", tracks(n)),
+        (n, d) => format!("{n} {} kept, {d} already in your vault", tracks(n)),
+    }
+}
+
+/// One release in a list: its name (linked when kept), year and what was kept.
+#[component]
+fn ReleaseRow(release: Release) -> impl IntoView {
+    let words = kept_words(&release);
+    let year = year(&release);
+    let name = release.name.clone();
+    view! {
+        <li class="release" data-testid="release">
+            {match release.album_id {
+                Some(id) => view! { <A href=format!("/albums/{id}")>{name}</A> }.into_any(),
+                None => view! { <span>{name}</span> }.into_any(),
+            }}
+            {release.new.then(|| view! { <span class="badge new">"New"</span> })}
+            <span class="hint">" · " {year} " · " {words}</span>
+        </li>
+    }
+}
+
+/// The artist page's panel: choose the release groups, save, watch.
+#[component]
+pub fn DiscographyPanel(artist: i64, name: String) -> impl IntoView {
+    let tick = RwSignal::new(0u32);
+    let data = Resource::new(move || tick.get(), move |_| get_discography(artist));
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let report = RwSignal::new(None::<Result<DiscographyReport, AppError>>);
+    let working = RwSignal::new(false);
+    let who = name.clone();
+    view! {
+        <section class="panel discography" data-testid="discography" aria-labelledby="discography-heading">
+            <h2 id="discography-heading">"Discography"</h2>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || {
+                    let who = who.clone();
+                    Suspend::new(async move {
+                        match data.await {
+                            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                            Ok(d) => {
+                                let chosen: Vec<RwSignal<bool>> = ALBUM_GROUPS
+                                    .iter()
+                                    .map(|g| RwSignal::new(if d.saved { d.groups.iter().any(|x| x == g) } else { *g != "appears_on" }))
+                                    .collect();
+                                let queue = RwSignal::new(d.queue);
+                                let watch = RwSignal::new(d.watch);
+                                let saved = d.saved;
+                                let boxes = chosen.clone();
+                                let save = move |_| {
+                                    let groups: Vec<String> = ALBUM_GROUPS
+                                        .iter()
+                                        .zip(&boxes)
+                                        .filter(|(_, on)| on.get_untracked())
+                                        .map(|(g, _)| g.to_string())
+                                        .collect();
+                                    working.set(true);
+                                    report.set(None);
+                                    let (q, w) = (queue.get_untracked(), watch.get_untracked());
+                                    leptos::task::spawn_local(async move {
+                                        let result = save_discography(artist, groups, q, w).await;
+                                        working.set(false);
+                                        report.set(Some(result));
+                                        tick.update(|t| *t += 1);
+                                    });
+                                };
+                                let toggle_watch = move |ev: leptos::ev::Event| {
+                                    let on = event_target_checked(&ev);
+                                    watch.set(on);
+                                    if saved {
+                                        leptos::task::spawn_local(async move {
+                                            if let Err(e) = set_discography_watch(artist, on).await {
+                                                report.set(Some(Err(e)));
+                                            }
+                                        });
+                                    }
+                                };
+                                let mut groups: Vec<(&'static str, Vec<Release>)> = Vec::new();
+                                for r in d.releases.clone() {
+                                    let label = album_group_label(&r.album_group);
+                                    match groups.iter_mut().find(|(l, _)| *l == label) {
+                                        Some((_, list)) => list.push(r),
+                                        None => groups.push((label, vec![r])),
+                                    }
+                                }
+                                groups.sort_by_key(|(l, _)| ALBUM_GROUPS.iter().position(|g| album_group_label(g) == *l));
+                                let any_new = d.releases.iter().any(|r| r.new);
+                                view! {
+                                    <p>
+                                        {if saved {
+                                            format!("Every release of {who} in the kinds below is in your vault, each song once (not as liked songs).")
+                                        } else {
+                                            format!("Keep every release of {who} from Spotify in your vault, each song once (not as liked songs).")
+                                        }}
+                                    </p>
+                                    <fieldset class="groups">
+                                        <legend>"Releases to keep"</legend>
+                                        {ALBUM_GROUPS.iter().zip(chosen).map(|(g, on)| view! {
+                                            <label>
+                                                <input type="checkbox" name="group" value=*g
+                                                    prop:checked=move || on.get()
+                                                    on:change=move |ev| on.set(event_target_checked(&ev))/>
+                                                " " {album_group_label(g)}
+                                            </label>
+                                        }).collect_view()}
+                                    </fieldset>
+                                    <label>
+                                        <input type="checkbox" prop:checked=move || queue.get()
+                                            on:change=move |ev| queue.set(event_target_checked(&ev))/>
+                                        " Queue new songs for download"
+                                    </label>
+                                    <label>
+                                        <input type="checkbox" data-testid="watch" prop:checked=move || watch.get()
+                                            on:change=toggle_watch/>
+                                        " Watch for new releases"
+                                    </label>
+                                    <p>
+                                        <button type="button" disabled=move || working.get() || !hydrated.get() on:click=save>
+                                            {if saved { "Update discography" } else { "Save discography" }}
+                                        </button>
+                                    </p>
+                                    {d.checked_at.clone().map(|at| view! {
+                                        <p class="hint">"Last read from Spotify " <time datetime=at.clone()>{at.replace('T', " ").replace('Z', " UTC")}</time></p>
+                                    })}
+                                    {d.check_error.clone().map(|e| view! { <p class="notice error">{format!("The last check failed: {e}")}</p> })}
+                                    {any_new.then(|| view! {
+                                        <p>
+                                            <button type="button" on:click=move |_| {
+                                                leptos::task::spawn_local(async move {
+                                                    let _ = releases_seen(Some(artist)).await;
+                                                    tick.update(|t| *t += 1);
+                                                });
+                                            }>"Mark new releases seen"</button>
+                                        </p>
+                                    })}
+                                    {groups.into_iter().map(|(label, list)| view! {
+                                        <h3>{label} " (" {list.len()} ")"</h3>
+                                        <ul class="releases">
+                                            {list.into_iter().map(|release| view! { <ReleaseRow release/> }).collect_view()}
+                                        </ul>
+                                    }).collect_view()}
+                                }.into_any()
+                            }
+                        }
+                    })
+                }}
+            </Transition>
+            <p role="status" data-testid="discography-status">
+                {move || if working.get() {
+                    "Reading the discography from Spotify…".to_string()
+                } else {
+                    match report.get() {
+                        Some(Ok(r)) => format!("Done: {}.", r.summary()),
+                        Some(Err(e)) => e.to_string(),
+                        None => String::new(),
+                    }
+                }}
+            </p>
+        </section>
+    }
+}
+
+/// Artists: saved discographies, watched first, and what watches found.
+#[component]
+pub fn ArtistsPage() -> impl IntoView {
+    let tick = RwSignal::new(0u32);
+    let data = Resource::new(move || tick.get(), |_| get_artists_overview());
+    view! {
+        <Title text="Artists"/>
+        <header class="page-head"><div><h1>"Artists"</h1></div></header>
+        <Transition fallback=|| view! { <p class="loading">"Loading artists…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok((saved, new)) => view! {
+                        <section aria-labelledby="new-heading" data-testid="new-releases">
+                            <h2 id="new-heading">"New releases"</h2>
+                            {if new.is_empty() {
+                                view! { <p class="hint">"Nothing new from the artists you watch."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="releases">
+                                        {new.into_iter().map(|w| {
+                                            let group = album_group_label(&w.release.album_group);
+                                            let when = year(&w.release);
+                                            let words = kept_words(&w.release);
+                                            let name = w.release.name.clone();
+                                            view! {
+                                            <li>
+                                                <A href=format!("/artists/{}", w.artist.id)>{w.artist.name}</A>
+                                                " — "
+                                                {match w.release.album_id {
+                                                    Some(id) => view! { <A href=format!("/albums/{id}")>{name}</A> }.into_any(),
+                                                    None => view! { <span>{name}</span> }.into_any(),
+                                                }}
+                                                <span class="hint">" · " {group} " · " {when} " · " {words}</span>
+                                            </li>
+                                        }}).collect_view()}
+                                    </ul>
+                                    <button type="button" on:click=move |_| {
+                                        leptos::task::spawn_local(async move {
+                                            let _ = releases_seen(None).await;
+                                            tick.update(|t| *t += 1);
+                                        });
+                                    }>"Mark all seen"</button>
+                                }.into_any()
+                            }}
+                        </section>
+                        <section aria-labelledby="saved-heading" data-testid="saved-discographies">
+                            <h2 id="saved-heading">"Saved discographies"</h2>
+                            {if saved.is_empty() {
+                                view! { <p class="hint">"None yet: open an artist and choose Save discography."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="releases">
+                                        {saved.into_iter().map(|s| view! {
+                                            <li>
+                                                <A href=format!("/artists/{}", s.artist.id)>{s.artist.name}</A>
+                                                {s.watch.then(|| view! { <span class="badge">"Watched"</span> })}
+                                                {(s.new > 0).then(|| view! { <span class="badge new">{format!("{} new", s.new)}</span> })}
+                                                <span class="hint">{format!(" · {} releases, {} tracks", s.releases, s.tracks)}</span>
+                                                {s.check_error.map(|e| view! { <span class="notice error">{format!(" The last check failed: {e}")}</span> })}
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,76 @@
+// Whole discographies in a real browser, against the local Spotify Web API:
+// an artist's releases saved from their page with each song once, a new
+// single found by the next read, and the Artists page's list of what is new.
+import { expect, test } from '@playwright/test';
+import { Hoard, hydrated, SpotifyMock } from './harness';
+
+test('save a discography from the artist page, then see a new single', async ({ page }) => {
+  const spotify = await SpotifyMock.start([
+    '--liked', '20', '--playlists', '1', '--playlist-len', '5', '--discographies', '1', '--no-quirks',
+  ]);
+  const hoard = await Hoard.start({ spotify });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.goto(`${hoard.url}/settings`);
+    await page.getByRole('button', { name: 'Connect Spotify' }).click();
+    await expect(page.getByTestId('last-sync')).toContainText('ok', { timeout: 30_000 });
+    const [artist] = (await spotify.control('discographies')).artists as { id: string; name: string }[];
+
+    // The artist is in the vault through one liked song.
+    await page.goto(`${hoard.url}/?q=${encodeURIComponent(artist.name)}`);
+    await page.getByRole('link', { name: artist.name, exact: true }).first().click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(artist.name);
+    await hydrated(page);
+    const panel = page.getByTestId('discography');
+    await expect(panel).toContainText(`Keep every release of ${artist.name}`);
+    // Albums, singles and compilations are chosen at first; add appearances.
+    await expect(panel.getByLabel('Albums')).toBeChecked();
+    await expect(panel.getByLabel('Appears on')).not.toBeChecked();
+    await panel.getByLabel('Appears on').check();
+    await panel.getByLabel('Watch for new releases').check();
+    await panel.getByRole('button', { name: 'Save discography' }).click();
+
+    const status = page.getByTestId('discography-status');
+    await expect(status).toContainText('Done: 29 releases (29 new)', { timeout: 30_000 });
+    // The deluxe edition adds only its bonus tracks; the best-of and the
+    // lead singles add nothing; the regional edition is not listed at all.
+    const deluxe = panel.getByTestId('release').filter({ hasText: '(Deluxe Edition)' });
+    await expect(deluxe).toContainText('3 tracks kept');
+    const hits = panel.getByTestId('release').filter({ hasText: 'Greatest Hits' });
+    await expect(hits).toContainText('all 8 tracks already in your vault');
+    await expect(panel.getByRole('heading', { name: /^Appears on \(2\)/ })).toBeVisible();
+    await expect(panel.getByRole('button', { name: 'Update discography' })).toBeVisible();
+    await expect(panel.getByTestId('watch')).toBeChecked();
+
+    // A kept release opens as an album of the vault.
+    await deluxe.getByRole('link').click();
+    await expect(page).toHaveURL(/\/albums\/\d+$/);
+    await expect(page.getByTestId('track-row')).toHaveCount(3);
+    await page.goBack();
+
+    // The artist puts out a single; the next read finds it, as new.
+    const { album_id } = await spotify.control(`artists/${artist.id}/releases`, { album_type: 'single', tracks: 1 });
+    expect(album_id).toBeTruthy();
+    await hydrated(page);
+    await panel.getByRole('button', { name: 'Update discography' }).click();
+    await expect(status).toContainText('Done: 30 releases (1 new): 1 track saved', { timeout: 30_000 });
+    await expect(panel.getByTestId('release').filter({ hasText: 'New' })).toHaveCount(1);
+
+    // The Artists page lists it under New releases until it is marked seen.
+    await page.goto(`${hoard.url}/artists`);
+    const fresh = page.getByTestId('new-releases');
+    await expect(fresh.getByRole('listitem')).toHaveCount(1);
+    await expect(fresh).toContainText(artist.name);
+    const saved = page.getByTestId('saved-discographies');
+    await expect(saved).toContainText('Watched');
+    await expect(saved).toContainText('1 new');
+    await hydrated(page);
+    await fresh.getByRole('button', { name: 'Mark all seen' }).click();
+    await expect(fresh).toContainText('Nothing new from the artists you watch.');
+    expect(errors).toEqual([]);
+  } finally {
+    await hoard.stop();
+    spotify.stop();
+  }
+});
