@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt};
-use vault::model::{DiscographyReport, Id, NewTrack, ALBUM_GROUPS};
+use vault::model::{DiscographyReport, ExpandCandidate, Id, NewArtist, NewTrack, ALBUM_GROUPS};
 use vault::{DbError, KeptTrack, ReleaseRecord, Vault, WatchDue, WriteCache};
 
 use crate::engine::{SyncError, Syncer};
@@ -135,6 +135,80 @@ impl Discographies {
             }
         }
         Ok(found)
+    }
+
+    /// What saving the discographies of the artists `names` (in `groups`)
+    /// would add, before anything is saved: each name is looked up on
+    /// Spotify (exactly, any case) and its releases are listed, not read.
+    pub async fn preview(
+        &self,
+        user: Id,
+        names: &[String],
+        groups: &[String],
+    ) -> Result<Vec<ExpandCandidate>, SyncError> {
+        let groups = vault::discography::check_groups(groups)?;
+        let groups: Vec<String> = groups.split(',').map(str::to_string).collect();
+        let connection = self.syncer.connection().await?;
+        let api = connection.api.clone();
+        let per_track = self.vault().average_audio_bytes().await?;
+        let saved = self.vault().saved_discography_spotify_ids(user).await?;
+        let mut out = Vec::with_capacity(names.len());
+        for name in names {
+            let found = find_artist(&api, name).await?;
+            let mut candidate = ExpandCandidate {
+                name: name.clone(),
+                ..ExpandCandidate::default()
+            };
+            if let Some(artist) = found {
+                let listed = releases(&api, &artist.id, &groups).await?;
+                candidate.releases = listed.len();
+                candidate.tracks = listed
+                    .iter()
+                    .map(|(r, _)| r.total_tracks.unwrap_or(0).max(0) as u64)
+                    .sum();
+                candidate.estimated_bytes = candidate.tracks * per_track;
+                candidate.saved = saved.contains(&artist.id);
+                candidate.spotify_id = Some(artist.id);
+            }
+            out.push(candidate);
+        }
+        self.syncer.persist_rotated_token(&connection).await?;
+        Ok(out)
+    }
+
+    /// Saves the discographies of Spotify artists (ID and name, from a
+    /// [`preview`](Self::preview)), each into the vault as an artist first.
+    pub async fn expand(
+        &self,
+        user: Id,
+        artists: &[(String, String)],
+        groups: &[String],
+        queue: bool,
+        watch: bool,
+    ) -> Result<DiscographyReport, SyncError> {
+        let mut total = DiscographyReport::default();
+        for (spotify_id, name) in artists {
+            let mut tx = self.vault().begin().await?;
+            let artist = Vault::upsert_artist(
+                &mut tx,
+                &NewArtist {
+                    spotify_id: Some(spotify_id.clone()),
+                    name: name.clone(),
+                    image_url: None,
+                },
+            )
+            .await?;
+            tx.commit().await.map_err(DbError::from)?;
+            let r = self.save(user, artist, groups, queue, watch).await?;
+            total.releases += r.releases;
+            total.new_releases += r.new_releases;
+            total.tracks_saved += r.tracks_saved;
+            total.duplicates += r.duplicates;
+            total.queued += r.queued;
+            total.api_calls += r.api_calls;
+            total.elapsed_ms += r.elapsed_ms;
+        }
+        Ok(total)
     }
 
     async fn artist_spotify_id(&self, artist: Id) -> Result<String, SyncError> {
@@ -251,7 +325,7 @@ impl Discographies {
         let mut cache = WriteCache::default();
         let mut to_queue = Vec::new();
         for r in &read {
-            let (keep, duplicates, duplicate_of) = plan(r, spotify_id, &mut kept);
+            let (keep, already, duplicates, duplicate_of) = plan(r, spotify_id, &mut kept);
             let album = map::album(&r.release);
             let tracks: Vec<NewTrack> = keep
                 .iter()
@@ -281,7 +355,7 @@ impl Discographies {
             };
             Vault::record_release(&mut tx, artist, &ReleaseRecord { album_id, ..record }).await?;
             tx.commit().await.map_err(DbError::from)?;
-            report.tracks_saved += ids.len();
+            report.tracks_saved += ids.len() - already;
             report.duplicates += duplicates;
             if queue {
                 to_queue.extend(ids);
@@ -335,6 +409,31 @@ async fn releases(
         }
     }
     Ok(out)
+}
+
+/// The Spotify artist named `name` (any case), if search finds one.
+async fn find_artist(api: &Api, name: &str) -> Result<Option<wire::Artist>, SyncError> {
+    #[derive(serde::Deserialize)]
+    struct Found {
+        artists: wire::Paging<wire::Artist>,
+    }
+    let quoted = name.replace('"', " ");
+    let found: Found = api
+        .get(
+            "search",
+            &[
+                ("q", format!("artist:\"{}\"", quoted.trim())),
+                ("type", "artist".into()),
+                ("limit", "10".into()),
+            ],
+        )
+        .await?;
+    let wanted = name.trim().to_lowercase();
+    Ok(found
+        .artists
+        .items
+        .into_iter()
+        .find(|a| a.name.trim().to_lowercase() == wanted))
 }
 
 /// All tracks of one release, in pages of 50.
@@ -391,16 +490,18 @@ fn priority(r: &Read, in_vault: &HashSet<String>) -> (bool, usize, i64, String) 
     )
 }
 
-/// The tracks of `r` to keep, how many were left out as recordings already
-/// kept, and the one release they were kept from (when it is one). Tracks
-/// kept are added to `kept`. On someone else's release the artist appears
-/// on, only the artist's own tracks count.
+/// The tracks of `r` to keep (of which how many the vault already has),
+/// how many were left out as recordings already kept, and the one release
+/// they were kept from (when it is one). Tracks kept are added to `kept`.
+/// On someone else's release the artist appears on, only the artist's own
+/// tracks count.
 fn plan<'a>(
     r: &'a Read,
     artist: &str,
     kept: &mut Vec<Kept>,
-) -> (Vec<&'a wire::Track>, usize, Option<String>) {
+) -> (Vec<&'a wire::Track>, usize, usize, Option<String>) {
     let mut keep = Vec::new();
+    let mut already = 0;
     let mut duplicates = 0;
     let mut from: Vec<Option<String>> = Vec::new();
     for t in &r.tracks {
@@ -415,7 +516,10 @@ fn plan<'a>(
         });
         match same {
             // The very track is in the vault already: it stays on this release.
-            Some(k) if k.spotify_id.is_some() && k.spotify_id == t.id => keep.push(t),
+            Some(k) if k.spotify_id.is_some() && k.spotify_id == t.id => {
+                already += 1;
+                keep.push(t);
+            }
             Some(k) => {
                 duplicates += 1;
                 if !from.contains(&k.on) {
@@ -437,7 +541,7 @@ fn plan<'a>(
         [Some(one)] => Some(one.clone()),
         _ => None,
     };
-    (keep, duplicates, duplicate_of)
+    (keep, already, duplicates, duplicate_of)
 }
 
 /// A recording's title as compared: case and spacing aside, and without a

@@ -8,6 +8,7 @@
 //! - [`wire`] and [`map`]: Spotify's JSON and its mapping to the vault's types.
 //! - [`crypto`]: the refresh token's encryption at rest.
 //! - [`discography`]: whole discographies, and watched artists' new releases.
+//! - [`lastfm`]: artist stories and similar artists from Last.fm.
 //!
 //! The flow and its guarantees are drawn in this crate's README.
 
@@ -17,6 +18,7 @@ pub mod crypto;
 pub mod discography;
 pub mod engine;
 pub mod history;
+pub mod lastfm;
 pub mod listen;
 pub mod map;
 pub mod wire;

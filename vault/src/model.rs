@@ -998,6 +998,63 @@ pub struct WatchedRelease {
     pub release: Release,
 }
 
+/// An artist as Last.fm tells it: the story, the figures, the tags and
+/// the artists listeners of this one also play.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ArtistStory {
+    pub name: String,
+    /// The artist's page on Last.fm.
+    pub url: String,
+    /// The bio's summary as plain text; `None` when Last.fm has none.
+    pub bio: Option<String>,
+    pub listeners: u64,
+    pub playcount: u64,
+    pub tags: Vec<String>,
+    /// Most similar first.
+    pub similar: Vec<SimilarArtist>,
+    /// When Hoard asked Last.fm (the story is kept a week).
+    pub fetched_at: String,
+}
+
+/// One artist similar to another, by Last.fm's listeners.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SimilarArtist {
+    pub name: String,
+    /// 0 to 1, 1 the most similar.
+    #[serde(rename = "match")]
+    pub similarity: f64,
+    pub url: String,
+    /// The vault's artist of that name, if it has one.
+    pub in_vault: Option<Id>,
+}
+
+/// A track's figures on Last.fm.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackStats {
+    pub listeners: u64,
+    pub playcount: u64,
+    pub tags: Vec<String>,
+    pub url: String,
+}
+
+/// What saving one more artist's discography would add, before anything
+/// is saved ("Expand" on an artist page).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpandCandidate {
+    /// The name Last.fm gave.
+    pub name: String,
+    /// The Spotify artist of that name; `None` when Spotify has none.
+    pub spotify_id: Option<String>,
+    /// Releases in the chosen groups, and their tracks (before duplicates
+    /// are left out).
+    pub releases: usize,
+    pub tracks: u64,
+    /// What their audio would take, estimated.
+    pub estimated_bytes: u64,
+    /// Whether the listener already saved this artist's discography.
+    pub saved: bool,
+}
+
 #[cfg(test)]
 mod edit_tests {
     use super::*;

@@ -409,3 +409,72 @@ impl Vault {
         Ok(())
     }
 }
+
+impl Vault {
+    /// What Last.fm said under `key`, if kept.
+    pub async fn lastfm_kept(&self, key: &str) -> DbResult<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT body FROM lastfm_kept WHERE key = ?")
+            .bind(key)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|r| r.0))
+    }
+
+    /// Keeps what Last.fm said under `key`, replacing what was kept.
+    pub async fn keep_lastfm(&self, key: &str, body: &str) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO lastfm_kept (key, body, fetched_at) VALUES (?, ?, ?)
+             ON CONFLICT (key) DO UPDATE SET body = excluded.body, fetched_at = excluded.fetched_at",
+        )
+        .bind(key)
+        .bind(body)
+        .bind(now_text())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The vault's artists with these names (any case), name to id.
+    pub async fn artists_named(
+        &self,
+        names: &[String],
+    ) -> DbResult<std::collections::HashMap<String, Id>> {
+        let json = serde_json::to_string(names).map_err(|e| DbError::Other(e.to_string()))?;
+        let rows: Vec<(String, Id)> = sqlx::query_as(
+            "SELECT lower(a.name), MIN(a.id) FROM artists a
+             WHERE lower(a.name) IN (SELECT lower(value) FROM json_each(?))
+               AND a.spotify_id IS NOT NULL
+             GROUP BY lower(a.name)",
+        )
+        .bind(json)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// The Spotify IDs of the artists whose discography the listener saved.
+    pub async fn saved_discography_spotify_ids(&self, user: Id) -> DbResult<HashSet<String>> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT a.spotify_id FROM discographies d JOIN artists a ON a.id = d.artist_id
+             WHERE d.user_id = ? AND a.spotify_id IS NOT NULL",
+        )
+        .bind(user)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    /// What one downloaded song takes on disk, on average (5 MB until ten
+    /// songs are downloaded).
+    pub async fn average_audio_bytes(&self) -> DbResult<u64> {
+        let (n, avg): (i64, Option<f64>) = sqlx::query_as(
+            "SELECT COUNT(*), AVG(bytes) FROM downloads WHERE state = 'downloaded' AND bytes > 0",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok(match avg {
+            Some(avg) if n >= 10 => avg.round() as u64,
+            _ => 5_000_000,
+        })
+    }
+}
