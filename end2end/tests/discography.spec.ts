@@ -2,7 +2,7 @@
 // an artist's releases saved from their page with each song once, a new
 // single found by the next read, and the Artists page's list of what is new.
 import { expect, test } from '@playwright/test';
-import { Hoard, hydrated, SpotifyMock } from './harness';
+import { Hoard, hydrated, LastfmMock, SpotifyMock } from './harness';
 
 test('save a discography from the artist page, then see a new single', async ({ page }) => {
   const spotify = await SpotifyMock.start([
@@ -72,5 +72,66 @@ test('save a discography from the artist page, then see a new single', async ({ 
   } finally {
     await hoard.stop();
     spotify.stop();
+  }
+});
+
+test("the artist page tells Last.fm's story and expands to similar artists", async ({ page }) => {
+  const spotify = await SpotifyMock.start([
+    '--liked', '8', '--playlists', '1', '--playlist-len', '3', '--discographies', '1', '--no-quirks',
+  ]);
+  const lastfm = await LastfmMock.start(spotify);
+  const hoard = await Hoard.start({ spotify, env: lastfm.env() });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.goto(`${hoard.url}/settings`);
+    await page.getByRole('button', { name: 'Connect Spotify' }).click();
+    await expect(page.getByTestId('last-sync')).toContainText('ok', { timeout: 30_000 });
+    const [artist] = (await spotify.control('discographies')).artists as { id: string; name: string }[];
+    await page.goto(`${hoard.url}/?q=${encodeURIComponent(artist.name)}`);
+    await page.getByRole('link', { name: artist.name, exact: true }).first().click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(artist.name);
+
+    const story = page.getByTestId('story');
+    await expect(story.getByRole('heading', { name: 'About' })).toBeVisible();
+    await expect(story).not.toContainText('Read more on Last.fm');
+    await expect(story.getByTestId('story-figures')).toContainText(/[\d,]+ listeners · [\d,]+ plays on Last\.fm/);
+    const similar = story.getByTestId('similar').getByRole('listitem');
+    await expect(similar).toHaveCount(12);
+
+    // Expand: preview what five similar artists would add, then save them.
+    await hydrated(page);
+    const expand = story.getByTestId('expand');
+    await expand.getByLabel('Similar artists to add').fill('5');
+    await expand.getByRole('button', { name: 'Preview' }).click();
+    const rows = expand.getByTestId('expand-preview').locator('tbody tr');
+    await expect(rows).toHaveCount(5, { timeout: 30_000 });
+    // The names only Last.fm knows are shown, and cannot be chosen.
+    await expect(rows.filter({ hasText: 'not on Spotify' })).not.toHaveCount(0);
+    const save = expand.getByRole('button', { name: /^Save \d+ discographies$/ });
+    await expect(save).toBeEnabled();
+    await save.click();
+    const status = expand.getByTestId('expand-status');
+    await expect(status).toContainText(/^Done: \d+ releases \(\d+ new\): [1-9]\d* tracks? saved/, { timeout: 30_000 });
+    // The Artists page lists them, each with the tracks kept.
+    await page.goto(`${hoard.url}/artists`);
+    const saved = page.getByTestId('saved-discographies').getByRole('listitem');
+    await expect(saved).not.toHaveCount(0);
+    await expect(saved.first()).toContainText(/\d+ releases, [1-9]\d* tracks/);
+    expect(errors).toEqual([]);
+  } finally {
+    await hoard.stop();
+    lastfm.stop();
+    spotify.stop();
+  }
+});
+
+test('without a Last.fm key the artist page says how to get the story', async ({ page }) => {
+  const hoard = await Hoard.start({ seed: true });
+  try {
+    await page.goto(`${hoard.url}/artists/1`);
+    await expect(page.getByTestId('story-off')).toContainText('lastfm_api_key');
+  } finally {
+    await hoard.stop();
   }
 });

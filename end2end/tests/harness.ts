@@ -1,7 +1,7 @@
 // Starts and stops real Hoard servers for the browser tests: the debug build
 // of the server, a fresh data folder, and optionally the demo library.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -71,6 +71,32 @@ export class SpotifyMock {
 
   stop(): void {
     this.child.kill('SIGTERM');
+  }
+}
+
+/** The local Last.fm (`lastfm-mock`), knowing the local Spotify's catalogue. */
+export class LastfmMock {
+  /** The key it accepts (lastfm_mock::TEST_KEY). */
+  static readonly KEY = 'f0e1d2c3b4a5968778695a4b3c2d1e0f';
+
+  private constructor(readonly url: string, private child: ChildProcess, private dir: string) {}
+
+  static async start(spotify: SpotifyMock): Promise<LastfmMock> {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hoard-lastfm-'));
+    const catalogue = path.join(dir, 'catalogue.json');
+    writeFileSync(catalogue, JSON.stringify(await spotify.control('catalogue')));
+    const { url, child } = await startListening('lastfm-mock', ['--catalogue', catalogue]);
+    return new LastfmMock(url, child, dir);
+  }
+
+  /** Hoard's settings that point it here. */
+  env(): Record<string, string> {
+    return { HOARD_LASTFM_API_URL: this.url, HOARD_LASTFM_API_KEY: LastfmMock.KEY };
+  }
+
+  stop(): void {
+    this.child.kill('SIGTERM');
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

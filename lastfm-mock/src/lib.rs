@@ -252,7 +252,7 @@ impl Shared {
                 .collect(),
         );
         let read_more = format!("<a href=\"{url}\">Read more on Last.fm</a>");
-        let (published, summary, content) = if seed % 7 == 0 {
+        let (published, summary, content) = if seed.is_multiple_of(7) {
             (
                 "01 Jan 1970, 00:00".to_string(),
                 format!(" {read_more}"),

@@ -115,6 +115,12 @@ pub struct Config {
     /// Hours between checks of watched artists for new releases; 0 switches
     /// the checks off.
     pub watch_interval_hours: u32,
+    /// The listener's Last.fm API key (32 hexadecimal characters, from
+    /// last.fm/api/account/create), for artist stories and similar
+    /// artists. Checked at start; never logged.
+    pub lastfm_api_key: Option<String>,
+    /// Last.fm's API root; only tests and demo mode change it.
+    pub lastfm_api_url: String,
     /// Keep an `.m3u8` file of every list in `<data_dir>/library/Playlists/`
     /// for other players.
     pub playlist_files: bool,
@@ -166,6 +172,8 @@ impl Default for Config {
             rclone_config: None,
             playlist_files: true,
             watch_interval_hours: 24,
+            lastfm_api_key: None,
+            lastfm_api_url: hoard_sync::lastfm::LASTFM_API.into(),
         }
     }
 }
@@ -274,6 +282,7 @@ impl Config {
         for (setting, url) in [
             ("spotify_api_url", &self.spotify_api_url),
             ("spotify_accounts_url", &self.spotify_accounts_url),
+            ("lastfm_api_url", &self.lastfm_api_url),
         ] {
             let parsed = url::Url::parse(url)
                 .map_err(|e| invalid(setting, format!("`{url}` is not a URL ({e})")))?;
@@ -380,6 +389,14 @@ impl Config {
                 "backup_interval_hours",
                 "must be from 1 to 8760 (24 is the default), or 0 to switch the schedule off",
             ));
+        }
+        if let Some(key) = &self.lastfm_api_key {
+            if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(invalid(
+                    "lastfm_api_key",
+                    "must be a Last.fm API key: 32 hexadecimal characters (make one at https://www.last.fm/api/account/create)",
+                ));
+            }
         }
         if self.watch_interval_hours > 24 * 365 {
             return Err(invalid(

@@ -186,6 +186,24 @@ async fn schedule_syncs(syncer: Arc<Syncer>, vault: vault::Vault, on_start: bool
     }
 }
 
+/// Last.fm, when a key is set: the key is checked with one request, and a
+/// key Last.fm refuses stops the start (naming the setting). When Last.fm
+/// cannot be reached the server starts and artist pages say so.
+async fn lastfm(config: &Config) -> anyhow::Result<Option<Arc<hoard_sync::lastfm::Lastfm>>> {
+    use hoard_sync::lastfm::{Lastfm, LastfmError};
+    let Some(key) = &config.lastfm_api_key else {
+        return Ok(None);
+    };
+    let lastfm = Lastfm::new(&config.lastfm_api_url, key)
+        .map_err(|e| anyhow::anyhow!("setting lastfm_api_url: {e}"))?;
+    match lastfm.check_key().await {
+        Ok(()) => {}
+        Err(e @ LastfmError::InvalidKey(_)) => anyhow::bail!("{e}"),
+        Err(e) => tracing::warn!("the Last.fm key was not checked: {e}"),
+    }
+    Ok(Some(Arc::new(lastfm)))
+}
+
 async fn serve(config: Config) -> anyhow::Result<()> {
     config::prepare_dirs(&config)?;
     let _data_lock = backups::DataLock::take(&config.data_dir, "start")?;
@@ -234,6 +252,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     });
     let backups = Arc::new(vault::backup::Backups::new(backup_settings));
     let discographies = Arc::new(hoard_sync::Discographies::new(syncer.clone()));
+    let lastfm = lastfm(&config).await?;
     let server = ServerState {
         vault: vault.clone(),
         info,
@@ -251,6 +270,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         listening,
         backups: backups.clone(),
         discographies: discographies.clone(),
+        lastfm,
     };
     let auto_queue = tokio::spawn(media::queue_after_syncs(syncer.clone(), server.clone()));
     let imports = history::Imports::start(

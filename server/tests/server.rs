@@ -264,6 +264,14 @@ fn bad_settings_are_refused_by_name() {
             &[("HOARD_YTMUSIC_URL", "music.youtube.com")],
             &["`ytmusic_url`", "http(s) URL"],
         ),
+        (
+            &[("HOARD_LASTFM_API_KEY", "my-key")],
+            &["`lastfm_api_key`", "32 hexadecimal"],
+        ),
+        (
+            &[("HOARD_WATCH_INTERVAL_HOURS", "9000")],
+            &["`watch_interval_hours`"],
+        ),
     ];
     for (env, expected) in cases {
         let out = refused(dir.path(), env);
@@ -281,6 +289,48 @@ fn bad_settings_are_refused_by_name() {
     let out = refused(dir.path(), &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("unknown setting `lisen`"), "{stderr}");
+}
+
+/// A Last.fm key Last.fm refuses stops the start, naming the setting and
+/// never showing the key (the browser tests start with a good one).
+#[tokio::test]
+async fn a_refused_last_fm_key_stops_the_start_without_showing_it() {
+    let lastfm = lastfm_mock::LastfmMock::start(lastfm_mock::LastfmSpec {
+        tracks: Vec::new(),
+        keys: vec![lastfm_mock::TEST_KEY.into()],
+    })
+    .await
+    .expect("last.fm mock");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = lastfm.url();
+    let bad = "0123456789abcdef0123456789abcdef";
+    let port = free_port().to_string();
+    let listen = format!("127.0.0.1:{port}");
+    let out = tokio::task::spawn_blocking({
+        let dir = dir.path().to_path_buf();
+        let (url, listen) = (url.clone(), listen.clone());
+        move || {
+            refused(
+                &dir,
+                &[
+                    ("HOARD_LASTFM_API_URL", &url),
+                    ("HOARD_LASTFM_API_KEY", bad),
+                    ("HOARD_LISTEN", &listen),
+                ],
+            )
+        }
+    })
+    .await
+    .expect("ran");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(all.contains("lastfm_api_key"), "{all}");
+    assert!(all.contains("Invalid API key"), "{all}");
+    assert!(!all.contains(bad), "the key was shown: {all}");
+    assert_eq!(lastfm.calls(), 1, "one request checks the key");
 }
 
 #[test]

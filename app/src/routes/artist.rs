@@ -61,6 +61,7 @@ pub fn ArtistPage() -> impl IntoView {
                             </div>
                         </header>
                         {artist.spotify_id.is_some().then(|| view! {
+                            <super::discography::ArtistStoryPanel artist=artist.id/>
                             <super::discography::DiscographyPanel artist=artist.id name=artist.name.clone()/>
                         })}
                         {(!albums.is_empty()).then(|| view! {

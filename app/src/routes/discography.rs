@@ -1,12 +1,13 @@
-//! Whole discographies: the artist page's "Save discography" panel and the
-//! Artists page (saved discographies, watched artists, what is new).
+//! Whole discographies: the artist page's "Save discography" panel, its
+//! Last.fm panel (story, similar artists, Expand) and the Artists page
+//! (saved discographies, watched artists, what is new).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use vault::model::{
-    album_group_label, Discography, DiscographyReport, DiscographySummary, Release, WatchedRelease,
-    ALBUM_GROUPS,
+    album_group_label, ArtistStory, Discography, DiscographyReport, DiscographySummary,
+    ExpandCandidate, Release, WatchedRelease, ALBUM_GROUPS,
 };
 
 use crate::components::ErrorNotice;
@@ -338,5 +339,294 @@ pub fn ArtistsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn lastfm_refused(e: hoard_sync::lastfm::LastfmError) -> AppError {
+    AppError::Refused(e.to_string())
+}
+
+/// What Last.fm says of the artist, with the similar artists the vault has
+/// marked; `None` when no Last.fm key is set.
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
+pub async fn get_artist_story(artist: i64) -> Result<Option<ArtistStory>, AppError> {
+    let state = crate::state::server_state()?;
+    let Some(lastfm) = state.lastfm.clone() else {
+        return Ok(None);
+    };
+    let (found, _, _) = state.vault.artist(artist).await?;
+    let mut story = lastfm
+        .artist_kept(&state.vault, &found.name)
+        .await
+        .map_err(lastfm_refused)?;
+    let names: Vec<String> = story.similar.iter().map(|s| s.name.clone()).collect();
+    let known = state.vault.artists_named(&names).await?;
+    for s in &mut story.similar {
+        s.in_vault = known.get(&s.name.to_lowercase()).copied();
+    }
+    Ok(Some(story))
+}
+
+/// The kinds of release "Expand" saves.
+#[cfg(feature = "ssr")]
+const EXPAND_GROUPS: [&str; 3] = ["album", "single", "compilation"];
+
+/// What the discographies of the artist's `count` most similar artists
+/// would add; nothing is saved.
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
+pub async fn expand_preview(artist: i64, count: usize) -> Result<Vec<ExpandCandidate>, AppError> {
+    if !(1..=10).contains(&count) {
+        return Err(AppError::Refused(
+            "Expand previews 1 to 10 similar artists at a time.".into(),
+        ));
+    }
+    let state = crate::state::server_state()?;
+    let Some(lastfm) = state.lastfm.clone() else {
+        return Err(AppError::Refused(
+            "Similar artists come from Last.fm: set lastfm_api_key.".into(),
+        ));
+    };
+    let (found, _, _) = state.vault.artist(artist).await?;
+    let story = lastfm
+        .artist_kept(&state.vault, &found.name)
+        .await
+        .map_err(lastfm_refused)?;
+    let names: Vec<String> = story
+        .similar
+        .iter()
+        .take(count)
+        .map(|s| s.name.clone())
+        .collect();
+    let groups: Vec<String> = EXPAND_GROUPS.map(String::from).to_vec();
+    state
+        .discographies
+        .preview(vault::model::OWNER, &names, &groups)
+        .await
+        .map_err(refused)
+}
+
+/// Saves the discographies of the previewed artists chosen (Spotify ID and name).
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
+pub async fn expand_save(
+    artists: Vec<(String, String)>,
+    queue: bool,
+) -> Result<DiscographyReport, AppError> {
+    if artists.is_empty() || artists.len() > 10 {
+        return Err(AppError::Refused("Choose 1 to 10 artists to save.".into()));
+    }
+    let state = crate::state::server_state()?;
+    let discographies = state.discographies.clone();
+    let groups: Vec<String> = EXPAND_GROUPS.map(String::from).to_vec();
+    let task = tokio::spawn(async move {
+        discographies
+            .expand(vault::model::OWNER, &artists, &groups, queue, false)
+            .await
+    });
+    task.await
+        .map_err(|e| AppError::Refused(format!("The discographies were not read: {e}")))?
+        .map_err(refused)
+}
+
+fn megabytes(bytes: u64) -> String {
+    if bytes >= 1_000_000_000 {
+        format!("{:.1} GB", bytes as f64 / 1e9)
+    } else {
+        format!("{} MB", bytes / 1_000_000)
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The artist page's Last.fm panel: the story, similar artists and Expand.
+#[component]
+pub fn ArtistStoryPanel(artist: i64) -> impl IntoView {
+    let story = Resource::new(|| (), move |_| get_artist_story(artist));
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match story.await {
+                    Ok(None) => view! {
+                        <p class="hint" data-testid="story-off">"Set lastfm_api_key to see Last.fm's story of this artist and the artists like them."</p>
+                    }.into_any(),
+                    Err(e) => view! { <p class="notice error" data-testid="story-error">{e.to_string()}</p> }.into_any(),
+                    Ok(Some(s)) => view! { <StoryView story=s artist/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn StoryView(story: ArtistStory, artist: i64) -> impl IntoView {
+    let count = RwSignal::new(3usize);
+    let preview = RwSignal::new(None::<Result<Vec<ExpandCandidate>, AppError>>);
+    let chosen = RwSignal::new(Vec::<String>::new());
+    let queue = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let saved = RwSignal::new(None::<Result<DiscographyReport, AppError>>);
+    let look = move |_| {
+        busy.set(true);
+        saved.set(None);
+        leptos::task::spawn_local(async move {
+            let result = expand_preview(artist, count.get_untracked()).await;
+            if let Ok(list) = &result {
+                chosen.set(
+                    list.iter()
+                        .filter(|c| !c.saved && c.releases > 0)
+                        .filter_map(|c| c.spotify_id.clone())
+                        .collect(),
+                );
+            }
+            preview.set(Some(result));
+            busy.set(false);
+        });
+    };
+    let save = move |_| {
+        let names: Vec<(String, String)> = preview.with_untracked(|p| {
+            p.as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map(|list| {
+                    list.iter()
+                        .filter_map(|c| Some((c.spotify_id.clone()?, c.name.clone())))
+                        .filter(|(id, _)| chosen.with_untracked(|ch| ch.contains(id)))
+                        .collect()
+                })
+                .unwrap_or_default()
+        });
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            saved.set(Some(expand_save(names, queue.get_untracked()).await));
+            busy.set(false);
+        });
+    };
+    let paragraphs: Vec<String> = story
+        .bio
+        .clone()
+        .map(|b| b.split("\n\n").map(str::to_string).collect())
+        .unwrap_or_default();
+    view! {
+        <section class="panel story" data-testid="story" aria-labelledby="story-heading">
+            <h2 id="story-heading">"About"</h2>
+            {if paragraphs.is_empty() {
+                view! { <p class="hint">"Last.fm has no story of this artist yet."</p> }.into_any()
+            } else {
+                paragraphs.into_iter().map(|p| view! { <p class="bio">{p}</p> }).collect_view().into_any()
+            }}
+            <p class="hint" data-testid="story-figures">
+                {format!("{} listeners · {} plays on ", thousands(story.listeners), thousands(story.playcount))}
+                <a href=story.url.clone() rel="noopener noreferrer" target="_blank">"Last.fm"</a>
+            </p>
+            {(!story.tags.is_empty()).then(|| view! {
+                <p class="tags">{story.tags.iter().map(|t| view! { <span class="badge">{t.clone()}</span> }).collect_view()}</p>
+            })}
+            {(!story.similar.is_empty()).then(move || view! {
+                <h3>"Similar artists"</h3>
+                <ul class="similar" data-testid="similar">
+                    {story.similar.into_iter().take(12).map(|s| {
+                        let pct = format!(" {:.0}%", s.similarity * 100.0);
+                        view! {
+                            <li>
+                                {match s.in_vault {
+                                    Some(id) => view! { <A href=format!("/artists/{id}")>{s.name}</A> }.into_any(),
+                                    None => view! { <span>{s.name}</span> }.into_any(),
+                                }}
+                                <span class="hint">{pct}</span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                <fieldset class="expand" data-testid="expand">
+                    <legend>"Expand"</legend>
+                    <label>
+                        "Similar artists to add "
+                        <input type="number" min="1" max="10" prop:value=move || count.get().to_string()
+                            on:input=move |ev| count.set(event_target_value(&ev).parse().unwrap_or(3).clamp(1, 10))/>
+                    </label>
+                    " "
+                    <button type="button" disabled=move || busy.get() on:click=look>"Preview"</button>
+                    <p class="hint">"Their albums, singles and compilations; nothing is saved until you choose."</p>
+                    {move || preview.get().map(|p| match p {
+                        Err(e) => view! { <p class="notice error">{e.to_string()}</p> }.into_any(),
+                        Ok(list) => {
+                            let picked = move || chosen.with(|c| c.len());
+                            let (tracks, bytes) = list.iter().fold((0u64, 0u64), |(t, b), c| {
+                                if c.spotify_id.as_ref().is_some_and(|id| chosen.with_untracked(|ch| ch.contains(id))) { (t + c.tracks, b + c.estimated_bytes) } else { (t, b) }
+                            });
+                            view! {
+                                <table class="expand-preview" data-testid="expand-preview">
+                                    <thead><tr><th scope="col">"Artist"</th><th scope="col">"Releases"</th><th scope="col">"Songs"</th><th scope="col">"Size"</th></tr></thead>
+                                    <tbody>
+                                        {list.into_iter().map(|c| {
+                                            let id = c.spotify_id.clone();
+                                            let status = if c.spotify_id.is_none() {
+                                                Some("not on Spotify")
+                                            } else if c.saved {
+                                                Some("already saved")
+                                            } else { None };
+                                            view! {
+                                                <tr>
+                                                    <td>
+                                                        {match id.clone() {
+                                                            Some(id) if !c.saved => {
+                                                                let key = id.clone();
+                                                                view! {
+                                                                    <label>
+                                                                        <input type="checkbox" prop:checked=move || chosen.with(|ch| ch.contains(&key))
+                                                                            on:change=move |ev| {
+                                                                                let on = event_target_checked(&ev);
+                                                                                let id = id.clone();
+                                                                                chosen.update(|ch| { ch.retain(|x| *x != id); if on { ch.push(id); } });
+                                                                            }/>
+                                                                        " " {c.name.clone()}
+                                                                    </label>
+                                                                }.into_any()
+                                                            }
+                                                            _ => view! { <span>{c.name.clone()}</span> }.into_any(),
+                                                        }}
+                                                        {status.map(|s| view! { <span class="hint">" · " {s}</span> })}
+                                                    </td>
+                                                    <td>{c.releases}</td>
+                                                    <td>{c.tracks}</td>
+                                                    <td>{(c.tracks > 0).then(|| format!("~{}", megabytes(c.estimated_bytes)))}</td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                <p data-testid="expand-total">{format!("Chosen: up to {tracks} songs, about {} (songs already in your vault are not added again).", megabytes(bytes))}</p>
+                                <label>
+                                    <input type="checkbox" prop:checked=move || queue.get() on:change=move |ev| queue.set(event_target_checked(&ev))/>
+                                    " Queue new songs for download"
+                                </label>
+                                " "
+                                <button type="button" disabled=move || busy.get() || picked() == 0 on:click=save>
+                                    {move || format!("Save {} discographies", picked())}
+                                </button>
+                            }.into_any()
+                        }
+                    })}
+                    <p role="status" data-testid="expand-status">
+                        {move || if busy.get() { "Asking Spotify…".to_string() } else {
+                            match saved.get() {
+                                Some(Ok(r)) => format!("Done: {}.", r.summary()),
+                                Some(Err(e)) => e.to_string(),
+                                None => String::new(),
+                            }
+                        }}
+                    </p>
+                </fieldset>
+            })}
+        </section>
     }
 }
