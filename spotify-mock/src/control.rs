@@ -243,6 +243,9 @@ struct NewRelease {
     album_type: String,
     #[serde(default = "one")]
     tracks: u32,
+    /// Titles for its first songs (new recordings).
+    #[serde(default)]
+    titles: Vec<String>,
 }
 
 fn one() -> u32 {
@@ -253,7 +256,7 @@ fn one() -> u32 {
 /// the artist puts out something new today.
 async fn new_release(State(s): St, Path(id): Path<String>, b: Bytes) -> Result<Response, ApiError> {
     let r: NewRelease = body(&b)?;
-    match handle(&s).new_release(&id, &r.album_type, r.tracks) {
+    match handle(&s).new_release_titled(&id, &r.album_type, r.tracks, &r.titles) {
         Some(album_id) => Ok(Json(json!({ "album_id": album_id })).into_response()),
         None => Ok(error(
             StatusCode::NOT_FOUND,

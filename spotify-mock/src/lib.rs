@@ -438,10 +438,24 @@ impl MockHandle {
     /// A new release of `album_type` (`album`, `single`, `compilation`) by
     /// the artist, dated today; returns its album ID.
     pub fn new_release(&self, artist_id: &str, album_type: &str, tracks: u32) -> Option<String> {
+        self.new_release_titled(artist_id, album_type, tracks, &[])
+    }
+
+    /// [`new_release`](Self::new_release) whose first songs have these
+    /// titles (new recordings of songs the artist may have already).
+    pub fn new_release_titled(
+        &self,
+        artist_id: &str,
+        album_type: &str,
+        tracks: u32,
+        titles: &[String],
+    ) -> Option<String> {
         let album_type = ["album", "single", "compilation"]
             .into_iter()
             .find(|t| *t == album_type)?;
-        self.shared.lib().new_release(artist_id, album_type, tracks)
+        self.shared
+            .lib()
+            .new_release_titled(artist_id, album_type, tracks, titles)
     }
 
     /// Every catalogue track credited to the artist, as (track ID, ISRC,

@@ -367,12 +367,15 @@ impl Library {
     }
 
     /// A new release by the artist `artist_id`, dated today, with `tracks`
-    /// new songs; returns its album ID, or `None` for an unknown artist.
-    pub fn new_release(
+    /// new songs, the first of them titled `titles` (new recordings, with
+    /// their own ISRCs); returns its album ID, or `None` for an unknown
+    /// artist.
+    pub fn new_release_titled(
         &mut self,
         artist_id: &str,
         album_type: &'static str,
         tracks: u32,
+        titles: &[String],
     ) -> Option<String> {
         let &a = self.artist_index.get(artist_id)?;
         let mut album = crate::gen::make_album(self, vec![a], album_type, false);
@@ -380,8 +383,11 @@ impl Library {
         album.release_date_precision = "day";
         let id = album.id.clone();
         let al = self.push_album(album);
-        for number in 1..=tracks.max(1) {
-            let track = crate::gen::make_track(self, al, vec![a], number, false);
+        for number in 1..=tracks.max(titles.len() as u32).max(1) {
+            let mut track = crate::gen::make_track(self, al, vec![a], number, false);
+            if let Some(title) = titles.get(number as usize - 1) {
+                track.name = title.clone();
+            }
             self.push_track(track);
         }
         Some(id)

@@ -9,6 +9,7 @@
 //! - [`crypto`]: the refresh token's encryption at rest.
 //! - [`discography`]: whole discographies, and watched artists' new releases.
 //! - [`lastfm`]: artist stories and similar artists from Last.fm.
+//! - [`import`]: lists from anywhere (`.txt`, Spotify links) as playlists.
 //!
 //! The flow and its guarantees are drawn in this crate's README.
 
@@ -18,6 +19,7 @@ pub mod crypto;
 pub mod discography;
 pub mod engine;
 pub mod history;
+pub mod import;
 pub mod lastfm;
 pub mod listen;
 pub mod map;

@@ -1055,6 +1055,36 @@ pub struct ExpandCandidate {
     pub saved: bool,
 }
 
+/// One line of a list as an import preview shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportLine {
+    /// Its number in the list (from 1).
+    pub line: usize,
+    pub text: String,
+    /// `matched` (a Spotify song, album or playlist), `ambiguous` (several
+    /// Spotify songs matched; the detail says which was taken), `by_name`
+    /// (not on Spotify: kept by name) or `refused` (not understood).
+    pub status: String,
+    /// What was understood, or why not.
+    pub detail: String,
+    /// Songs it brings.
+    pub songs: usize,
+}
+
+/// What importing a list would do; nothing is written until it is confirmed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPreview {
+    /// Names this preview when it is confirmed.
+    pub token: String,
+    pub name: String,
+    pub lines: Vec<ImportLine>,
+    pub songs: usize,
+    pub matched: usize,
+    pub ambiguous: usize,
+    pub by_name: usize,
+    pub refused: usize,
+}
+
 #[cfg(test)]
 mod edit_tests {
     use super::*;

@@ -478,3 +478,44 @@ impl Vault {
         })
     }
 }
+
+impl Vault {
+    /// The Spotify IDs of the vault's artists with these names (any case),
+    /// by lower-case name.
+    pub async fn artist_spotify_ids_named(
+        &self,
+        names: &[String],
+    ) -> DbResult<std::collections::HashMap<String, String>> {
+        let json = serde_json::to_string(names).map_err(|e| DbError::Other(e.to_string()))?;
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT lower(name), MIN(spotify_id) FROM artists
+             WHERE spotify_id IS NOT NULL
+               AND lower(name) IN (SELECT lower(value) FROM json_each(?))
+             GROUP BY lower(name)",
+        )
+        .bind(json)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// A new playlist of the listener's own (not Spotify's), from `source`.
+    pub async fn create_own_playlist(
+        conn: &mut SqliteConnection,
+        user: Id,
+        name: &str,
+        source: &str,
+    ) -> DbResult<Id> {
+        let (id,): (Id,) = sqlx::query_as(
+            "INSERT INTO playlists (name, description, owner_name, user_id, source, public, collaborative)
+             VALUES (?, ?, 'Imported', ?, ?, 0, 0) RETURNING id",
+        )
+        .bind(name)
+        .bind(format!("Imported from {source}"))
+        .bind(user)
+        .bind(source)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(id)
+    }
+}
