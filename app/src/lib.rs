@@ -218,6 +218,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tags") view={Lazy::<lazy::Tags>::new()}/>
                     <Route path=path!("/albums/:id") view={Lazy::<lazy::Album>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/artists") view={Lazy::<lazy::Artists>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/import") view={Lazy::<lazy::Import>::new()}/>
                     <Route path=path!("/artists/:id") view={Lazy::<lazy::Artist>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/device") view={Lazy::<lazy::Device>::new()}/>
                     <Route path=path!("/downloads") view={Lazy::<lazy::Downloads>::new()} ssr=SsrMode::InOrder/>

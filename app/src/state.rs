@@ -47,6 +47,8 @@ pub struct ServerState {
     pub backups: std::sync::Arc<vault::backup::Backups>,
     /// Whole discographies and watched artists.
     pub discographies: std::sync::Arc<hoard_sync::Discographies>,
+    /// Lists from anywhere, previewed then imported.
+    pub importer: std::sync::Arc<hoard_sync::import::Importer>,
     /// Last.fm, when `lastfm_api_key` is set.
     pub lastfm: Option<std::sync::Arc<hoard_sync::lastfm::Lastfm>>,
 }

@@ -271,6 +271,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         backups: backups.clone(),
         discographies: discographies.clone(),
         lastfm,
+        importer: Arc::new(hoard_sync::import::Importer::new(syncer.clone())),
     };
     let auto_queue = tokio::spawn(media::queue_after_syncs(syncer.clone(), server.clone()));
     let imports = history::Imports::start(

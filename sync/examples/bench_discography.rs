@@ -1,10 +1,12 @@
-//! Benchmark of whole discographies: the local Spotify API (in process)
-//! with `BENCH_ARTISTS` (20) artists of `BENCH_RELEASES` (30) releases each
-//! and `BENCH_LATENCY_MS` (20) of latency per request; after a sync brings
-//! the artists in, each discography is saved in turn (every group), as a
-//! listener would from the artist pages. `scripts/bench-io` runs it in
-//! release mode and reads its last line:
-//! `discography_calls=N discography_s=S minimum_calls=N`.
+//! Benchmark of whole discographies and list imports: the local Spotify API
+//! (in process) with `BENCH_ARTISTS` (20) artists of `BENCH_RELEASES` (30)
+//! releases each and `BENCH_LATENCY_MS` (20) of latency per request. After
+//! a sync brings the artists in, each discography is saved in turn (every
+//! group), as a listener would from the artist pages; then a 1,000-line
+//! `.txt` (700 songs Spotify has, 200 it has not, 50 track links, 50 lines
+//! that are not songs) is previewed and imported. `scripts/bench-io` runs it
+//! in release mode and reads its last line:
+//! `discography_calls=N discography_s=S minimum_calls=N txt_lines_per_s=N`.
 
 use std::time::{Duration, Instant};
 
@@ -87,10 +89,50 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         duplicates += report.duplicates;
     }
     let seconds = started.elapsed().as_secs_f64();
+
+    // A 1,000-line list.
+    let catalogue = handle.catalogue();
+    let songs = catalogue.as_array().ok_or("a catalogue")?;
+    let mut lines: Vec<String> = Vec::with_capacity(1000);
+    for t in songs.iter().take(700) {
+        lines.push(format!(
+            "{} - {}",
+            t["artists"][0].as_str().unwrap_or_default(),
+            t["title"].as_str().unwrap_or_default()
+        ));
+    }
+    for i in 0..200 {
+        lines.push(format!("Nobody Famous {i} - A Song Nobody Wrote {i}"));
+    }
+    let ids = handle.catalogue_track_ids();
+    for id in ids.iter().rev().take(50) {
+        lines.push(format!("https://open.spotify.com/track/{id}"));
+    }
+    for i in 0..50 {
+        lines.push(format!("not a song at all {i}"));
+    }
+    let text = lines.join("\r\n");
+    let importer = hoard_sync::import::Importer::new(syncer.clone());
+    let started = Instant::now();
+    let preview = importer.preview("Bench", "bench.txt", &text).await?;
+    let (_, queued) = importer.confirm(OWNER, &preview.token, None, false).await?;
+    let import_s = started.elapsed().as_secs_f64();
+    eprintln!(
+        "import of {} lines: {} songs ({} matched, {} ambiguous, {} by name, {} refused) in {import_s:.2} s, {queued} queued",
+        lines.len(),
+        preview.songs,
+        preview.matched,
+        preview.ambiguous,
+        preview.by_name,
+        preview.refused
+    );
     eprintln!(
         "{artists} discographies of {releases} releases, {latency} ms latency: {calls} calls (the paging's minimum is {minimum}), {tracks} tracks kept, {duplicates} duplicates left out, {seconds:.2} s, peak memory {:.0} MB",
         common::peak_rss_mb()
     );
-    println!("discography_calls={calls} discography_s={seconds:.2} minimum_calls={minimum}");
+    println!(
+        "discography_calls={calls} discography_s={seconds:.2} minimum_calls={minimum} txt_lines_per_s={:.0}",
+        lines.len() as f64 / import_s
+    );
     Ok(())
 }

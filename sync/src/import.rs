@@ -322,10 +322,10 @@ impl Importer {
         if raw.len() > MAX_LINES {
             return Err(ImportError::TooManyLines { lines: raw.len() });
         }
-        let lines: Vec<(usize, &str, Line)> = raw
+        let lines: Vec<(usize, String, Line)> = raw
             .iter()
             .enumerate()
-            .filter_map(|(i, l)| read_line(l).map(|line| (i + 1, l.trim(), line)))
+            .filter_map(|(i, l)| read_line(l).map(|line| (i + 1, l.trim().to_string(), line)))
             .collect();
         if lines.is_empty() {
             return Err(ImportError::Empty);
@@ -335,7 +335,7 @@ impl Importer {
         let resolved: Vec<Result<Resolved, ApiError>> = futures::stream::iter(lines)
             .map(|(n, text, line)| {
                 let api = api.clone();
-                async move { resolve(&api, n, text, line).await }
+                async move { resolve(&api, n, &text, line).await }
             })
             .buffered(AT_ONCE)
             .collect()

@@ -13,8 +13,8 @@ use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
 use super::{
-    album, artist, device, discography, downloads, history, playlists, settings, smart, stats,
-    tags, track,
+    album, artist, device, discography, downloads, history, import, playlists, settings, smart,
+    stats, tags, track,
 };
 
 /// A lazily loaded route `$route` that shows the page component `$page`.
@@ -42,6 +42,7 @@ lazy_page!(Tags, tags::TagsPage);
 lazy_page!(Album, album::AlbumPage);
 lazy_page!(Artist, artist::ArtistPage);
 lazy_page!(Artists, discography::ArtistsPage);
+lazy_page!(Import, import::ImportPage);
 lazy_page!(Device, device::DevicePage);
 lazy_page!(Downloads, downloads::DownloadsPage);
 lazy_page!(History, history::HistoryPage);
@@ -63,6 +64,7 @@ pub async fn preload(path: &str) {
         Some(Page::Album) => Album::preload().await,
         Some(Page::Artist) => Artist::preload().await,
         Some(Page::Artists) => Artists::preload().await,
+        Some(Page::Import) => Import::preload().await,
         Some(Page::Device) => Device::preload().await,
         Some(Page::Downloads) => Downloads::preload().await,
         Some(Page::History) => History::preload().await,
@@ -85,6 +87,7 @@ enum Page {
     Album,
     Artist,
     Artists,
+    Import,
     Device,
     Downloads,
     History,
@@ -108,6 +111,7 @@ impl Page {
             Page::Album => "album",
             Page::Artist => "artist",
             Page::Artists => "artists",
+            Page::Import => "import",
             Page::Device => "device",
             Page::Downloads => "downloads",
             Page::History => "history",
@@ -163,6 +167,7 @@ fn page_for(path: &str) -> Option<Page> {
         ["tags"] => Page::Tags,
         ["albums", _] => Page::Album,
         ["artists"] => Page::Artists,
+        ["import"] => Page::Import,
         ["artists", _] => Page::Artist,
         ["device"] => Page::Device,
         ["downloads"] => Page::Downloads,
@@ -190,6 +195,7 @@ mod tests {
         assert_eq!(page_for("/albums/2"), Some(Page::Album));
         assert_eq!(page_for("/artists/5"), Some(Page::Artist));
         assert_eq!(page_for("/artists"), Some(Page::Artists));
+        assert_eq!(page_for("/import"), Some(Page::Import));
         assert_eq!(page_for("/device"), Some(Page::Device));
         assert_eq!(page_for("/downloads"), Some(Page::Downloads));
         assert_eq!(page_for("/history"), Some(Page::History));

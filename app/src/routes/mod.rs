@@ -8,6 +8,7 @@ pub mod discography;
 pub mod downloads;
 pub mod edit;
 pub mod history;
+pub mod import;
 pub mod lazy;
 pub mod library;
 pub mod listening;

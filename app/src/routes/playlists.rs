@@ -95,7 +95,10 @@ pub fn PlaylistsPage() -> impl IntoView {
     );
     view! {
         <Title text="Playlists"/>
-        <h1>"Playlists"</h1>
+        <header class="page-head">
+            <div><h1>"Playlists"</h1></div>
+            <p><A href="/import">"Import a list"</A></p>
+        </header>
         <Suspense fallback=|| view! { <p class="loading">"Loading playlists…"</p> }>
             {move || Suspend::new(async move {
                 match all.await {
