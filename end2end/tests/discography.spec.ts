@@ -99,6 +99,13 @@ test("the artist page tells Last.fm's story and expands to similar artists", asy
     const similar = story.getByTestId('similar').getByRole('listitem');
     await expect(similar).toHaveCount(12);
 
+    // A track page has the song's Last.fm figures and tags.
+    const artistPage = page.url();
+    await page.goto(`${hoard.url}/?q=${encodeURIComponent(artist.name)}`);
+    await page.locator('a[href^="/tracks/"]').first().click();
+    await expect(page.getByTestId('track-lastfm')).toContainText(/[\d,]+ listeners · [\d,]+ plays on Last\.fm/);
+    await page.goto(artistPage);
+
     // Expand: preview what five similar artists would add, then save them.
     await hydrated(page);
     const expand = story.getByTestId('expand');

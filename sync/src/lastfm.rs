@@ -329,6 +329,57 @@ impl Lastfm {
     }
 }
 
+impl Lastfm {
+    /// [`track`](Self::track), kept a week like artist stories (and shown
+    /// from the vault when Last.fm cannot be reached).
+    pub async fn track_kept(
+        &self,
+        vault: &Vault,
+        artist: &str,
+        title: &str,
+    ) -> Result<Option<TrackStats>, LastfmError> {
+        #[derive(serde::Serialize, Deserialize)]
+        struct Kept {
+            stats: Option<TrackStats>,
+            fetched_at: String,
+        }
+        let key = format!(
+            "track:{}:{}",
+            artist.trim().to_lowercase(),
+            title.trim().to_lowercase()
+        );
+        let kept: Option<Kept> = vault
+            .lastfm_kept(&key)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|json| serde_json::from_str(&json).ok());
+        if let Some(k) = &kept {
+            let fresh = chrono::DateTime::parse_from_rfc3339(&k.fetched_at)
+                .is_ok_and(|at| chrono::Utc::now().signed_duration_since(at) < KEEP_FOR);
+            if fresh {
+                return Ok(k.stats.clone());
+            }
+        }
+        match self.track(artist, title).await {
+            Ok(stats) => {
+                let k = Kept {
+                    stats: stats.clone(),
+                    fetched_at: vault::now_text(),
+                };
+                if let Ok(json) = serde_json::to_string(&k) {
+                    let _ = vault.keep_lastfm(&key, &json).await;
+                }
+                Ok(stats)
+            }
+            Err(e @ (LastfmError::Unreachable(_) | LastfmError::RateLimited)) => {
+                kept.map(|k| k.stats).ok_or(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

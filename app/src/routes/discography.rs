@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use vault::model::{
     album_group_label, ArtistStory, Discography, DiscographyReport, DiscographySummary,
-    ExpandCandidate, Release, WatchedRelease, ALBUM_GROUPS,
+    ExpandCandidate, Release, TrackStats, WatchedRelease, ALBUM_GROUPS,
 };
 
 use crate::components::ErrorNotice;
@@ -628,5 +628,46 @@ fn StoryView(story: ArtistStory, artist: i64) -> impl IntoView {
                 </fieldset>
             })}
         </section>
+    }
+}
+
+/// A track's figures on Last.fm; `None` without a key or for a track
+/// Last.fm does not know.
+#[server(input = crate::codec::Json, output = crate::codec::Json)]
+pub async fn get_track_stats(track: i64) -> Result<Option<TrackStats>, AppError> {
+    let state = crate::state::server_state()?;
+    let Some(lastfm) = state.lastfm.clone() else {
+        return Ok(None);
+    };
+    let t = state.vault.track(track).await?;
+    let Some(artist) = t.artists.first() else {
+        return Ok(None);
+    };
+    lastfm
+        .track_kept(&state.vault, &artist.name, &t.title)
+        .await
+        .map_err(lastfm_refused)
+}
+
+/// The track page's line of Last.fm figures.
+#[component]
+pub fn TrackStatsPanel(track: i64) -> impl IntoView {
+    let stats = Resource::new(|| (), move |_| get_track_stats(track));
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match stats.await {
+                    Ok(Some(s)) => view! {
+                        <p class="hint" data-testid="track-lastfm">
+                            {format!("{} listeners · {} plays on ", thousands(s.listeners), thousands(s.playcount))}
+                            <a href=s.url.clone() rel="noopener noreferrer" target="_blank">"Last.fm"</a>
+                            {(!s.tags.is_empty()).then(|| format!(" · {}", s.tags.join(", ")))}
+                        </p>
+                    }.into_any(),
+                    Ok(None) => ().into_any(),
+                    Err(e) => view! { <p class="hint" data-testid="track-lastfm">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }

@@ -114,6 +114,7 @@ fn TrackDetail(details: TrackDetails) -> impl IntoView {
             <TagEditor track=track.id initial=track.tags.clone() title=track.title.clone()/>
             <p class="hint">"With a star focused: 1–5 rate, 0 clears, the arrow keys move the rating. H loves what is playing. Manage every tag on the " <A href="/tags">"Tags"</A> " page."</p>
         </section>
+        <super::discography::TrackStatsPanel track=track.id/>
         <super::edit::TrackEditor details/>
     }
 }
