@@ -70,6 +70,13 @@ test('play, the queue, keys, the lock screen and navigation', async ({ page }) =
   expect((await queue(page))[2]).toContain('Hunter');
   await page.getByRole('button', { name: 'Remove Hunter from the queue' }).first().click();
   expect((await queue(page)).filter((t) => t.includes('Hunter'))).toHaveLength(1);
+  // The queue downloads as a zip of its songs' files, in its order.
+  const zipHref = await page.getByTestId('queue-zip').getAttribute('href');
+  expect(zipHref).toMatch(/^\/zip\/selection\.zip\?ids=(\d+,){7}\d+&name=Queue$/);
+  const zip = await page.request.get(`${hoard.url}${zipHref}`);
+  expect(zip.status()).toBe(200);
+  expect(zip.headers()['content-type']).toBe('application/zip');
+  expect((await zip.body()).subarray(0, 2).toString()).toBe('PK');
 
   // Keys: N is the next track, Space pauses and plays, → seeks.
   await page.getByRole('heading', { level: 1 }).click();

@@ -1,6 +1,7 @@
 //! `GET /zip/{list}.zip`: a list's audio files as one zip, streamed as it
 //! is written. `{list}` is as for exports (`liked`, `playlist-ID`,
-//! `album-ID`, `smart-ID`, `artist-ID`).
+//! `album-ID`, `smart-ID`, `artist-ID`), or `selection` with
+//! `?ids=1,2,3&name=…` for chosen tracks (the player's queue) in that order.
 //!
 //! The zip holds one folder named after the list: the files as they are
 //! in the library (same bytes, so same tags; same `Artist/Album (Year)/`
@@ -16,7 +17,7 @@ use std::path::PathBuf;
 use async_zip::base::write::ZipFileWriter;
 use async_zip::{Compression, ZipEntryBuilder};
 use axum::body::Body;
-use axum::extract::{Path as UrlPath, State};
+use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::AsyncWriteExt;
@@ -31,21 +32,74 @@ use crate::router::AppState;
 /// The pipe between the zip writer and the response.
 const PIPE_BYTES: usize = 256 * 1024;
 
+/// The most tracks a selection's zip may name.
+pub const MAX_SELECTION: usize = 5_000;
+
+/// The tracks `?ids=1,2,3` names, or why not.
+fn selection(ids: Option<&String>) -> Result<Vec<vault::model::Id>, String> {
+    let ids = ids.map(String::as_str).unwrap_or("").trim();
+    if ids.is_empty() {
+        return Err("a selection names its tracks: ?ids=1,2,3".into());
+    }
+    let mut out = Vec::new();
+    for id in ids.split(',') {
+        let id: vault::model::Id = id
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("`{id}` is not a track's number"))?;
+        if !out.contains(&id) {
+            out.push(id);
+        }
+        if out.len() > MAX_SELECTION {
+            return Err(format!("a selection holds up to {MAX_SELECTION} tracks"));
+        }
+    }
+    Ok(out)
+}
+
 /// `GET /zip/{file}`.
-pub async fn zip(State(state): State<AppState>, UrlPath(file): UrlPath<String>) -> Response {
+pub async fn zip(
+    State(state): State<AppState>,
+    UrlPath(file): UrlPath<String>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+) -> Response {
     let Some(stem) = file.strip_suffix(".zip") else {
         return refused(
             StatusCode::NOT_FOUND,
             "No such zip: a zip's name ends in .zip.",
         );
     };
-    let list = match export::list(stem) {
-        Ok(list) => list,
-        Err(why) => return refused(StatusCode::NOT_FOUND, format!("No such zip: {why}.")),
-    };
-    let (name, rows) = match export::load(&state, &list, true).await {
-        Ok(found) => found,
-        Err(answer) => return answer,
+    let (name, rows) = if stem == "selection" {
+        let ids = match selection(query.get("ids")) {
+            Ok(ids) => ids,
+            Err(why) => return refused(StatusCode::BAD_REQUEST, format!("No zip: {why}.")),
+        };
+        let name: String = query
+            .get("name")
+            .map(|n| n.trim().chars().take(100).collect())
+            .filter(|n: &String| !n.is_empty())
+            .unwrap_or_else(|| "Selection".into());
+        match state.server.vault.export_selection(&ids, true).await {
+            Ok(rows) => (name, rows),
+            Err(e) => {
+                tracing::error!("cannot read a selection to zip: {e}");
+                return refused(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "The vault's database did not answer.",
+                );
+            }
+        }
+    } else {
+        let list = match export::list(stem) {
+            Ok(list) => list,
+            Err(why) => return refused(StatusCode::NOT_FOUND, format!("No such zip: {why}.")),
+        };
+        match export::load(&state, &list, true).await {
+            Ok(found) => found,
+            Err(answer) => return answer,
+        }
     };
     let library = state.server.acquirer.settings().library_dir();
     let files: Vec<(ExportRow, PathBuf)> = rows

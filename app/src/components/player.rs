@@ -824,6 +824,12 @@ fn QueuePanel() -> impl IntoView {
         <section class="queue" aria-label="Queue" data-testid="queue">
             <header>
                 <h2>"Queue"</h2>
+                <a class="secondary button" download data-testid="queue-zip"
+                    href=move || {
+                        let ids: Vec<String> = p.queue.with(|q| q.iter().map(|i| i.id.to_string()).collect());
+                        format!("/zip/selection.zip?ids={}&name=Queue", ids.join(","))
+                    }
+                    title="The audio of the songs in the queue that are in your vault, as a zip">"Download as zip"</a>
                 <button type="button" on:click=move |_| p.clear()>"Clear queue"</button>
             </header>
             <ol>

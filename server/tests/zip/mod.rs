@@ -133,6 +133,77 @@ async fn a_list_downloads_as_a_zip_of_its_files_as_they_are_and_a_client_that_le
         .expect("health");
     assert_eq!(health.status(), 200);
 
+    // A selection (the player's queue): its tracks in its order, each once,
+    // only those with audio.
+    let ids: Vec<i64> = {
+        let vault = vault::Vault::open(&database).await.expect("open");
+        let tracks = vault
+            .track_list(
+                &vault::model::TrackList::Playlist(1),
+                &Default::default(),
+                0,
+                10,
+            )
+            .await
+            .expect("playlist")
+            .items;
+        tracks.iter().map(|t| t.id).collect()
+    };
+    let query = format!(
+        "ids={},{},{},{}&name=My%20queue",
+        ids[3], ids[0], ids[3], ids[2]
+    );
+    let res = server
+        .client
+        .get(server.url(&format!("/zip/selection.zip?{query}")))
+        .send()
+        .await
+        .expect("zip");
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .is_ok_and(|d| d.contains("filename=\"My queue.zip\"")));
+    let body = res.bytes().await.expect("body");
+    let zip = dir.path().join("queue.zip");
+    std::fs::write(&zip, &body).expect("write");
+    let listing = Command::new("python3")
+        .arg("-c")
+        .arg("import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print('\\n'.join(z.namelist()))")
+        .arg(&zip)
+        .output()
+        .expect("python3");
+    assert!(
+        listing.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listing.stderr)
+    );
+    let names: Vec<String> = String::from_utf8_lossy(&listing.stdout)
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "My queue/My queue.m3u8".to_string(),
+            format!("My queue/{}", paths[2]),
+            format!("My queue/{}", paths[0]),
+        ]
+    );
+    for (query, why) in [
+        ("", "?ids=1,2,3"),
+        ("?ids=1,x", "not a track's number"),
+        ("?ids=1,-2", "not a track's number"),
+    ] {
+        let res = server
+            .client
+            .get(server.url(&format!("/zip/selection.zip{query}")))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(res.status(), 400, "{query}");
+        assert!(res.text().await.expect("text").contains(why), "{query}");
+    }
+
     // A list with no audio, and what is not a list.
     for path in ["/zip/album-2.zip", "/zip/playlist-9.zip", "/zip/liked.tar"] {
         let res = server

@@ -116,6 +116,43 @@ impl Vault {
                 break;
             }
         }
+        self.export_rows(tracks, Some(list)).await
+    }
+
+    /// The tracks `ids` (a selection, such as the player's queue), in that
+    /// order, each once, as [`export_list`](Self::export_list) gives a list's.
+    pub async fn export_selection(&self, ids: &[Id], downloaded: bool) -> DbResult<Vec<ExportRow>> {
+        let ids_json =
+            serde_json::to_string(ids).map_err(|e| super::DbError::Other(e.to_string()))?;
+        let sql = super::library::track_query(
+            "NULL",
+            "",
+            "WHERE t.id IN (SELECT value FROM json_each(?))",
+        );
+        let rows: Vec<super::library::TrackRow> = sqlx::query_as(&sql)
+            .bind(&ids_json)
+            .fetch_all(self.pool())
+            .await?;
+        let mut by_id: HashMap<Id, crate::model::Track> = rows
+            .into_iter()
+            .map(crate::model::Track::from)
+            .map(|t| (t.id, t))
+            .collect();
+        let tracks: Vec<crate::model::Track> = ids
+            .iter()
+            .filter_map(|id| by_id.remove(id))
+            .filter(|t| !downloaded || t.download_state.as_deref() == Some("downloaded"))
+            .collect();
+        self.export_rows(tracks, None).await
+    }
+
+    /// What an export writes of `tracks`, in order (`list` gives a
+    /// playlist's "added by").
+    async fn export_rows(
+        &self,
+        tracks: Vec<crate::model::Track>,
+        list: Option<&TrackList>,
+    ) -> DbResult<Vec<ExportRow>> {
         let ids: Vec<Id> = tracks.iter().map(|t| t.id).collect();
         let ids_json =
             serde_json::to_string(&ids).map_err(|e| super::DbError::Other(e.to_string()))?;
@@ -144,7 +181,7 @@ impl Vault {
         // Who added each track, for a playlist (its first entry's, for a
         // track in it twice).
         let mut added_by: HashMap<Id, String> = HashMap::new();
-        if let TrackList::Playlist(playlist) = list {
+        if let Some(TrackList::Playlist(playlist)) = list {
             let rows: Vec<(Id, Option<String>)> = sqlx::query_as(
                 "SELECT track_id, added_by FROM playlist_items
                  WHERE playlist_id = ? AND removed_at IS NULL AND track_id IS NOT NULL
