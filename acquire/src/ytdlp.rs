@@ -69,6 +69,30 @@ impl YtDlp {
         self.search.replace("{query}", &query)
     }
 
+    /// What a playlist (or single upload) link holds, as yt-dlp's JSON
+    /// (`--dump-single-json`), without downloading: `flat` lists a
+    /// playlist's entries as its page shows them (YouTube's carry the
+    /// title, the channel and the duration) instead of opening each one
+    /// (which SoundCloud needs for its titles). At most `limit` entries.
+    pub async fn list(
+        &self,
+        url: &str,
+        flat: bool,
+        limit: usize,
+    ) -> Result<serde_json::Value, SourceError> {
+        let mut command = self.command()?;
+        command.args(["--dump-single-json", "--skip-download", "--no-warnings"]);
+        if flat {
+            command.arg("--flat-playlist");
+        }
+        command
+            .args(["--playlist-end", &limit.to_string(), "--"])
+            .arg(url);
+        let lines = self.run(command, &CancellationToken::new(), |_| {}).await?;
+        serde_json::from_str(&lines.join("\n"))
+            .map_err(|e| SourceError::Permanent(format!("yt-dlp's answer could not be read: {e}")))
+    }
+
     fn command(&self) -> Result<Command, SourceError> {
         let (program, args) = self
             .command

@@ -271,7 +271,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         backups: backups.clone(),
         discographies: discographies.clone(),
         lastfm,
-        importer: Arc::new(hoard_sync::import::Importer::new(syncer.clone())),
+        importer: Arc::new(
+            hoard_sync::import::Importer::new(syncer.clone()).with_lister(media::lister(&config)),
+        ),
     };
     let auto_queue = tokio::spawn(media::queue_after_syncs(syncer.clone(), server.clone()));
     let imports = history::Imports::start(

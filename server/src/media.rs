@@ -32,6 +32,33 @@ use vault::QueueScope;
 use crate::config::Config;
 use crate::router::AppState;
 
+/// yt-dlp as the settings run it.
+pub fn ytdlp(config: &Config) -> YtDlp {
+    YtDlp {
+        command: config
+            .ytdlp_command
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+        timeout: Duration::from_secs(u64::from(config.ytdlp_timeout_seconds)),
+        ..YtDlp::default()
+    }
+}
+
+/// Reads YouTube, YouTube Music and SoundCloud links for imports, with yt-dlp.
+pub fn lister(config: &Config) -> hoard_sync::import::Lister {
+    let ytdlp = Arc::new(ytdlp(config));
+    Arc::new(move |url: String, flat: bool| {
+        let ytdlp = ytdlp.clone();
+        Box::pin(async move {
+            ytdlp
+                .list(&url, flat, hoard_sync::import::MAX_UPLOADS)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    })
+}
+
 /// The download queue as the settings describe it: the music folder first
 /// (if there is one, also returned), then the search sources in their
 /// order; yt-dlp downloads for them and fetches pasted URLs.
@@ -40,15 +67,7 @@ pub fn acquirer(config: &Config, vault: vault::Vault) -> (Arc<Acquirer>, Option<
         threshold: config.match_threshold,
         ..MatchOptions::default()
     };
-    let ytdlp = YtDlp {
-        command: config
-            .ytdlp_command
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect(),
-        timeout: Duration::from_secs(u64::from(config.ytdlp_timeout_seconds)),
-        ..YtDlp::default()
-    };
+    let ytdlp = ytdlp(config);
     let folder = config
         .music_folder
         .as_ref()

@@ -1,8 +1,9 @@
 //! Lists from anywhere: a `.txt` list of songs (`Artist - Title`, or a link,
-//! a line each) or a pasted Spotify track, album or playlist link becomes a
-//! playlist of Hoard's own, each entry matched to a Spotify track where one
-//! matches, and kept by name (for the download queue to find by name)
-//! where none does.
+//! a line each), a pasted Spotify track, album or playlist link, or a
+//! YouTube, YouTube Music or SoundCloud playlist (read by yt-dlp, through a
+//! [`Lister`] the server gives) becomes a playlist of Hoard's own, each
+//! entry matched to a Spotify track where one matches, and kept by name
+//! (for the download queue to find by name) where none does.
 //!
 //! An import is two steps: [`Importer::preview`] reads and matches every
 //! line and says, line by line, what it understood and what it did not and
@@ -81,9 +82,28 @@ pub enum Line {
     SpotifyTrack(String),
     SpotifyAlbum(String),
     SpotifyPlaylist(String),
+    /// A YouTube, YouTube Music or SoundCloud link (a playlist or one
+    /// upload), read by yt-dlp: `flat` when the playlist's page names its
+    /// entries (YouTube), not when each must be opened (SoundCloud).
+    Uploads {
+        url: String,
+        site: &'static str,
+        flat: bool,
+    },
     /// Not understood, and why.
     Bad(String),
 }
+
+/// Reads a YouTube, YouTube Music or SoundCloud link with yt-dlp: the
+/// link and whether to read it flat, to yt-dlp's `--dump-single-json`.
+pub type Lister = Arc<
+    dyn Fn(String, bool) -> futures::future::BoxFuture<'static, Result<serde_json::Value, String>>
+        + Send
+        + Sync,
+>;
+
+/// The most entries read from one playlist link.
+pub const MAX_UPLOADS: usize = 2_000;
 
 /// One entry of an import, as it will be written.
 #[derive(Clone, Debug)]
@@ -103,6 +123,7 @@ struct Draft {
 pub struct Importer {
     syncer: Arc<Syncer>,
     drafts: Mutex<HashMap<String, Draft>>,
+    lister: Option<Lister>,
 }
 
 impl std::fmt::Debug for Importer {
@@ -148,12 +169,23 @@ fn link(text: &str) -> Line {
             let id = segments.get(1).and_then(|s| spotify_id(s));
             spotify_link(kind, id, text)
         }
-        "youtube.com" | "m.youtube.com" | "music.youtube.com" | "youtu.be" | "soundcloud.com"
-        | "on.soundcloud.com" | "m.soundcloud.com" => Line::Bad(
-            "YouTube, YouTube Music and SoundCloud links are not imported yet: write the song as Artist - Title".into(),
-        ),
+        "youtube.com" | "m.youtube.com" | "youtu.be" => Line::Uploads {
+            url: text.to_string(),
+            site: "YouTube",
+            flat: true,
+        },
+        "music.youtube.com" => Line::Uploads {
+            url: text.to_string(),
+            site: "YouTube Music",
+            flat: true,
+        },
+        "soundcloud.com" | "on.soundcloud.com" | "m.soundcloud.com" => Line::Uploads {
+            url: text.to_string(),
+            site: "SoundCloud",
+            flat: false,
+        },
         _ => Line::Bad(format!(
-            "a link to {host}: Hoard imports Spotify track, album and playlist links"
+            "a link to {host}: Hoard imports links to Spotify, YouTube, YouTube Music and SoundCloud"
         )),
     }
 }
@@ -281,7 +313,7 @@ fn describe(t: &wire::Track, album: Option<&wire::SimplifiedAlbum>) -> String {
 
 /// The outcome of one line: its preview row and its entries.
 struct Resolved {
-    row: ImportLine,
+    rows: Vec<ImportLine>,
     entries: Vec<Entry>,
 }
 
@@ -300,7 +332,15 @@ impl Importer {
         Self {
             syncer,
             drafts: Mutex::new(HashMap::new()),
+            lister: None,
         }
+    }
+
+    /// Reads YouTube, YouTube Music and SoundCloud links with `lister`
+    /// (without one they are refused with the reason).
+    pub fn with_lister(mut self, lister: Lister) -> Self {
+        self.lister = Some(lister);
+        self
     }
 
     /// Reads and matches every line of `text` (a list, or one pasted link);
@@ -332,10 +372,12 @@ impl Importer {
         }
         let connection = self.syncer.connection().await?;
         let api = connection.api.clone();
+        let lister = self.lister.clone();
         let resolved: Vec<Result<Resolved, ApiError>> = futures::stream::iter(lines)
             .map(|(n, text, line)| {
                 let api = api.clone();
-                async move { resolve(&api, n, &text, line).await }
+                let lister = lister.clone();
+                async move { resolve(&api, lister.as_ref(), n, &text, line).await }
             })
             .buffered(AT_ONCE)
             .collect()
@@ -345,7 +387,7 @@ impl Importer {
         let mut entries = Vec::new();
         for r in resolved {
             let r = r?;
-            rows.push(r.row);
+            rows.extend(r.rows);
             entries.extend(r.entries);
         }
         if entries.len() > MAX_SONGS {
@@ -475,21 +517,46 @@ fn token() -> String {
 }
 
 /// Looks one line up on Spotify.
-async fn resolve(api: &Api, n: usize, text: &str, line: Line) -> Result<Resolved, ApiError> {
+async fn resolve(
+    api: &Api,
+    lister: Option<&Lister>,
+    n: usize,
+    text: &str,
+    line: Line,
+) -> Result<Resolved, ApiError> {
     match line {
+        Line::Uploads { url, site, flat } => match lister {
+            Some(lister) => uploads(api, lister, n, text, &url, site, flat).await,
+            None => Ok(Resolved {
+                rows: vec![row(
+                    n,
+                    text,
+                    "refused",
+                    format!("{site} links need yt-dlp, which this server does not run"),
+                    0,
+                )],
+                entries: Vec::new(),
+            }),
+        },
         Line::Bad(reason) => Ok(Resolved {
-            row: row(n, text, "refused", reason, 0),
+            rows: vec![row(n, text, "refused", reason, 0)],
             entries: Vec::new(),
         }),
         Line::Song(splits) => song(api, n, text, &splits).await,
         Line::SpotifyTrack(id) => {
             match api.get::<wire::Track>(&format!("tracks/{id}"), &[]).await {
                 Ok(t) => Ok(Resolved {
-                    row: row(n, text, "matched", describe(&t, None), 1),
+                    rows: vec![row(n, text, "matched", describe(&t, None), 1)],
                     entries: vec![Entry::Spotify(Box::new(t), None)],
                 }),
                 Err(ApiError::NotFound) => Ok(Resolved {
-                    row: row(n, text, "refused", "Spotify has no such track".into(), 0),
+                    rows: vec![row(
+                        n,
+                        text,
+                        "refused",
+                        "Spotify has no such track".into(),
+                        0,
+                    )],
                     entries: Vec::new(),
                 }),
                 Err(e) => Err(e),
@@ -498,6 +565,187 @@ async fn resolve(api: &Api, n: usize, text: &str, line: Line) -> Result<Resolved
         Line::SpotifyAlbum(id) => album(api, n, text, &id).await,
         Line::SpotifyPlaylist(id) => playlist(api, n, text, &id).await,
     }
+}
+
+/// One upload of a playlist as a song: its artist and title, or why it
+/// is not one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Upload {
+    /// What the playlist shows of it.
+    pub shown: String,
+    /// The ways to read it as (artist, title), likeliest first; empty with
+    /// `why_not`.
+    pub splits: Vec<(String, String)>,
+    pub why_not: Option<String>,
+}
+
+/// The words YouTube titles add that are not the song's.
+const VIDEO_NOISE: &[&str] = &[
+    "official music video",
+    "official video",
+    "official audio",
+    "official lyric video",
+    "lyric video",
+    "lyrics",
+    "audio",
+    "visualizer",
+    "visualiser",
+    "hd",
+    "hq",
+    "4k",
+    "remastered",
+];
+
+/// A video title without "(Official Video)", "[Lyrics]" and the like.
+fn clean_video_title(title: &str) -> String {
+    let mut t = title.trim().to_string();
+    loop {
+        let before = t.clone();
+        for (open, close) in [('(', ')'), ('[', ']')] {
+            if let (Some(a), Some(b)) = (t.rfind(open), t.rfind(close)) {
+                if a < b && b == t.len() - 1 {
+                    let inner = t[a + 1..b].trim().to_lowercase();
+                    if VIDEO_NOISE.contains(&inner.as_str()) {
+                        t = t[..a].trim().to_string();
+                    }
+                }
+            }
+        }
+        if t == before {
+            return t;
+        }
+    }
+}
+
+/// The playlist's title and its uploads as songs, from yt-dlp's JSON (a
+/// playlist, or one upload). YouTube's flat entries carry `title` and
+/// `channel` (an auto-generated "Artist - Topic" channel names the artist);
+/// SoundCloud's opened entries `title` and `uploader`; a full entry may
+/// carry `artist` (or `artists`) and `track`.
+pub fn read_uploads(json: &serde_json::Value) -> (String, Vec<Upload>) {
+    let text = |v: &serde_json::Value, k: &str| {
+        v.get(k)
+            .and_then(serde_json::Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let title = text(json, "title").unwrap_or_else(|| "a playlist".into());
+    let entries: Vec<&serde_json::Value> = match json.get("entries").and_then(|e| e.as_array()) {
+        Some(list) => list.iter().collect(),
+        None => vec![json],
+    };
+    let uploads = entries
+        .into_iter()
+        .take(MAX_UPLOADS)
+        .map(|e| {
+            let name = text(e, "title");
+            let shown = name.clone().or_else(|| text(e, "url")).unwrap_or_default();
+            let unavailable = |why: &str| Upload {
+                shown: shown.clone(),
+                splits: Vec::new(),
+                why_not: Some(why.to_string()),
+            };
+            let Some(name) = name else {
+                return unavailable(
+                    "the playlist does not say its title (it may be private or removed)",
+                );
+            };
+            if matches!(name.as_str(), "[Private video]" | "[Deleted video]") {
+                return unavailable("a private or removed video");
+            }
+            let artist_field = text(e, "artist").or_else(|| {
+                e.get("artists")
+                    .and_then(|a| a.as_array())
+                    .and_then(|a| a.first())
+                    .and_then(|a| a.as_str())
+                    .map(str::to_string)
+            });
+            let track_field = text(e, "track");
+            let channel = text(e, "channel").or_else(|| text(e, "uploader"));
+            let mut splits = Vec::new();
+            if let (Some(a), Some(t)) = (artist_field, track_field) {
+                splits.push((a, t));
+            }
+            if let Some(topic) = channel.as_deref().and_then(|c| c.strip_suffix(" - Topic")) {
+                splits.push((topic.trim().to_string(), name.clone()));
+            }
+            let cleaned = clean_video_title(&name);
+            if let Some(Line::Song(read)) = read_line(&cleaned) {
+                splits.extend(read);
+            }
+            if let Some(c) = channel.filter(|c| !c.ends_with(" - Topic")) {
+                splits.push((c, cleaned.clone()));
+            }
+            splits.dedup();
+            if splits.is_empty() {
+                return unavailable("no artist: neither the title nor the channel names one");
+            }
+            Upload {
+                shown,
+                splits,
+                why_not: None,
+            }
+        })
+        .collect();
+    (title, uploads)
+}
+
+/// A playlist (or upload) link, read by yt-dlp, each upload matched as a
+/// song: a row per upload, under the link's line.
+async fn uploads(
+    api: &Api,
+    lister: &Lister,
+    n: usize,
+    text: &str,
+    url: &str,
+    site: &str,
+    flat: bool,
+) -> Result<Resolved, ApiError> {
+    let json = match lister(url.to_string(), flat).await {
+        Ok(json) => json,
+        Err(why) => {
+            return Ok(Resolved {
+                rows: vec![row(
+                    n,
+                    text,
+                    "refused",
+                    format!("{site} could not be read: {why}"),
+                    0,
+                )],
+                entries: Vec::new(),
+            })
+        }
+    };
+    let (title, list) = read_uploads(&json);
+    if list.is_empty() {
+        return Ok(Resolved {
+            rows: vec![row(
+                n,
+                text,
+                "refused",
+                format!("the {site} playlist {title} is empty"),
+                0,
+            )],
+            entries: Vec::new(),
+        });
+    }
+    let mut out = Resolved {
+        rows: Vec::new(),
+        entries: Vec::new(),
+    };
+    for (i, upload) in list.into_iter().enumerate() {
+        let shown = format!("{title} #{}: {}", i + 1, upload.shown);
+        match upload.why_not {
+            Some(why) => out.rows.push(row(n, &shown, "refused", why, 0)),
+            None => {
+                let r = song(api, n, &shown, &upload.splits).await?;
+                out.rows.extend(r.rows);
+                out.entries.extend(r.entries);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Finds "Artist - Title" on Spotify: each way of reading the line in turn,
@@ -566,19 +814,19 @@ async fn song(
             "ambiguous"
         };
         return Ok(Resolved {
-            row: row(n, text, status, detail, 1),
+            rows: vec![row(n, text, status, detail, 1)],
             entries: vec![Entry::Spotify(Box::new(first), None)],
         });
     }
     let (artist, title) = splits[0].clone();
     Ok(Resolved {
-        row: row(
+        rows: vec![row(
             n,
             text,
             "by_name",
             format!("not on Spotify: kept as “{title}” by {artist}, for the download queue to find by name"),
             1,
-        ),
+        )],
         entries: vec![Entry::ByName { artist, title }],
     })
 }
@@ -588,7 +836,13 @@ async fn album(api: &Api, n: usize, text: &str, id: &str) -> Result<Resolved, Ap
         Ok(a) => a,
         Err(ApiError::NotFound) => {
             return Ok(Resolved {
-                row: row(n, text, "refused", "Spotify has no such album".into(), 0),
+                rows: vec![row(
+                    n,
+                    text,
+                    "refused",
+                    "Spotify has no such album".into(),
+                    0,
+                )],
                 entries: Vec::new(),
             })
         }
@@ -611,13 +865,13 @@ async fn album(api: &Api, n: usize, text: &str, id: &str) -> Result<Resolved, Ap
     let count = tracks.len();
     let boxed = Box::new(album.clone());
     Ok(Resolved {
-        row: row(
+        rows: vec![row(
             n,
             text,
             "matched",
             format!("the album {}: {count} songs", album.name),
             count,
-        ),
+        )],
         entries: tracks
             .into_iter()
             .filter(|t| t.id.is_some())
@@ -632,7 +886,7 @@ async fn playlist(api: &Api, n: usize, text: &str, id: &str) -> Result<Resolved,
         name: String,
     }
     let refused = |why: &str| Resolved {
-        row: row(n, text, "refused", why.to_string(), 0),
+        rows: vec![row(n, text, "refused", why.to_string(), 0)],
         entries: Vec::new(),
     };
     let named: Named = match api
@@ -685,7 +939,7 @@ async fn playlist(api: &Api, n: usize, text: &str, id: &str) -> Result<Resolved,
         detail += &format!(" ({skipped} entries that are not Spotify songs left out)");
     }
     Ok(Resolved {
-        row: row(n, text, "matched", detail, entries.len()),
+        rows: vec![row(n, text, "matched", detail, entries.len())],
         entries,
     })
 }
@@ -731,6 +985,14 @@ mod tests {
         assert!(bad("Hunter by Björk").contains("no \" - \""));
         assert!(bad("Björk - ").contains("missing"));
         assert!(bad("https://example.com/song.mp3").contains("example.com"));
+        assert_eq!(
+            read_line("https://music.youtube.com/playlist?list=PLabc"),
+            Some(Line::Uploads {
+                url: "https://music.youtube.com/playlist?list=PLabc".into(),
+                site: "YouTube Music",
+                flat: true
+            })
+        );
         assert!(bad(&"x".repeat(600)).contains("500"));
         assert!(bad("Bj\u{fffd}rk - Hunter").contains("UTF-8"));
         assert!(
@@ -748,6 +1010,62 @@ mod tests {
             read_line("https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M"),
             Some(Line::SpotifyPlaylist("37i9dQZF1DXcBWIGoYBM5M".into()))
         );
+    }
+
+    #[test]
+    fn youtube_and_soundcloud_uploads_are_read_as_songs() {
+        // A flat YouTube playlist, with the keys yt-dlp's YoutubeTabIE
+        // `_extract_video` gives each entry (yt_dlp/extractor/youtube/_tab.py).
+        let entry =
+            |id: &str, title: Option<&str>, channel: Option<&str>, duration: Option<i64>| {
+                serde_json::json!({
+                    "_type": "url", "ie_key": "Youtube", "id": id,
+                    "url": format!("https://www.youtube.com/watch?v={id}"),
+                    "title": title, "description": null, "duration": duration,
+                    "channel_id": "UCabcdefghijklmnopqrstuv", "channel": channel,
+                    "channel_url": "https://www.youtube.com/channel/UCabcdefghijklmnopqrstuv",
+                    "uploader": channel, "uploader_id": null, "uploader_url": null,
+                    "thumbnails": [], "timestamp": null, "release_timestamp": null,
+                    "availability": null, "view_count": 1234, "live_status": null,
+                })
+            };
+        let playlist = serde_json::json!({
+            "_type": "playlist", "id": "PLx", "title": "Road trip", "extractor": "youtube:tab",
+            "entries": [
+                entry("a1", Some("Hunter"), Some("Björk - Topic"), Some(255)),
+                entry("a2", Some("Sigur Rós - Hoppípolla (Official Video)"), Some("Sigur Rós"), Some(268)),
+                entry("a3", Some("[Private video]"), None, None),
+                entry("a4", Some("Starálfur"), Some("Some Fan Channel"), Some(200)),
+                entry("a5", None, None, None),
+            ],
+        });
+        let (title, uploads) = read_uploads(&playlist);
+        assert_eq!(title, "Road trip");
+        assert_eq!(
+            uploads[0].splits[0],
+            ("Björk".to_string(), "Hunter".to_string())
+        );
+        assert_eq!(
+            uploads[1].splits[0],
+            ("Sigur Rós".to_string(), "Hoppípolla".to_string())
+        );
+        assert!(uploads[2]
+            .why_not
+            .as_deref()
+            .is_some_and(|w| w.contains("private")));
+        assert_eq!(
+            uploads[3].splits,
+            vec![("Some Fan Channel".to_string(), "Starálfur".to_string())]
+        );
+        assert!(uploads[4].why_not.is_some());
+        // One SoundCloud track, opened: title and uploader.
+        let one = serde_json::json!({ "id": "1", "title": "Night Drive", "uploader": "Kestrel Lane", "duration": 201.5 });
+        let (_, uploads) = read_uploads(&one);
+        assert_eq!(
+            uploads[0].splits,
+            vec![("Kestrel Lane".to_string(), "Night Drive".to_string())]
+        );
+        assert_eq!(clean_video_title("Song (Lyrics) [HD]"), "Song");
     }
 
     #[test]

@@ -263,3 +263,119 @@ async fn lists_over_the_limits_are_refused_with_the_limit_named() {
     let calls = h.spotify().calls();
     assert!(calls < 10, "refused lists ask Spotify nothing: {calls}");
 }
+
+#[tokio::test]
+async fn youtube_and_soundcloud_playlists_are_read_with_yt_dlp_and_matched_song_by_song() {
+    let h = Harness::new(spec()).await;
+    h.sync().await;
+    let catalogue = h.spotify().catalogue();
+    let songs = catalogue.as_array().expect("tracks");
+    let once =
+        |t: &&serde_json::Value| songs.iter().filter(|u| u["title"] == t["title"]).count() == 1;
+    let mut unique = songs.iter().filter(once);
+    let (a, b) = (
+        unique.next().expect("a song"),
+        unique.next().expect("another"),
+    );
+    let (a_title, a_artist) = (
+        a["title"].as_str().expect("t"),
+        a["artists"][0].as_str().expect("a"),
+    );
+    let (b_title, b_artist) = (
+        b["title"].as_str().expect("t"),
+        b["artists"][0].as_str().expect("a"),
+    );
+    // What `yt-dlp --flat-playlist --dump-single-json` prints for a YouTube
+    // Music playlist: entries with the keys YoutubeTabIE gives.
+    let entry = |id: &str, title: &str, channel: Option<&str>| {
+        serde_json::json!({
+            "_type": "url", "ie_key": "Youtube", "id": id,
+            "url": format!("https://www.youtube.com/watch?v={id}"),
+            "title": title, "description": null, "duration": 200,
+            "channel_id": null, "channel": channel, "channel_url": null,
+            "uploader": channel, "uploader_id": null, "uploader_url": null,
+            "thumbnails": [], "timestamp": null, "release_timestamp": null,
+            "availability": null, "view_count": 10, "live_status": null,
+        })
+    };
+    let playlist = serde_json::json!({
+        "_type": "playlist", "id": "PLroad", "title": "Road trip", "extractor": "youtube:tab",
+        "webpage_url": "https://www.youtube.com/playlist?list=PLroad",
+        "entries": [
+            entry("v1", a_title, Some(&format!("{a_artist} - Topic"))),
+            entry("v2", &format!("{b_artist} - {b_title} (Official Video)"), Some("Some Label")),
+            entry("v3", "[Private video]", None),
+            entry("v4", "Nobody Famous - A Song Nobody Wrote", Some("Nobody Famous")),
+        ],
+    });
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = asked.clone();
+    let lister: hoard_sync::import::Lister = std::sync::Arc::new(move |url: String, flat: bool| {
+        seen.lock().expect("asked").push((url.clone(), flat));
+        let playlist = playlist.clone();
+        Box::pin(async move {
+            if url.contains("soundcloud") {
+                Err("yt-dlp: no network: the host name does not resolve".to_string())
+            } else {
+                Ok(playlist)
+            }
+        })
+    });
+    let importer = Importer::new(h.syncer.clone()).with_lister(lister);
+    let text = "https://music.youtube.com/playlist?list=PLroad\n\
+                https://soundcloud.com/someone/sets/night-drive\n";
+    let preview = importer
+        .preview("Road trip", "pasted", text)
+        .await
+        .expect("previewed");
+    let status: Vec<(usize, &str)> = preview
+        .lines
+        .iter()
+        .map(|l| (l.line, l.status.as_str()))
+        .collect();
+    assert_eq!(
+        status,
+        vec![
+            (1, "matched"),
+            (1, "matched"),
+            (1, "refused"),
+            (1, "by_name"),
+            (2, "refused")
+        ],
+        "{:#?}",
+        preview.lines
+    );
+    assert!(preview.lines[0].text.starts_with("Road trip #1: "));
+    assert!(preview.lines[0].detail.starts_with(a_title));
+    assert!(preview.lines[1].detail.starts_with(b_title));
+    assert!(
+        preview.lines[4].detail.contains("no network"),
+        "{:?}",
+        preview.lines[4]
+    );
+    assert_eq!(
+        *asked.lock().expect("asked"),
+        vec![
+            (
+                "https://music.youtube.com/playlist?list=PLroad".to_string(),
+                true
+            ),
+            (
+                "https://soundcloud.com/someone/sets/night-drive".to_string(),
+                false
+            )
+        ],
+        "YouTube is read flat, SoundCloud opened"
+    );
+    let (playlist, _) = importer
+        .confirm(OWNER, &preview.token, None, false)
+        .await
+        .expect("imported");
+    assert_eq!(
+        h.scalar(&format!(
+            "SELECT COUNT(*) FROM playlist_items WHERE playlist_id = {playlist}"
+        ))
+        .await,
+        3
+    );
+}

@@ -1,6 +1,6 @@
 //! Import a list: a `.txt` file or pasted text (songs as `Artist - Title`,
-//! or links, one a line) or one pasted Spotify link, previewed line by line,
-//! then imported as a playlist of the listener's own.
+//! or links to Spotify, YouTube, YouTube Music or SoundCloud, one a line),
+//! previewed line by line, then imported as a playlist of the listener's own.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -161,7 +161,7 @@ pub fn ImportPage() -> impl IntoView {
         <section class="panel import" data-testid="import">
             <p>
                 "A list of songs, one a line as " <code>"Artist - Title"</code>
-                ", or links to Spotify tracks, albums and playlists; or one pasted Spotify link. "
+                ", or links: Spotify tracks, albums and playlists, and YouTube, YouTube Music or SoundCloud playlists. "
                 "Hoard shows what it understood before anything is saved, then keeps the list as a playlist of yours and downloads its songs."
             </p>
             <label class="field">
