@@ -2,7 +2,7 @@
 // an artist's releases saved from their page with each song once, a new
 // single found by the next read, and the Artists page's list of what is new.
 import { expect, test } from '@playwright/test';
-import { Hoard, hydrated, LastfmMock, SpotifyMock } from './harness';
+import { connectSpotify, Hoard, hydrated, LastfmMock, SpotifyMock } from './harness';
 
 test('save a discography from the artist page, then see a new single', async ({ page }) => {
   const spotify = await SpotifyMock.start([
@@ -12,9 +12,7 @@ test('save a discography from the artist page, then see a new single', async ({ 
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   try {
-    await page.goto(`${hoard.url}/settings`);
-    await page.getByRole('button', { name: 'Connect Spotify' }).click();
-    await expect(page.getByTestId('last-sync')).toContainText('ok', { timeout: 30_000 });
+    await connectSpotify(page, hoard);
     const [artist] = (await spotify.control('discographies')).artists as { id: string; name: string }[];
 
     // The artist is in the vault through one liked song.
@@ -84,9 +82,7 @@ test("the artist page tells Last.fm's story and expands to similar artists", asy
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   try {
-    await page.goto(`${hoard.url}/settings`);
-    await page.getByRole('button', { name: 'Connect Spotify' }).click();
-    await expect(page.getByTestId('last-sync')).toContainText('ok', { timeout: 30_000 });
+    await connectSpotify(page, hoard);
     const [artist] = (await spotify.control('discographies')).artists as { id: string; name: string }[];
     await page.goto(`${hoard.url}/?q=${encodeURIComponent(artist.name)}`);
     await page.getByRole('link', { name: artist.name, exact: true }).first().click();

@@ -1,5 +1,6 @@
 // Starts and stops real Hoard servers for the browser tests: the debug build
 // of the server, a fresh data folder, and optionally the demo library.
+import { expect } from '@playwright/test';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -139,6 +140,16 @@ export class YtMusicMock {
     this.child.kill('SIGTERM');
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Connects the local Spotify from Settings, as a person would, and waits
+ * for the first sync to end.
+ */
+export async function connectSpotify(page: import('@playwright/test').Page, hoard: Hoard): Promise<void> {
+  await page.goto(`${hoard.url}/settings`);
+  await page.getByRole('button', { name: 'Connect Spotify' }).click();
+  await expect(page.getByTestId('last-sync')).toContainText('ok', { timeout: 30_000 });
 }
 
 /** The client ID the browser tests connect with (any ID works with the local API). */

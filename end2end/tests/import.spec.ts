@@ -2,7 +2,7 @@
 // .txt file (a byte-order mark, CRLF) previewed line by line, then kept as
 // a playlist of the listener's own.
 import { expect, test } from '@playwright/test';
-import { Hoard, hydrated, SpotifyMock } from './harness';
+import { connectSpotify, Hoard, hydrated, SpotifyMock } from './harness';
 
 test('a .txt list is previewed line by line, then imported as a playlist', async ({ page }) => {
   const spotify = await SpotifyMock.start(['--liked', '20', '--playlists', '2', '--playlist-len', '5', '--no-quirks']);
@@ -10,9 +10,7 @@ test('a .txt list is previewed line by line, then imported as a playlist', async
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   try {
-    await page.goto(`${hoard.url}/settings`);
-    await page.getByRole('button', { name: 'Connect Spotify' }).click();
-    await expect(page.getByTestId('last-sync')).toContainText('ok', { timeout: 30_000 });
+    await connectSpotify(page, hoard);
     // A song whose title is on Spotify once.
     const catalogue = (await spotify.control('catalogue')) as { title: string; artists: string[] }[];
     const song = catalogue.find((t) => catalogue.filter((u) => u.title === t.title).length === 1)!;

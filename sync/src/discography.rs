@@ -46,6 +46,38 @@ pub struct Discographies {
     busy: std::sync::Mutex<HashSet<(Id, Id)>>,
 }
 
+/// What one read of an artist's releases is for.
+struct Plan<'a> {
+    artist: Id,
+    spotify_id: &'a str,
+    groups: &'a [String],
+    /// Queue the tracks it keeps for download.
+    queue: bool,
+    /// Releases not read before in these groups are news.
+    news: &'a [String],
+}
+
+/// Marks a (listener, artist) pair as being read until dropped.
+struct Busy<'a> {
+    set: &'a std::sync::Mutex<HashSet<(Id, Id)>>,
+    key: (Id, Id),
+}
+
+impl<'a> Busy<'a> {
+    fn take(set: &'a std::sync::Mutex<HashSet<(Id, Id)>>, key: (Id, Id)) -> Option<Self> {
+        set.lock()
+            .expect("busy set")
+            .insert(key)
+            .then_some(Self { set, key })
+    }
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.set.lock().expect("busy set").remove(&self.key);
+    }
+}
+
 /// A release read from Spotify with its tracks.
 struct Read {
     release: wire::SimplifiedAlbum,
@@ -92,19 +124,30 @@ impl Discographies {
             .await?;
         let groups = vault::discography::check_groups(groups)?;
         let groups: Vec<String> = groups.split(',').map(str::to_string).collect();
-        self.read_logged(user, artist, &spotify_id, &groups, queue, &before)
-            .await
+        self.read_logged(
+            user,
+            Plan {
+                artist,
+                spotify_id: &spotify_id,
+                groups: &groups,
+                queue,
+                news: &before,
+            },
+        )
+        .await
     }
 
     /// Checks one watched artist for releases not read before.
     pub async fn check(&self, due: &WatchDue) -> Result<DiscographyReport, SyncError> {
         self.read_logged(
             due.user,
-            due.artist,
-            &due.spotify_id,
-            &due.groups,
-            due.queue,
-            &due.groups,
+            Plan {
+                artist: due.artist,
+                spotify_id: &due.spotify_id,
+                groups: &due.groups,
+                queue: due.queue,
+                news: &due.groups,
+            },
         )
         .await
     }
@@ -225,23 +268,12 @@ impl Discographies {
     }
 
     /// [`read`](Self::read), recording the outcome on the listener's discography.
-    async fn read_logged(
-        &self,
-        user: Id,
-        artist: Id,
-        spotify_id: &str,
-        groups: &[String],
-        queue: bool,
-        news: &[String],
-    ) -> Result<DiscographyReport, SyncError> {
-        {
-            let mut busy = self.busy.lock().expect("busy set");
-            if !busy.insert((user, artist)) {
-                return Err(SyncError::Busy);
-            }
-        }
-        let result = self.read(artist, spotify_id, groups, queue, news).await;
-        self.busy.lock().expect("busy set").remove(&(user, artist));
+    async fn read_logged(&self, user: Id, job: Plan<'_>) -> Result<DiscographyReport, SyncError> {
+        let artist = job.artist;
+        let Some(_busy) = Busy::take(&self.busy, (user, artist)) else {
+            return Err(SyncError::Busy);
+        };
+        let result = self.read(job).await;
         let error = result.as_ref().err().map(ToString::to_string);
         self.vault()
             .discography_checked(user, artist, error.as_deref())
@@ -249,21 +281,12 @@ impl Discographies {
         result
     }
 
-    async fn read(
-        &self,
-        artist: Id,
-        spotify_id: &str,
-        groups: &[String],
-        queue: bool,
-        news: &[String],
-    ) -> Result<DiscographyReport, SyncError> {
+    async fn read(&self, job: Plan<'_>) -> Result<DiscographyReport, SyncError> {
         let started = Instant::now();
         let connection = self.syncer.connection().await?;
         let api = connection.api.clone();
         let calls_before = api.calls();
-        let result = self
-            .read_with(&api, artist, spotify_id, groups, queue, news)
-            .await;
+        let result = self.read_with(&api, job).await;
         if let Err(SyncError::Api(crate::ApiError::GrantEnded(reason))) = &result {
             self.syncer.grant_ended(reason).await?;
         }
@@ -274,15 +297,14 @@ impl Discographies {
         Ok(report)
     }
 
-    async fn read_with(
-        &self,
-        api: &Api,
-        artist: Id,
-        spotify_id: &str,
-        groups: &[String],
-        queue: bool,
-        news: &[String],
-    ) -> Result<DiscographyReport, SyncError> {
+    async fn read_with(&self, api: &Api, job: Plan<'_>) -> Result<DiscographyReport, SyncError> {
+        let Plan {
+            artist,
+            spotify_id,
+            groups,
+            queue,
+            news,
+        } = job;
         let listed = releases(api, spotify_id, groups).await?;
         let known = self.vault().known_releases(artist).await?;
         let fresh: Vec<(wire::SimplifiedAlbum, String)> = listed
