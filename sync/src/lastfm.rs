@@ -81,6 +81,16 @@ fn text(v: Option<&Value>) -> String {
     v.and_then(Value::as_str).unwrap_or_default().to_string()
 }
 
+/// A link from Last.fm's answer, kept only if it is a web address (a page
+/// links to it, so nothing else may pass: no `javascript:`).
+fn web_url(v: Option<&Value>) -> String {
+    let url = text(v);
+    match url::Url::parse(&url) {
+        Ok(u) if matches!(u.scheme(), "https" | "http") => url,
+        _ => String::new(),
+    }
+}
+
 /// A bio's HTML as plain text, without the "Read more on Last.fm" link;
 /// `None` when nothing is left.
 pub fn plain_bio(html: &str) -> Option<String> {
@@ -243,14 +253,14 @@ impl Lastfm {
                         _ => None,
                     })
                     .unwrap_or(0.0),
-                url: text(s.get("url")),
+                url: web_url(s.get("url")),
                 in_vault: None,
             })
             .filter(|s| !s.name.is_empty())
             .collect();
         Ok(ArtistStory {
             name: text(a.get("name")),
-            url: text(a.get("url")),
+            url: web_url(a.get("url")),
             bio: plain_bio(&text(a.pointer("/bio/summary"))),
             listeners: a.pointer("/stats/listeners").map_or(0, figure),
             playcount: a.pointer("/stats/playcount").map_or(0, figure),
@@ -288,7 +298,7 @@ impl Lastfm {
                 .map(|t| text(t.get("name")))
                 .filter(|t| !t.is_empty())
                 .collect(),
-            url: text(t.get("url")),
+            url: web_url(t.get("url")),
         };
         let stub = t.get("mbid").is_none() && t.get("duration").is_some_and(|d| figure(d) == 0);
         Ok((!stub).then_some(stats))
@@ -399,6 +409,14 @@ mod tests {
                 .as_deref(),
             Some("Tom & Jerry play X covers.")
         );
+    }
+
+    #[test]
+    fn only_web_links_are_kept() {
+        let v = serde_json::json!({ "a": "https://www.last.fm/music/X", "b": "javascript:alert(1)", "c": "/music/X" });
+        assert_eq!(web_url(v.get("a")), "https://www.last.fm/music/X");
+        assert_eq!(web_url(v.get("b")), "");
+        assert_eq!(web_url(v.get("c")), "");
     }
 
     #[test]

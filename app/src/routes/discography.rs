@@ -448,6 +448,16 @@ fn thousands(n: u64) -> String {
     out
 }
 
+/// "Last.fm", linked to the page when Last.fm gave a web address.
+#[component]
+fn LastfmLink(url: String) -> impl IntoView {
+    if url.is_empty() {
+        view! { <span>"Last.fm"</span> }.into_any()
+    } else {
+        view! { <a href=url rel="noopener noreferrer" target="_blank">"Last.fm"</a> }.into_any()
+    }
+}
+
 /// The artist page's Last.fm panel: the story, similar artists and Expand.
 #[component]
 pub fn ArtistStoryPanel(artist: i64) -> impl IntoView {
@@ -525,7 +535,7 @@ fn StoryView(story: ArtistStory, artist: i64) -> impl IntoView {
             }}
             <p class="hint" data-testid="story-figures">
                 {format!("{} listeners · {} plays on ", thousands(story.listeners), thousands(story.playcount))}
-                <a href=story.url.clone() rel="noopener noreferrer" target="_blank">"Last.fm"</a>
+                <LastfmLink url=story.url.clone()/>
             </p>
             {(!story.tags.is_empty()).then(|| view! {
                 <p class="tags">{story.tags.iter().map(|t| view! { <span class="badge">{t.clone()}</span> }).collect_view()}</p>
@@ -660,7 +670,7 @@ pub fn TrackStatsPanel(track: i64) -> impl IntoView {
                     Ok(Some(s)) => view! {
                         <p class="hint" data-testid="track-lastfm">
                             {format!("{} listeners · {} plays on ", thousands(s.listeners), thousands(s.playcount))}
-                            <a href=s.url.clone() rel="noopener noreferrer" target="_blank">"Last.fm"</a>
+                            <LastfmLink url=s.url.clone()/>
                             {(!s.tags.is_empty()).then(|| format!(" · {}", s.tags.join(", ")))}
                         </p>
                     }.into_any(),
