@@ -248,6 +248,9 @@ pub async fn upload(
     }
 }
 
+/// How much of a too-large upload is read and dropped before it is refused.
+const DRAIN_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Streams a form field to `path`, at most `max` bytes: (size, SHA-256 hex).
 async fn receive(
     mut field: axum::extract::multipart::Field<'_>,
@@ -276,6 +279,16 @@ async fn receive(
         };
         size += chunk.len() as u64;
         if size > max {
+            // The rest is read and dropped (up to a bound), so the client
+            // is still reading when the refusal comes instead of finding
+            // the connection closed under its upload.
+            let mut drained = size - max;
+            while drained < DRAIN_BYTES {
+                match field.chunk().await {
+                    Ok(Some(more)) => drained += more.len() as u64,
+                    _ => break,
+                }
+            }
             return Err((
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!(
