@@ -31,7 +31,7 @@ export async function copied(page: Page): Promise<void> {
  * Waits for the service worker to control the page. It does once it has
  * stored the whole bundle, which for the tests' debug build is 30 MB in
  * some 300 files: on a loaded two-core machine that can take half a minute
- * (how fast the release build installs is measured by scripts/bench-pwa).
+ * (the release build's offline start is what scripts/bench-pwa measures).
  */
 export async function controlled(page: Page): Promise<void> {
   await page.waitForFunction(() => navigator.serviceWorker?.controller != null, undefined, { timeout: 60_000 });
