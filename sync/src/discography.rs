@@ -255,10 +255,14 @@ impl Discographies {
     }
 
     async fn artist_spotify_id(&self, artist: Id) -> Result<String, SyncError> {
-        let (found, _, _) = self.vault().artist(artist).await.map_err(|e| match e {
-            DbError::NotFound => DbError::Invalid(format!("No artist {artist} in the vault.")),
-            e => e,
-        })?;
+        let found = self
+            .vault()
+            .artist_only(artist)
+            .await
+            .map_err(|e| match e {
+                DbError::NotFound => DbError::Invalid(format!("No artist {artist} in the vault.")),
+                e => e,
+            })?;
         found.spotify_id.ok_or_else(|| {
             SyncError::Db(DbError::Invalid(format!(
                 "{} is not a Spotify artist (a local file's credit); there is no discography to read.",

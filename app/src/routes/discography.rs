@@ -355,7 +355,7 @@ pub async fn get_artist_story(artist: i64) -> Result<Option<ArtistStory>, AppErr
     let Some(lastfm) = state.lastfm.clone() else {
         return Ok(None);
     };
-    let (found, _, _) = state.vault.artist(artist).await?;
+    let found = state.vault.artist_only(artist).await?;
     let mut story = lastfm
         .artist_kept(&state.vault, &found.name)
         .await
@@ -387,7 +387,7 @@ pub async fn expand_preview(artist: i64, count: usize) -> Result<Vec<ExpandCandi
             "Similar artists come from Last.fm: set lastfm_api_key.".into(),
         ));
     };
-    let (found, _, _) = state.vault.artist(artist).await?;
+    let found = state.vault.artist_only(artist).await?;
     let story = lastfm
         .artist_kept(&state.vault, &found.name)
         .await

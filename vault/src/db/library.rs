@@ -789,20 +789,27 @@ impl Vault {
         Ok((album, rows.into_iter().map(Track::from).collect()))
     }
 
+    /// One artist alone (not their albums and tracks).
+    pub async fn artist_only(&self, id: Id) -> DbResult<Artist> {
+        Ok(
+            sqlx::query_as::<_, (Id, Option<String>, String, Option<String>)>(
+                "SELECT id, spotify_id, name, image_url FROM artists WHERE id = ?",
+            )
+            .bind(id)
+            .fetch_one(self.pool())
+            .await
+            .map(|(id, spotify_id, name, image_url)| Artist {
+                id,
+                spotify_id,
+                name,
+                image_url,
+            })?,
+        )
+    }
+
     /// One artist, the albums they are credited on, and their tracks in the vault.
     pub async fn artist(&self, id: Id) -> DbResult<(Artist, Vec<Album>, Vec<Track>)> {
-        let artist: Artist = sqlx::query_as::<_, (Id, Option<String>, String, Option<String>)>(
-            "SELECT id, spotify_id, name, image_url FROM artists WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_one(self.pool())
-        .await
-        .map(|(id, spotify_id, name, image_url)| Artist {
-            id,
-            spotify_id,
-            name,
-            image_url,
-        })?;
+        let artist = self.artist_only(id).await?;
         let albums: Vec<AlbumRow> = sqlx::query_as(&format!(
             "{ALBUM_SELECT} WHERE al.id IN (SELECT album_id FROM album_artists WHERE artist_id = ?)
              ORDER BY al.release_date DESC, al.name"
