@@ -456,7 +456,7 @@ impl Importer {
                 Entry::Spotify(..) => None,
             })
             .collect();
-        let known = vault.artist_spotify_ids_named(&names).await?;
+        let known = vault.artists_named(&names).await?;
         let mut tx = vault.begin().await?;
         let mut cache = WriteCache::default();
         let mut track_ids = Vec::with_capacity(draft.entries.len());
@@ -470,7 +470,7 @@ impl Importer {
                     let new = NewTrack {
                         title: title.clone(),
                         artists: vec![NewArtist {
-                            spotify_id: known.get(&artist.to_lowercase()).cloned(),
+                            spotify_id: known.get(&artist.to_lowercase()).map(|(_, s)| s.clone()),
                             name: artist.clone(),
                             image_url: None,
                         }],

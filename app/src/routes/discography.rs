@@ -363,7 +363,7 @@ pub async fn get_artist_story(artist: i64) -> Result<Option<ArtistStory>, AppErr
     let names: Vec<String> = story.similar.iter().map(|s| s.name.clone()).collect();
     let known = state.vault.artists_named(&names).await?;
     for s in &mut story.similar {
-        s.in_vault = known.get(&s.name.to_lowercase()).copied();
+        s.in_vault = known.get(&s.name.to_lowercase()).map(|(id, _)| *id);
     }
     Ok(Some(story))
 }

@@ -434,14 +434,16 @@ impl Vault {
         Ok(())
     }
 
-    /// The vault's artists with these names (any case), name to id.
+    /// The vault's Spotify artists with these names (any case), by
+    /// lower-case name: (id, Spotify ID), the earliest artist of a name.
     pub async fn artists_named(
         &self,
         names: &[String],
-    ) -> DbResult<std::collections::HashMap<String, Id>> {
+    ) -> DbResult<std::collections::HashMap<String, (Id, String)>> {
         let json = serde_json::to_string(names).map_err(|e| DbError::Other(e.to_string()))?;
-        let rows: Vec<(String, Id)> = sqlx::query_as(
-            "SELECT lower(a.name), MIN(a.id) FROM artists a
+        // SQLite takes a bare column from the row MIN() picked.
+        let rows: Vec<(String, Id, String)> = sqlx::query_as(
+            "SELECT lower(a.name), MIN(a.id), a.spotify_id FROM artists a
              WHERE lower(a.name) IN (SELECT lower(value) FROM json_each(?))
                AND a.spotify_id IS NOT NULL
              GROUP BY lower(a.name)",
@@ -449,7 +451,10 @@ impl Vault {
         .bind(json)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows.into_iter().collect())
+        Ok(rows
+            .into_iter()
+            .map(|(name, id, spotify_id)| (name, (id, spotify_id)))
+            .collect())
     }
 
     /// The Spotify IDs of the artists whose discography the listener saved.
@@ -480,25 +485,6 @@ impl Vault {
 }
 
 impl Vault {
-    /// The Spotify IDs of the vault's artists with these names (any case),
-    /// by lower-case name.
-    pub async fn artist_spotify_ids_named(
-        &self,
-        names: &[String],
-    ) -> DbResult<std::collections::HashMap<String, String>> {
-        let json = serde_json::to_string(names).map_err(|e| DbError::Other(e.to_string()))?;
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT lower(name), MIN(spotify_id) FROM artists
-             WHERE spotify_id IS NOT NULL
-               AND lower(name) IN (SELECT lower(value) FROM json_each(?))
-             GROUP BY lower(name)",
-        )
-        .bind(json)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows.into_iter().collect())
-    }
-
     /// A new playlist of the listener's own (not Spotify's), from `source`.
     pub async fn create_own_playlist(
         conn: &mut SqliteConnection,
