@@ -309,37 +309,9 @@ impl Lastfm {
     /// however old, when Last.fm cannot be reached.
     pub async fn artist_kept(&self, vault: &Vault, name: &str) -> Result<ArtistStory, LastfmError> {
         let key = format!("artist:{}", name.trim().to_lowercase());
-        let kept: Option<ArtistStory> = vault
-            .lastfm_kept(&key)
-            .await
-            .ok()
-            .flatten()
-            .and_then(|json| serde_json::from_str(&json).ok());
-        let fresh = kept.as_ref().is_some_and(|k| {
-            chrono::DateTime::parse_from_rfc3339(&k.fetched_at)
-                .is_ok_and(|at| chrono::Utc::now().signed_duration_since(at) < KEEP_FOR)
-        });
-        if fresh {
-            if let Some(k) = kept {
-                return Ok(k);
-            }
-        }
-        match self.artist(name).await {
-            Ok(story) => {
-                if let Ok(json) = serde_json::to_string(&story) {
-                    if let Err(e) = vault.keep_lastfm(&key, &json).await {
-                        tracing::warn!("cannot keep Last.fm's story of {name}: {e}");
-                    }
-                }
-                Ok(story)
-            }
-            Err(e @ (LastfmError::Unreachable(_) | LastfmError::RateLimited)) => kept.ok_or(e),
-            Err(e) => Err(e),
-        }
+        kept(vault, &key, self.artist(name)).await
     }
-}
 
-impl Lastfm {
     /// [`track`](Self::track), kept a week like artist stories (and shown
     /// from the vault when Last.fm cannot be reached).
     pub async fn track_kept(
@@ -348,45 +320,66 @@ impl Lastfm {
         artist: &str,
         title: &str,
     ) -> Result<Option<TrackStats>, LastfmError> {
-        #[derive(serde::Serialize, Deserialize)]
-        struct Kept {
-            stats: Option<TrackStats>,
-            fetched_at: String,
-        }
         let key = format!(
             "track:{}:{}",
             artist.trim().to_lowercase(),
             title.trim().to_lowercase()
         );
-        let kept: Option<Kept> = vault
-            .lastfm_kept(&key)
-            .await
-            .ok()
-            .flatten()
-            .and_then(|json| serde_json::from_str(&json).ok());
-        if let Some(k) = &kept {
-            let fresh = chrono::DateTime::parse_from_rfc3339(&k.fetched_at)
-                .is_ok_and(|at| chrono::Utc::now().signed_duration_since(at) < KEEP_FOR);
-            if fresh {
-                return Ok(k.stats.clone());
-            }
+        kept(vault, &key, self.track(artist, title)).await
+    }
+}
+
+/// What Last.fm said under `key`: the answer kept if it is less than
+/// [`KEEP_FOR`] old, else `ask`'s (kept for next time); a kept one, however
+/// old, when Last.fm cannot be reached or asks Hoard to slow down.
+async fn kept<T>(
+    vault: &Vault,
+    key: &str,
+    ask: impl std::future::Future<Output = Result<T, LastfmError>>,
+) -> Result<T, LastfmError>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    #[derive(serde::Serialize, Deserialize)]
+    struct Kept<T> {
+        fetched_at: String,
+        value: T,
+    }
+    let kept: Option<Kept<T>> = vault
+        .lastfm_kept(key)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|json| serde_json::from_str(&json).ok());
+    let stale = match kept {
+        Some(k)
+            if chrono::DateTime::parse_from_rfc3339(&k.fetched_at)
+                .is_ok_and(|at| chrono::Utc::now().signed_duration_since(at) < KEEP_FOR) =>
+        {
+            return Ok(k.value)
         }
-        match self.track(artist, title).await {
-            Ok(stats) => {
-                let k = Kept {
-                    stats: stats.clone(),
-                    fetched_at: vault::now_text(),
-                };
-                if let Ok(json) = serde_json::to_string(&k) {
-                    let _ = vault.keep_lastfm(&key, &json).await;
+        other => other,
+    };
+    match ask.await {
+        Ok(value) => {
+            let k = Kept {
+                fetched_at: vault::now_text(),
+                value,
+            };
+            match serde_json::to_string(&k) {
+                Ok(json) => {
+                    if let Err(e) = vault.keep_lastfm(key, &json).await {
+                        tracing::warn!("cannot keep Last.fm's answer ({key}): {e}");
+                    }
                 }
-                Ok(stats)
+                Err(e) => tracing::warn!("cannot keep Last.fm's answer ({key}): {e}"),
             }
-            Err(e @ (LastfmError::Unreachable(_) | LastfmError::RateLimited)) => {
-                kept.map(|k| k.stats).ok_or(e)
-            }
-            Err(e) => Err(e),
+            Ok(k.value)
         }
+        Err(e @ (LastfmError::Unreachable(_) | LastfmError::RateLimited)) => {
+            stale.map(|k| k.value).ok_or(e)
+        }
+        Err(e) => Err(e),
     }
 }
 
