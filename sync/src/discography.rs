@@ -123,7 +123,6 @@ impl Discographies {
             .set_discography(user, artist, groups, queue, watch)
             .await?;
         let groups = vault::discography::check_groups(groups)?;
-        let groups: Vec<String> = groups.split(',').map(str::to_string).collect();
         self.read_logged(
             user,
             Plan {
@@ -190,7 +189,6 @@ impl Discographies {
         groups: &[String],
     ) -> Result<Vec<ExpandCandidate>, SyncError> {
         let groups = vault::discography::check_groups(groups)?;
-        let groups: Vec<String> = groups.split(',').map(str::to_string).collect();
         let connection = self.syncer.connection().await?;
         let api = connection.api.clone();
         let per_track = self.vault().average_audio_bytes().await?;

@@ -87,8 +87,9 @@ const RELEASE_COLUMNS: &str = "r.spotify_album_id, r.album_id, r.name, r.album_g
 /// Whether release `r` is in a group discography `d` chose.
 const IN_GROUPS: &str = "instr(',' || d.groups || ',', ',' || r.album_group || ',') > 0";
 
-/// Checks and joins the chosen groups, refusing an unknown one by name.
-pub fn check_groups(groups: &[String]) -> DbResult<String> {
+/// The chosen groups, checked (an unknown one refused by name), each once,
+/// in Spotify's order.
+pub fn check_groups(groups: &[String]) -> DbResult<Vec<String>> {
     if groups.is_empty() {
         return Err(DbError::Invalid(
             "Choose at least one kind of release to save.".into(),
@@ -101,12 +102,11 @@ pub fn check_groups(groups: &[String]) -> DbResult<String> {
             )));
         }
     }
-    let mut ordered: Vec<&str> = ALBUM_GROUPS
+    Ok(ALBUM_GROUPS
         .into_iter()
         .filter(|g| groups.iter().any(|x| x == g))
-        .collect();
-    ordered.dedup();
-    Ok(ordered.join(","))
+        .map(str::to_string)
+        .collect())
 }
 
 impl Vault {
@@ -120,7 +120,7 @@ impl Vault {
         queue: bool,
         watch: bool,
     ) -> DbResult<()> {
-        let groups = check_groups(groups)?;
+        let groups = check_groups(groups)?.join(",");
         sqlx::query(
             "INSERT INTO discographies (user_id, artist_id, groups, queue, watch, saved_at)
              VALUES (?, ?, ?, ?, ?, ?)
