@@ -20,6 +20,7 @@ mod media;
 mod review;
 mod router;
 mod spotify;
+mod subsonic;
 mod watch;
 mod widget;
 mod zip;
@@ -291,6 +292,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         imports,
         shutting_down,
         artwork: artwork.clone(),
+        subsonic: Arc::new(subsonic::Subsonic::new("ffmpeg".into())),
         boundary: Arc::new(boundary::Boundary::new(&config)),
         password_hash: config.password_hash.as_deref().map(Arc::from),
         session_days: config.session_days,

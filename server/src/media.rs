@@ -166,7 +166,7 @@ pub async fn queue_after_syncs(syncer: Arc<Syncer>, state: app::state::ServerSta
 }
 
 /// The content type of an audio format (a file extension).
-fn audio_type(format: &str) -> &'static str {
+pub(crate) fn audio_type(format: &str) -> &'static str {
     match format {
         "mp3" => "audio/mpeg",
         "m4a" | "mp4" | "aac" => "audio/mp4",
@@ -179,7 +179,7 @@ fn audio_type(format: &str) -> &'static str {
 }
 
 /// Serves a file with Range support and the given type and caching.
-async fn serve_file(path: PathBuf, content_type: &'static str, request: Request) -> Response {
+pub(crate) async fn serve_file(path: PathBuf, content_type: &'static str, request: Request) -> Response {
     let mut response = match ServeFile::new(&path).oneshot(request).await {
         Ok(response) => response.into_response(),
         Err(never) => match never {},

@@ -39,6 +39,8 @@ pub struct AppState {
     pub shutting_down: tokio::sync::watch::Receiver<bool>,
     /// Covers kept in the covers folder, and their sizes.
     pub artwork: Arc<crate::artwork::Artwork>,
+    /// The OpenSubsonic API's own state (now playing, transcodes).
+    pub subsonic: Arc<crate::subsonic::Subsonic>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -98,6 +100,7 @@ pub fn build(state: AppState) -> Router {
             )),
         )
         .route("/downloads/events", get(crate::media::events))
+        .merge(crate::subsonic::routes())
         .route(
             "/downloads/not-downloaded.txt",
             get(crate::media::not_downloaded),

@@ -16,6 +16,7 @@ pub mod stats;
 pub mod sync;
 pub mod top;
 pub mod users;
+pub mod subsonic;
 pub mod widget;
 
 use std::path::Path;

@@ -7,8 +7,8 @@ use crate::model::Id;
 /// The latest listen of a listener: title, artists ("A, B"), when it ended (ms).
 pub type LastListen = (String, String, i64);
 
-/// The SHA-256 of a widget token, as the vault keeps it (hex).
-fn token_hash(token: &str) -> String {
+/// The SHA-256 of a widget token or API key, as the vault keeps it (hex).
+pub(crate) fn token_hash(token: &str) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(token.as_bytes())
         .iter()
@@ -16,13 +16,18 @@ fn token_hash(token: &str) -> String {
         .collect()
 }
 
+/// 32 random bytes, hex.
+pub(crate) fn new_token() -> DbResult<String> {
+    let mut random = [0u8; 32];
+    getrandom::fill(&mut random).map_err(|e| DbError::Other(format!("no randomness: {e}")))?;
+    Ok(random.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 impl Vault {
     /// Makes a new widget link for the listener, revoking the old one, and
     /// returns its token (32 random bytes, hex): the only time it is seen.
     pub async fn new_widget_token(&self, user: Id) -> DbResult<String> {
-        let mut random = [0u8; 32];
-        getrandom::fill(&mut random).map_err(|e| DbError::Other(format!("no randomness: {e}")))?;
-        let token: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        let token = new_token()?;
         self.set_widget_token(user, &token_hash(&token)).await?;
         Ok(token)
     }
