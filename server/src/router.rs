@@ -137,7 +137,7 @@ pub fn build(state: AppState) -> Router {
             state.clone(),
             crate::boundary::guard,
         ))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
 }
 
@@ -195,5 +195,38 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
                 Json(serde_json::json!({ "status": "database unavailable" })),
             )
         }
+    }
+}
+
+/// The span each request is logged in (at debug level). Subsonic apps put
+/// their credentials in the query (`apiKey`, `t`, `p`), so for `/rest/` only
+/// the path is logged.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        uri = %logged_uri(request.uri()),
+        version = ?request.version(),
+    )
+}
+
+fn logged_uri(uri: &axum::http::Uri) -> String {
+    if uri.path().starts_with("/rest/") {
+        uri.path().to_string()
+    } else {
+        uri.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn subsonic_credentials_in_a_query_are_not_logged() {
+        let uri: axum::http::Uri = "/rest/ping.view?apiKey=secret123&u=owner&t=abc&s=def"
+            .parse()
+            .expect("uri");
+        assert_eq!(super::logged_uri(&uri), "/rest/ping.view");
+        let uri: axum::http::Uri = "/audio/12?x=1".parse().expect("uri");
+        assert_eq!(super::logged_uri(&uri), "/audio/12?x=1");
     }
 }

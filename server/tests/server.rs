@@ -14,6 +14,7 @@ mod export;
 mod listening;
 mod playlist_files;
 mod spotify;
+mod subsonic;
 mod zip;
 
 const BIN: &str = env!("CARGO_BIN_EXE_hoard");
