@@ -179,7 +179,11 @@ pub(crate) fn audio_type(format: &str) -> &'static str {
 }
 
 /// Serves a file with Range support and the given type and caching.
-pub(crate) async fn serve_file(path: PathBuf, content_type: &'static str, request: Request) -> Response {
+pub(crate) async fn serve_file(
+    path: PathBuf,
+    content_type: &'static str,
+    request: Request,
+) -> Response {
     let mut response = match ServeFile::new(&path).oneshot(request).await {
         Ok(response) => response.into_response(),
         Err(never) => match never {},

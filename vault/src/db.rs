@@ -13,10 +13,10 @@ pub mod marks;
 pub mod sessions;
 pub mod smart;
 pub mod stats;
+pub mod subsonic;
 pub mod sync;
 pub mod top;
 pub mod users;
-pub mod subsonic;
 pub mod widget;
 
 use std::path::Path;

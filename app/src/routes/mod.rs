@@ -19,6 +19,7 @@ pub mod settings;
 pub mod smart;
 pub mod spotify;
 pub mod stats;
+pub mod subsonic;
 pub mod tags;
 pub mod track;
 

@@ -30,6 +30,7 @@ pub fn SettingsPage() -> impl IntoView {
         <ListeningPanel/>
         <crate::routes::personal::PersonalPanel/>
         <crate::routes::backups::BackupsPanel/>
+        <crate::routes::subsonic::SubsonicPanel/>
         <Transition fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {

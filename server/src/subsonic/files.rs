@@ -71,7 +71,10 @@ async fn song_file(call: &Call<'_>, id: Id) -> Result<(PathBuf, String, i64), Fa
     };
     let library = call.state.server.acquirer.settings().library_dir();
     let Some(path) = hoard_acquire::layout::inside_library(&library, &row.file_path) else {
-        tracing::error!(track_id = id, "a file path in the vault leaves the library folder");
+        tracing::error!(
+            track_id = id,
+            "a file path in the vault leaves the library folder"
+        );
         return Err(Fault::not_found(&format!("Song {}", super::track_id(id))));
     };
     if !path.is_file() {
@@ -262,7 +265,9 @@ pub async fn cover_art(call: &Call<'_>) -> Result<Reply, Fault> {
     };
     let size = call.params.optional_number("size")?;
     let sized = match size {
-        Some(size) if size <= 0 => return Err(Fault::bad("size", "must be a positive number of pixels")),
+        Some(size) if size <= 0 => {
+            return Err(Fault::bad("size", "must be a positive number of pixels"))
+        }
         Some(size) => crate::artwork::SIZES
             .iter()
             .copied()

@@ -183,10 +183,7 @@ pub async fn scan_status(call: &Call<'_>) -> Result<Reply, Fault> {
 pub async fn user(call: &Call<'_>) -> Result<Reply, Fault> {
     let name = call.params.required("username")?;
     if name != call.listener.name {
-        return Err(Fault::new(
-            50,
-            "A listener may only see their own account",
-        ));
+        return Err(Fault::new(50, "A listener may only see their own account"));
     }
     let admin = call.listener.id == vault::model::OWNER;
     Ok(Reply::Data(json!({"user": {
@@ -228,9 +225,10 @@ pub async fn indexes(call: &Call<'_>) -> Result<Reply, Fault> {
         }
     }
     let rows = all_artists(call).await?;
-    let index = letters(&rows, |a| {
-        json!({"id": artist_id(a.id), "name": a.name, "starred": a.starred, "userRating": a.rating})
-    });
+    let index = letters(
+        &rows,
+        |a| json!({"id": artist_id(a.id), "name": a.name, "starred": a.starred, "userRating": a.rating}),
+    );
     Ok(Reply::Data(json!({"indexes": {
         "ignoredArticles": IGNORED_ARTICLES,
         "lastModified": changed,
@@ -311,7 +309,9 @@ pub async fn artist_by_id(call: &Call<'_>) -> Result<Reply, Fault> {
         .subsonic_artist(call.listener.id, row_id)
         .await
         .map_err(|_| Fault::not_found(&format!("Artist {id}")))?;
-    let albums = vault.subsonic_artist_albums(call.listener.id, row_id).await?;
+    let albums = vault
+        .subsonic_artist_albums(call.listener.id, row_id)
+        .await?;
     let mut value = artist(&a);
     value["album"] = Value::Array(albums.iter().map(album).collect());
     Ok(Reply::Data(json!({ "artist": value })))
@@ -353,9 +353,7 @@ pub async fn song_by_id(call: &Call<'_>) -> Result<Reply, Fault> {
         .subsonic_songs(call.listener.id, &[id])
         .await?;
     match rows.first() {
-        Some(row) => Ok(Reply::Data(
-            json!({"song": song(row, &library_dir(call))}),
-        )),
+        Some(row) => Ok(Reply::Data(json!({"song": song(row, &library_dir(call))}))),
         None => Err(Fault::not_found(&format!("Song {}", track_id(id)))),
     }
 }
@@ -565,7 +563,10 @@ pub async fn scrobble(call: &Call<'_>) -> Result<Reply, Fault> {
     }
     let times: Vec<&str> = call.params.all("time");
     if !times.is_empty() && times.len() != tracks.len() {
-        return Err(Fault::bad("time", "must be given once per id, or not at all"));
+        return Err(Fault::bad(
+            "time",
+            "must be given once per id, or not at all",
+        ));
     }
     let submission = call.params.flag("submission", true)?;
     let user = call.listener.id;
@@ -661,7 +662,10 @@ pub async fn now_playing(call: &Call<'_>) -> Result<Reply, Fault> {
 pub async fn playlists(call: &Call<'_>) -> Result<Reply, Fault> {
     if let Some(name) = call.params.get("username") {
         if name != call.listener.name {
-            return Err(Fault::new(50, "A listener may only list their own playlists"));
+            return Err(Fault::new(
+                50,
+                "A listener may only list their own playlists",
+            ));
         }
     }
     let rows = call
@@ -752,10 +756,12 @@ pub async fn update_playlist(call: &Call<'_>) -> Result<Reply, Fault> {
         .map_err(|_| Fault::not_found(&format!("Playlist {}", playlist_id(id))))?;
     let mut remove = Vec::new();
     for text in call.params.all("songIndexToRemove") {
-        let index: usize = text
-            .trim()
-            .parse()
-            .map_err(|_| Fault::bad("songIndexToRemove", &format!("must be an index, not “{text}”")))?;
+        let index: usize = text.trim().parse().map_err(|_| {
+            Fault::bad(
+                "songIndexToRemove",
+                &format!("must be an index, not “{text}”"),
+            )
+        })?;
         let Some((item, _)) = entries.get(index) else {
             return Err(Fault::bad(
                 "songIndexToRemove",
@@ -854,7 +860,12 @@ mod tests {
             rating: None,
         };
         let index = letters(
-            &[row(1, "The Beatles"), row(2, "abba"), row(3, "2Pac"), row(4, "Ásgeir")],
+            &[
+                row(1, "The Beatles"),
+                row(2, "abba"),
+                row(3, "2Pac"),
+                row(4, "Ásgeir"),
+            ],
             artist,
         );
         let names: Vec<&str> = index.iter().filter_map(|i| i["name"].as_str()).collect();

@@ -172,7 +172,10 @@ impl Params {
             None | Some("") => Ok(default),
             Some("true" | "1") => Ok(true),
             Some("false" | "0") => Ok(false),
-            Some(v) => Err(Fault::bad(name, &format!("must be true or false, not “{v}”"))),
+            Some(v) => Err(Fault::bad(
+                name,
+                &format!("must be true or false, not “{v}”"),
+            )),
         }
     }
 }
@@ -365,7 +368,11 @@ async fn read_params(parts: &Parts, body: Body) -> Result<Params, Fault> {
     let mut pairs: Vec<(String, String)> = parts
         .uri
         .query()
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default();
     if parts.method == Method::POST {
         let media_type = parts
@@ -409,7 +416,10 @@ async fn authenticate(state: &AppState, params: &Params) -> Result<Listener, Fau
         }
         (Some(key), None) => match vault.subsonic_key_user(key, &client).await? {
             Some((id, name)) => Ok(Listener { id, name, client }),
-            None => Err(Fault::new(44, "Invalid API key (revoked, or never made here)")),
+            None => Err(Fault::new(
+                44,
+                "Invalid API key (revoked, or never made here)",
+            )),
         },
         (None, Some(user)) => {
             let token = (params.get("t"), params.get("s"));
@@ -532,7 +542,10 @@ fn answer(format: Format, result: Result<Value, Fault>) -> Response {
     );
     root.insert("version".into(), Value::from(API_VERSION));
     root.insert("type".into(), Value::from("hoard"));
-    root.insert("serverVersion".into(), Value::from(env!("CARGO_PKG_VERSION")));
+    root.insert(
+        "serverVersion".into(),
+        Value::from(env!("CARGO_PKG_VERSION")),
+    );
     root.insert("openSubsonic".into(), Value::from(true));
     match result {
         Ok(Value::Object(payload)) => root.extend(payload),
@@ -652,7 +665,8 @@ mod xml {
 /// A time in ms since the epoch as the API writes times (RFC 3339, UTC).
 fn iso_ms(ms: i64) -> Option<String> {
     let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()?;
-    at.format(&time::format_description::well_known::Rfc3339).ok()
+    at.format(&time::format_description::well_known::Rfc3339)
+        .ok()
 }
 
 #[cfg(test)]
@@ -665,7 +679,15 @@ mod tests {
         assert_eq!(Thing::parse("al-3"), Some(Thing::Album(3)));
         assert_eq!(Thing::parse("ar-4"), Some(Thing::Artist(4)));
         assert_eq!(Thing::parse("pl-5"), Some(Thing::Playlist(5)));
-        for bad in ["12", "tr-", "tr-x", "xx-1", "tr-0", "tr--1", "../etc/passwd"] {
+        for bad in [
+            "12",
+            "tr-",
+            "tr-x",
+            "xx-1",
+            "tr-0",
+            "tr--1",
+            "../etc/passwd",
+        ] {
             assert_eq!(Thing::parse(bad), None, "{bad}");
         }
     }
@@ -678,10 +700,19 @@ mod tests {
             "song": {"id": "tr-1", "isrc": ["QZ1", "QZ2"]},
         });
         let text = String::from_utf8(xml::document(&root)).expect("utf-8");
-        assert!(text.contains(r#"<subsonic-response xmlns="http://subsonic.org/restapi" status="ok">"#), "{text}");
-        assert!(text.contains(r#"songCount="2""#) && text.contains(r#"albumCount="1""#), "{text}");
+        assert!(
+            text.contains(r#"<subsonic-response xmlns="http://subsonic.org/restapi" status="ok">"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"songCount="2""#) && text.contains(r#"albumCount="1""#),
+            "{text}"
+        );
         assert!(text.contains(r#"">Rock &amp; Roll</genre>"#), "{text}");
-        assert!(text.contains(r#"<song id="tr-1"><isrc>QZ1</isrc><isrc>QZ2</isrc></song>"#), "{text}");
+        assert!(
+            text.contains(r#"<song id="tr-1"><isrc>QZ1</isrc><isrc>QZ2</isrc></song>"#),
+            "{text}"
+        );
     }
 
     #[test]

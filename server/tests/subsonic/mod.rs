@@ -158,17 +158,20 @@ async fn a_subsonic_app_browses_searches_streams_stars_rates_scrobbles_and_keeps
     .fetch_all(vault.pool())
     .await
     .expect("listens");
-    assert_eq!(plays.len(), 3, "three plays, the one sent twice kept once: {plays:?}");
+    assert_eq!(
+        plays.len(),
+        3,
+        "three plays, the one sent twice kept once: {plays:?}"
+    );
     assert!(plays
         .iter()
         .all(|(_, _, source, device)| source == "hoard" && device == "hoard-test"));
     assert_eq!(plays[0].1, 1_765_000_000_000);
-    let own: (String, Option<String>, i64) = sqlx::query_as(
-        "SELECT name, removed_at, user_id FROM playlists WHERE source = 'subsonic'",
-    )
-    .fetch_one(vault.pool())
-    .await
-    .expect("the app's playlist is kept");
+    let own: (String, Option<String>, i64) =
+        sqlx::query_as("SELECT name, removed_at, user_id FROM playlists WHERE source = 'subsonic'")
+            .fetch_one(vault.pool())
+            .await
+            .expect("the app's playlist is kept");
     assert_eq!(own.0, "Late evening");
     assert!(own.1.is_some(), "deleted from the lists, kept in the vault");
     assert_eq!(own.2, OWNER);

@@ -112,16 +112,21 @@ pub enum AlbumList {
     ByArtist,
     Starred,
     /// From one year to another; later first when `from` > `to`.
-    ByYear { from: i64, to: i64 },
+    ByYear {
+        from: i64,
+        to: i64,
+    },
     ByGenre(String),
 }
 
 /// Which playlists a user may see: their own, and (while Hoard has one
 /// Spotify connection, the owner's) the playlists mirrored from Spotify.
-const VISIBLE_PLAYLIST: &str = "(p.user_id = ?1 OR (p.user_id IS NULL AND ?1 = 1)) AND p.removed_at IS NULL";
+const VISIBLE_PLAYLIST: &str =
+    "(p.user_id = ?1 OR (p.user_id IS NULL AND ?1 = 1)) AND p.removed_at IS NULL";
 
 /// Tracks that have a file.
-const PLAYABLE: &str = "JOIN downloads d ON d.track_id = t.id AND d.state = 'downloaded' AND d.file_path IS NOT NULL";
+const PLAYABLE: &str =
+    "JOIN downloads d ON d.track_id = t.id AND d.state = 'downloaded' AND d.file_path IS NOT NULL";
 
 /// A song's columns; `?1` is the user.
 fn song_select() -> String {
@@ -250,10 +255,7 @@ impl Vault {
         offset: i64,
         limit: i64,
     ) -> DbResult<Vec<SongRow>> {
-        let mut text = format!(
-            "SELECT * FROM ({}) s WHERE 1",
-            song_select()
-        );
+        let mut text = format!("SELECT * FROM ({}) s WHERE 1", song_select());
         for (n, _) in words.iter().enumerate() {
             let p = n + 2;
             text.push_str(&format!(
@@ -261,7 +263,10 @@ impl Vault {
             ));
         }
         let next = words.len() + 2;
-        text.push_str(&format!(" ORDER BY s.id LIMIT ?{next} OFFSET ?{}", next + 1));
+        text.push_str(&format!(
+            " ORDER BY s.id LIMIT ?{next} OFFSET ?{}",
+            next + 1
+        ));
         let mut query = sqlx::query_as::<_, SongRow>(&text).bind(user);
         for word in words {
             query = query.bind(like(word));
@@ -322,17 +327,29 @@ impl Vault {
         let (filter, order) = match list {
             AlbumList::Random => ("1", "random()"),
             AlbumList::Newest => ("1", "a.created DESC, a.id DESC"),
-            AlbumList::Highest => ("a.rating IS NOT NULL", "a.rating DESC, a.name COLLATE NOCASE"),
+            AlbumList::Highest => (
+                "a.rating IS NOT NULL",
+                "a.rating DESC, a.name COLLATE NOCASE",
+            ),
             AlbumList::Frequent => ("a.plays > 0", "a.plays DESC, a.id"),
-            AlbumList::Recent => ("a.last_played_ms IS NOT NULL", "a.last_played_ms DESC, a.id"),
+            AlbumList::Recent => (
+                "a.last_played_ms IS NOT NULL",
+                "a.last_played_ms DESC, a.id",
+            ),
             AlbumList::ByName => ("1", "a.name COLLATE NOCASE, a.id"),
-            AlbumList::ByArtist => ("1", "a.artist COLLATE NOCASE, a.year, a.name COLLATE NOCASE, a.id"),
+            AlbumList::ByArtist => (
+                "1",
+                "a.artist COLLATE NOCASE, a.year, a.name COLLATE NOCASE, a.id",
+            ),
             AlbumList::Starred => ("a.starred IS NOT NULL", "a.starred DESC, a.id"),
             AlbumList::ByYear { from, to } if from > to => (
                 "a.year BETWEEN ?3 AND ?2",
                 "a.year DESC, a.name COLLATE NOCASE, a.id",
             ),
-            AlbumList::ByYear { .. } => ("a.year BETWEEN ?2 AND ?3", "a.year, a.name COLLATE NOCASE, a.id"),
+            AlbumList::ByYear { .. } => (
+                "a.year BETWEEN ?2 AND ?3",
+                "a.year, a.name COLLATE NOCASE, a.id",
+            ),
             AlbumList::ByGenre(_) => ("a.genre = ?2 COLLATE NOCASE", "a.name COLLATE NOCASE, a.id"),
         };
         let sql = format!(
@@ -345,11 +362,7 @@ impl Vault {
             AlbumList::ByGenre(genre) => query.bind(genre.clone()).bind(None::<i64>),
             _ => query.bind(None::<i64>).bind(None::<i64>),
         };
-        Ok(query
-            .bind(size)
-            .bind(offset)
-            .fetch_all(self.pool())
-            .await?)
+        Ok(query.bind(size).bind(offset).fetch_all(self.pool()).await?)
     }
 
     /// Albums by id, in the order asked (unknown or unplayable ones left out).
@@ -398,12 +411,19 @@ impl Vault {
             ));
         }
         let next = words.len() + 2;
-        text.push_str(&format!(" ORDER BY a.id LIMIT ?{next} OFFSET ?{}", next + 1));
+        text.push_str(&format!(
+            " ORDER BY a.id LIMIT ?{next} OFFSET ?{}",
+            next + 1
+        ));
         let mut query = sqlx::query_as::<_, AlbumRow>(&text).bind(user);
         for word in words {
             query = query.bind(like(word));
         }
-        Ok(query.bind(limit).bind(offset).fetch_all(self.pool()).await?)
+        Ok(query
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(self.pool())
+            .await?)
     }
 
     /// Artists (album artists of playable albums) whose name holds every
@@ -428,7 +448,11 @@ impl Vault {
         for word in words {
             query = query.bind(like(word));
         }
-        Ok(query.bind(limit).bind(offset).fetch_all(self.pool()).await?)
+        Ok(query
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(self.pool())
+            .await?)
     }
 
     /// One artist, if they have a playable album.
@@ -453,8 +477,14 @@ impl Vault {
             album_select()
         );
         Ok((
-            sqlx::query_as(&artists).bind(user).fetch_all(self.pool()).await?,
-            sqlx::query_as(&albums).bind(user).fetch_all(self.pool()).await?,
+            sqlx::query_as(&artists)
+                .bind(user)
+                .fetch_all(self.pool())
+                .await?,
+            sqlx::query_as(&albums)
+                .bind(user)
+                .fetch_all(self.pool())
+                .await?,
         ))
     }
 
@@ -475,11 +505,10 @@ impl Vault {
     /// When the playable library last changed (a file was added), in ms
     /// since the epoch; 0 for an empty one.
     pub async fn subsonic_changed_ms(&self) -> DbResult<i64> {
-        let (at,): (Option<String>,) = sqlx::query_as(
-            "SELECT max(updated_at) FROM downloads WHERE state = 'downloaded'",
-        )
-        .fetch_one(self.pool())
-        .await?;
+        let (at,): (Option<String>,) =
+            sqlx::query_as("SELECT max(updated_at) FROM downloads WHERE state = 'downloaded'")
+                .fetch_one(self.pool())
+                .await?;
         Ok(at.and_then(|at| crate::rfc3339_ms(&at)).unwrap_or(0))
     }
 
@@ -497,7 +526,10 @@ impl Vault {
             "{} GROUP BY p.id ORDER BY p.name COLLATE NOCASE, p.id",
             playlist_select()
         );
-        Ok(sqlx::query_as(&sql).bind(user).fetch_all(self.pool()).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(user)
+            .fetch_all(self.pool())
+            .await?)
     }
 
     /// One playlist the user sees, and its playable entries in order as
@@ -738,7 +770,11 @@ impl Vault {
     }
 
     /// The user (id, name) an API key belongs to, noting its use by `client`.
-    pub async fn subsonic_key_user(&self, key: &str, client: &str) -> DbResult<Option<(Id, String)>> {
+    pub async fn subsonic_key_user(
+        &self,
+        key: &str,
+        client: &str,
+    ) -> DbResult<Option<(Id, String)>> {
         Ok(sqlx::query_as(
             "UPDATE subsonic_keys SET last_used_at = ?, last_client = ? WHERE key_hash = ?
              RETURNING user_id, (SELECT name FROM users WHERE id = user_id)",
@@ -752,10 +788,12 @@ impl Vault {
 
     /// A user by name: id and sealed Subsonic password, if one is set.
     pub async fn subsonic_user(&self, name: &str) -> DbResult<Option<(Id, Option<Vec<u8>>)>> {
-        Ok(sqlx::query_as("SELECT id, subsonic_password FROM users WHERE name = ?")
-            .bind(name)
-            .fetch_optional(self.pool())
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT id, subsonic_password FROM users WHERE name = ?")
+                .bind(name)
+                .fetch_optional(self.pool())
+                .await?,
+        )
     }
 
     /// The user's name and whether they have a Subsonic password.
@@ -802,7 +840,11 @@ async fn own_playlist(conn: &mut sqlx::SqliteConnection, user: Id, playlist: Id)
 }
 
 /// Appends tracks to a playlist after its last entry.
-async fn append_items(conn: &mut sqlx::SqliteConnection, playlist: Id, tracks: &[Id]) -> DbResult<()> {
+async fn append_items(
+    conn: &mut sqlx::SqliteConnection,
+    playlist: Id,
+    tracks: &[Id],
+) -> DbResult<()> {
     let (next,): (i64,) = sqlx::query_as(
         "SELECT COALESCE(max(position) + 1, 0) FROM playlist_items WHERE playlist_id = ?",
     )
