@@ -327,6 +327,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         config.backup_interval_hours,
     ));
     let watches = tokio::spawn(watch::keep(discographies, config.watch_interval_hours));
+    // Answers go out as they are written: without TCP_NODELAY a file's
+    // first bytes after its headers waited for the client's delayed ACK
+    // (about 40 ms per cover or stream, measured by scripts/bench-subsonic).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |stream| {
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, router::build(state))
         .with_graceful_shutdown(async move {
             shutdown_signal().await;

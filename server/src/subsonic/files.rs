@@ -176,12 +176,15 @@ async fn transcode(
     let mut command = tokio::process::Command::new(&subsonic.ffmpeg);
     command
         .args(["-nostdin", "-hide_banner", "-loglevel", "error"])
+        // Start sooner: probe the input briefly (and, below, send each
+        // packet as it is made instead of filling a 32 KB buffer first).
+        .args(["-probesize", "256k"])
         .args(["-ss", &offset.to_string()])
         .arg("-i")
         .arg(&path)
         .args(["-map", "0:a:0", "-vn", "-map_metadata", "-1"])
         .args(["-c:a", target.codec, "-b:a", &format!("{kbps}k")])
-        .args(["-f", target.muxer, "pipe:1"])
+        .args(["-flush_packets", "1", "-f", target.muxer, "pipe:1"])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())

@@ -523,7 +523,7 @@ fn md5_hex(text: &str) -> String {
 }
 
 fn decode_hex(hex: &str) -> Option<String> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..hex.len())

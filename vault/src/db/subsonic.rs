@@ -200,7 +200,8 @@ fn playlist_select() -> String {
             p.spotify_id IS NOT NULL AS readonly,
             count(t.id) AS songs, COALESCE(sum(t.duration_ms), 0) AS duration_ms,
             p.first_seen_at AS created,
-            COALESCE(max(i.first_seen_at, COALESCE(i.removed_at, '')), p.first_seen_at) AS changed
+            COALESCE((SELECT max(max(x.first_seen_at), COALESCE(max(x.removed_at), ''))
+                      FROM playlist_items x WHERE x.playlist_id = p.id), p.first_seen_at) AS changed
          FROM playlists p
          LEFT JOIN playlist_items i ON i.playlist_id = p.id AND i.removed_at IS NULL
          LEFT JOIN (SELECT t.id, t.duration_ms FROM tracks t {PLAYABLE}) t ON t.id = i.track_id
