@@ -534,3 +534,89 @@ async fn with_a_password_login_is_same_origin_only_and_logout_clears_the_device(
         .contains("Max-Age=0; Secure"));
     drop(server);
 }
+
+/// Subsonic apps are not browsers: they send no Origin, and sign every
+/// request in themselves. A page elsewhere gets nowhere: its browser says
+/// where the request comes from, and a login's cookie is not a credential
+/// at `/rest/`.
+#[tokio::test]
+async fn a_subsonic_app_needs_no_origin_but_another_sites_page_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("hoard-data");
+    super::backup::seed(&data.join("hoard.db"), 3).await;
+    let vault = Vault::open(&data.join("hoard.db")).await.expect("vault");
+    let key = vault
+        .create_subsonic_key(vault::model::OWNER, "an app")
+        .await
+        .expect("key");
+    vault.close().await;
+    let hash = hash_password(dir.path(), "the login password");
+    let server = Server::start(dir.path(), &[("HOARD_PASSWORD_HASH", &hash)]).await;
+    let c = bare_client();
+    let form = |extra: &str| format!("v=1.16.1&c=app&f=json&apiKey={key}{extra}");
+    let status_of = |body: &str| -> (String, Option<i64>) {
+        let v: serde_json::Value = serde_json::from_str(body).expect("json");
+        let r = &v["subsonic-response"];
+        (
+            r["status"].as_str().unwrap_or_default().to_string(),
+            r["error"]["code"].as_i64(),
+        )
+    };
+
+    // An app's form POST, with no Origin and no cookie: it stars the song.
+    let res = c
+        .post(server.url("/rest/star.view"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form("&id=tr-2"))
+        .send()
+        .await
+        .expect("star");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        status_of(&res.text().await.expect("body")),
+        ("ok".into(), None)
+    );
+
+    // The same from another site's page, even with the key: refused.
+    let res = c
+        .post(server.url("/rest/unstar.view"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", "https://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .body(form("&id=tr-2"))
+        .send()
+        .await
+        .expect("unstar");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // A page elsewhere loading a stream into its own <audio>: refused.
+    let res = c
+        .get(server.url(&format!("/rest/stream.view?{}", form("&id=tr-2"))))
+        .header("sec-fetch-site", "cross-site")
+        .header("sec-fetch-mode", "no-cors")
+        .header("sec-fetch-dest", "audio")
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // Without the app's own credentials nothing answers, whatever else is sent.
+    let res = c
+        .get(server.url("/rest/getStarred2.view?v=1.16.1&c=app&f=json"))
+        .header("cookie", "hoard_session=anything")
+        .send()
+        .await
+        .expect("starred");
+    assert_eq!(
+        status_of(&res.text().await.expect("body")),
+        ("failed".into(), Some(10))
+    );
+    let vault = Vault::open(&data.join("hoard.db")).await.expect("vault");
+    let marks = vault
+        .marks(vault::model::OWNER, vault::model::MarkTarget::Track(2))
+        .await
+        .expect("marks");
+    assert!(
+        marks.loved,
+        "the app's star is kept and the refused unstar changed nothing"
+    );
+    vault.close().await;
+}
