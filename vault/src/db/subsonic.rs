@@ -770,21 +770,35 @@ impl Vault {
         Ok(())
     }
 
-    /// The user (id, name) an API key belongs to, noting its use by `client`.
-    pub async fn subsonic_key_user(
-        &self,
-        key: &str,
-        client: &str,
-    ) -> DbResult<Option<(Id, String)>> {
-        Ok(sqlx::query_as(
-            "UPDATE subsonic_keys SET last_used_at = ?, last_client = ? WHERE key_hash = ?
-             RETURNING user_id, (SELECT name FROM users WHERE id = user_id)",
+    /// The user (id, name) an API key belongs to, noting its use by
+    /// `client`. The note is written at most once a minute per key (and when
+    /// the app changes), so reading through the API does not write to the
+    /// vault on every request.
+    pub async fn subsonic_key_user(&self, key: &str, client: &str) -> DbResult<Option<(Id, String)>> {
+        let hash = super::widget::token_hash(key);
+        let row: Option<(Id, Id, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT k.id, k.user_id, u.name, k.last_used_at, k.last_client
+             FROM subsonic_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?",
         )
-        .bind(now_text())
-        .bind(client)
-        .bind(super::widget::token_hash(key))
+        .bind(&hash)
         .fetch_optional(self.pool())
-        .await?)
+        .await?;
+        let Some((key_id, user, name, last_used, last_client)) = row else {
+            return Ok(None);
+        };
+        let stale = last_used
+            .as_deref()
+            .and_then(crate::rfc3339_ms)
+            .is_none_or(|at| super::now_ms() - at > 60_000);
+        if stale || last_client.as_deref() != Some(client) {
+            sqlx::query("UPDATE subsonic_keys SET last_used_at = ?, last_client = ? WHERE id = ?")
+                .bind(now_text())
+                .bind(client)
+                .bind(key_id)
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(Some((user, name)))
     }
 
     /// A user by name: id and sealed Subsonic password, if one is set.
