@@ -200,6 +200,11 @@ async def run(app):
                 seen += [s.id for s in got.song]
     assert sorted(set(seen)) == sorted(ids), "every playable song is on an album an artist shows"
 
+    # A song's artist opens, also one credited only on songs (no album of their own).
+    for artist_id in sorted({s["artistId"] for s in songs if "artistId" in s}):
+        assert (await app.get_artist(artist_id)).name
+        checked("getArtist", {"id": artist_id})
+
     # Browsing by folders: the same library.
     indexes = await app.get_indexes()
     folder_songs = []

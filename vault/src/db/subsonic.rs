@@ -456,9 +456,23 @@ impl Vault {
             .await?)
     }
 
-    /// One artist, if they have a playable album.
+    /// One artist credited on a playable album or song (a song's other
+    /// artists too, whose album count may be 0).
     pub async fn subsonic_artist(&self, user: Id, artist: Id) -> DbResult<ArtistRow> {
-        let sql = format!("{} AND ar.id = ?2 GROUP BY ar.id", artist_select());
+        let sql = format!(
+            "SELECT ar.id, ar.name,
+                (SELECT count(DISTINCT aa.album_id) FROM album_artists aa
+                 WHERE aa.artist_id = ar.id
+                   AND aa.album_id IN (SELECT t.album_id FROM tracks t {PLAYABLE})) AS albums,
+                CASE WHEN m.loved THEN m.loved_at END AS starred, m.rating
+             FROM artists ar
+             LEFT JOIN artist_marks m ON m.user_id = ?1 AND m.artist_id = ar.id
+             WHERE ar.id = ?2 AND (
+                EXISTS (SELECT 1 FROM album_artists aa WHERE aa.artist_id = ar.id
+                        AND aa.album_id IN (SELECT t.album_id FROM tracks t {PLAYABLE}))
+                OR EXISTS (SELECT 1 FROM track_artists ta JOIN tracks t ON t.id = ta.track_id {PLAYABLE}
+                           WHERE ta.artist_id = ar.id))"
+        );
         sqlx::query_as(&sql)
             .bind(user)
             .bind(artist)
@@ -774,7 +788,11 @@ impl Vault {
     /// `client`. The note is written at most once a minute per key (and when
     /// the app changes), so reading through the API does not write to the
     /// vault on every request.
-    pub async fn subsonic_key_user(&self, key: &str, client: &str) -> DbResult<Option<(Id, String)>> {
+    pub async fn subsonic_key_user(
+        &self,
+        key: &str,
+        client: &str,
+    ) -> DbResult<Option<(Id, String)>> {
         let hash = super::widget::token_hash(key);
         let row: Option<(Id, Id, String, Option<String>, Option<String>)> = sqlx::query_as(
             "SELECT k.id, k.user_id, u.name, k.last_used_at, k.last_client
