@@ -100,6 +100,9 @@ pub struct PlayQueue {
     pub changed_by: String,
 }
 
+/// A key's row: key id, user id, user name, last use and app.
+type KeyUse = (Id, Id, String, Option<String>, Option<String>);
+
 /// `getAlbumList2`'s list types.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AlbumList {
@@ -794,7 +797,7 @@ impl Vault {
         client: &str,
     ) -> DbResult<Option<(Id, String)>> {
         let hash = super::widget::token_hash(key);
-        let row: Option<(Id, Id, String, Option<String>, Option<String>)> = sqlx::query_as(
+        let row: Option<KeyUse> = sqlx::query_as(
             "SELECT k.id, k.user_id, u.name, k.last_used_at, k.last_client
              FROM subsonic_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?",
         )
