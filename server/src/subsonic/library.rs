@@ -89,6 +89,31 @@ pub fn album(a: &AlbumRow) -> Value {
     })
 }
 
+/// An album as a folder (`Child` with `isDir`), for the folder-based
+/// endpoints (`getMusicDirectory`, `getAlbumList`, `search2`, `getStarred`).
+fn album_folder(al: &AlbumRow) -> Value {
+    json!({
+        "id": album_id(al.id),
+        "parent": al.artist_id.map(artist_id),
+        "isDir": true,
+        "title": al.name,
+        "album": al.name,
+        "artist": al.artist,
+        "year": al.year,
+        "genre": al.genre,
+        "coverArt": album_id(al.id),
+        "created": al.created,
+        "starred": al.starred,
+        "userRating": al.rating,
+        "playCount": al.plays.unwrap_or(0),
+    })
+}
+
+/// An artist as the API's `Artist` (the folder-based endpoints).
+fn artist_folder(a: &ArtistRow) -> Value {
+    json!({"id": artist_id(a.id), "name": a.name, "starred": a.starred, "userRating": a.rating})
+}
+
 /// An artist as the API's `ArtistID3`.
 fn artist(a: &ArtistRow) -> Value {
     json!({
@@ -259,21 +284,9 @@ pub async fn music_directory(call: &Call<'_>) -> Result<Reply, Fault> {
             let child: Vec<Value> = albums
                 .iter()
                 .map(|al| {
-                    json!({
-                        "id": album_id(al.id),
-                        "parent": artist_id(a.id),
-                        "isDir": true,
-                        "title": al.name,
-                        "album": al.name,
-                        "artist": al.artist,
-                        "year": al.year,
-                        "genre": al.genre,
-                        "coverArt": album_id(al.id),
-                        "created": al.created,
-                        "starred": al.starred,
-                        "userRating": al.rating,
-                        "playCount": al.plays.unwrap_or(0),
-                    })
+                    let mut folder = album_folder(al);
+                    folder["parent"] = json!(artist_id(a.id));
+                    folder
                 })
                 .collect();
             Ok(Reply::Data(json!({"directory": {
@@ -367,7 +380,8 @@ pub async fn genres(call: &Call<'_>) -> Result<Reply, Fault> {
     Ok(Reply::Data(json!({"genres": {"genre": genre}})))
 }
 
-pub async fn album_list2(call: &Call<'_>) -> Result<Reply, Fault> {
+/// The albums `getAlbumList` and `getAlbumList2` ask for.
+async fn album_list_rows(call: &Call<'_>) -> Result<Vec<AlbumRow>, Fault> {
     let params = call.params;
     let list = match params.required("type")? {
         "random" => AlbumList::Random,
@@ -399,14 +413,26 @@ pub async fn album_list2(call: &Call<'_>) -> Result<Reply, Fault> {
     };
     let size = page_size(call, "size", 10)?;
     let offset = offset(call, "offset")?;
-    let rows = call
+    Ok(call
         .state
         .server
         .vault
         .subsonic_album_list(call.listener.id, &list, offset, size)
-        .await?;
+        .await?)
+}
+
+pub async fn album_list2(call: &Call<'_>) -> Result<Reply, Fault> {
+    let rows = album_list_rows(call).await?;
     Ok(Reply::Data(json!({"albumList2": {
         "album": rows.iter().map(album).collect::<Vec<_>>(),
+    }})))
+}
+
+/// `getAlbumList`: the same lists, as folders.
+pub async fn album_list(call: &Call<'_>) -> Result<Reply, Fault> {
+    let rows = album_list_rows(call).await?;
+    Ok(Reply::Data(json!({"albumList": {
+        "album": rows.iter().map(album_folder).collect::<Vec<_>>(),
     }})))
 }
 
@@ -440,6 +466,18 @@ pub async fn starred2(call: &Call<'_>) -> Result<Reply, Fault> {
     }})))
 }
 
+/// `getStarred`: the same as `getStarred2`, artists and albums as folders.
+pub async fn starred(call: &Call<'_>) -> Result<Reply, Fault> {
+    let vault = &call.state.server.vault;
+    let (artists, albums) = vault.subsonic_starred(call.listener.id).await?;
+    let rows = vault.subsonic_starred_songs(call.listener.id).await?;
+    Ok(Reply::Data(json!({"starred": {
+        "artist": artists.iter().map(artist_folder).collect::<Vec<_>>(),
+        "album": albums.iter().map(album_folder).collect::<Vec<_>>(),
+        "song": songs(call, &rows),
+    }})))
+}
+
 /// A query's words. Clients send `""` (two quote marks) or an empty query
 /// for everything, and some add `*`: both are left out.
 fn words(query: &str) -> Vec<String> {
@@ -450,10 +488,11 @@ fn words(query: &str) -> Vec<String> {
         .collect()
 }
 
-/// `search3`: artists, albums and songs whose names hold every word of
-/// the query; an empty query returns everything, paged (apps sync the
-/// whole library for offline use this way).
-pub async fn search3(call: &Call<'_>) -> Result<Reply, Fault> {
+type Found = (Vec<ArtistRow>, Vec<AlbumRow>, Vec<SongRow>);
+
+/// Artists, albums and songs whose names hold every word of the query;
+/// an empty query finds everything, paged.
+async fn search(call: &Call<'_>) -> Result<Found, Fault> {
     let words = words(call.params.required("query")?);
     let vault = &call.state.server.vault;
     let user = call.listener.id;
@@ -481,11 +520,60 @@ pub async fn search3(call: &Call<'_>) -> Result<Reply, Fault> {
             page_size(call, "songCount", 20)?,
         )
         .await?;
+    Ok((artists, albums, rows))
+}
+
+/// `search3` (apps sync the whole library for offline use with an empty query).
+pub async fn search3(call: &Call<'_>) -> Result<Reply, Fault> {
+    let (artists, albums, rows) = search(call).await?;
     Ok(Reply::Data(json!({"searchResult3": {
         "artist": artists.iter().map(artist).collect::<Vec<_>>(),
         "album": albums.iter().map(album).collect::<Vec<_>>(),
         "song": songs(call, &rows),
     }})))
+}
+
+/// `search2`: the same search, artists and albums as folders.
+pub async fn search2(call: &Call<'_>) -> Result<Reply, Fault> {
+    let (artists, albums, rows) = search(call).await?;
+    Ok(Reply::Data(json!({"searchResult2": {
+        "artist": artists.iter().map(artist_folder).collect::<Vec<_>>(),
+        "album": albums.iter().map(album_folder).collect::<Vec<_>>(),
+        "song": songs(call, &rows),
+    }})))
+}
+
+/// `getSongsByGenre`: a page of a genre's songs.
+pub async fn songs_by_genre(call: &Call<'_>) -> Result<Reply, Fault> {
+    let genre = call.params.required("genre")?;
+    let rows = call
+        .state
+        .server
+        .vault
+        .subsonic_genre_songs(
+            call.listener.id,
+            genre,
+            offset(call, "offset")?,
+            page_size(call, "count", 10)?,
+        )
+        .await?;
+    Ok(Reply::Data(
+        json!({"songsByGenre": {"song": songs(call, &rows)}}),
+    ))
+}
+
+/// `getTopSongs`: the listener's most played songs by an artist (by name).
+pub async fn top_songs(call: &Call<'_>) -> Result<Reply, Fault> {
+    let artist = call.params.required("artist")?;
+    let rows = call
+        .state
+        .server
+        .vault
+        .subsonic_top_songs(call.listener.id, artist, page_size(call, "count", 50)?)
+        .await?;
+    Ok(Reply::Data(
+        json!({"topSongs": {"song": songs(call, &rows)}}),
+    ))
 }
 
 /// The things `star`/`unstar`/`setRating` name: `id` (any kind), `albumId`, `artistId`.

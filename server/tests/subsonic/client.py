@@ -238,6 +238,27 @@ async def run(app):
     assert error_code("getAlbumList2", {"type": "sideways"}) == 10
     assert error_code("getAlbumList2", {"type": "byYear"}) == 10
 
+    # Genres (album 1 is edited to Rock).
+    rock = [s["id"] for s in songs if s.get("albumId") == "al-1"]
+    assert rock and all(by_id[i]["genre"] == "Rock" for i in rock)
+    genres = checked("getGenres")["genres"]["genre"]
+    assert genres == [{"value": "Rock", "songCount": len(rock), "albumCount": 1}], genres
+    by_genre = checked("getSongsByGenre", {"genre": "rock", "count": 500})["songsByGenre"]["song"]
+    assert sorted(s["id"] for s in by_genre) == sorted(rock)
+    assert [a.id for a in await app.get_album_list2("byGenre", size=500, genre="Rock")] == ["al-1"]
+    assert {s.id for s in await app.get_random_songs(size=500, genre="Rock")} == set(rock)
+
+    # The folder-based forms older apps (DSub) use: the same lists, searches and stars.
+    folders = checked("getAlbumList", {"type": "alphabeticalByName", "size": 500})["albumList"]["album"]
+    assert [a["title"] for a in folders] == names and all(a["isDir"] for a in folders)
+    found2 = checked("search2", {"query": "", "songCount": 500, "artistCount": 500, "albumCount": 500})
+    assert [s["id"] for s in found2["searchResult2"]["song"]] == ids
+    assert len(found2["searchResult2"]["album"]) == len(names)
+    for endpoint in ["getInternetRadioStations", "getPodcasts", "getBookmarks", "getShares"]:
+        checked(endpoint)
+    top = checked("getTopSongs", {"artist": by_id[ids[0]]["artist"], "count": 500})["topSongs"]["song"]
+    assert top and all(s["artist"] == by_id[ids[0]]["artist"] for s in top)
+
     randoms = await app.get_random_songs(size=5)
     assert len(randoms) == 5 and {s.id for s in randoms} <= set(ids)
     checked("getRandomSongs", {"size": 3})
@@ -286,6 +307,9 @@ async def run(app):
     assert [s.id for s in starred.song] == [first]
     assert [a.id for a in starred.album] == [album_of_first]
     assert len(starred.artist) == 1
+    folder_starred = checked("getStarred")["starred"]
+    assert [s["id"] for s in folder_starred["song"]] == [first]
+    assert [a["id"] for a in folder_starred["album"]] == [album_of_first] and folder_starred["album"][0]["isDir"]
     await app.unstar(album_ids=[album_of_first])
     assert not (await app.get_starred2()).album
     await app.set_rating(first, 4)

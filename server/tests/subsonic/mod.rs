@@ -110,6 +110,12 @@ async fn a_subsonic_app_browses_searches_streams_stars_rates_scrobbles_and_keeps
         .set_subsonic_password(OWNER, Some(&secrets.seal(PASSWORD).expect("seal")))
         .await
         .expect("password");
+    // Album 1 is edited to the genre Rock.
+    sqlx::query("INSERT INTO album_edits (album_id, genre, edited_by) VALUES (1, 'Rock', ?)")
+        .bind(OWNER)
+        .execute(vault.pool())
+        .await
+        .expect("genre");
     let (user, _) = vault.subsonic_account(OWNER).await.expect("account");
     let hidden: Vec<String> = sqlx::query_scalar("SELECT title FROM tracks ORDER BY id")
         .fetch_all(vault.pool())

@@ -308,6 +308,50 @@ impl Vault {
             .await?)
     }
 
+    /// A page of the playable songs of a genre (as edited), by album and number.
+    pub async fn subsonic_genre_songs(
+        &self,
+        user: Id,
+        genre: &str,
+        offset: i64,
+        count: i64,
+    ) -> DbResult<Vec<SongRow>> {
+        let sql = format!(
+            "SELECT * FROM ({}) s WHERE s.genre = ?2 COLLATE NOCASE
+             ORDER BY s.album COLLATE NOCASE, s.disc_number, s.track_number, s.id LIMIT ?3 OFFSET ?4",
+            song_select()
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(user)
+            .bind(genre)
+            .bind(count)
+            .bind(offset)
+            .fetch_all(self.pool())
+            .await?)
+    }
+
+    /// The user's most played playable songs credited to an artist of this
+    /// name, then the rest of that artist's songs.
+    pub async fn subsonic_top_songs(
+        &self,
+        user: Id,
+        artist: &str,
+        count: i64,
+    ) -> DbResult<Vec<SongRow>> {
+        let sql = format!(
+            "{} WHERE t.id IN (SELECT ta.track_id FROM track_artists ta JOIN artists ar ON ar.id = ta.artist_id
+                               WHERE ar.name = ?2 COLLATE NOCASE)
+             ORDER BY COALESCE(p.plays, 0) DESC, t.id LIMIT ?3",
+            song_select()
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(user)
+            .bind(artist)
+            .bind(count)
+            .fetch_all(self.pool())
+            .await?)
+    }
+
     /// The playable songs the user loved, last loved first.
     pub async fn subsonic_starred_songs(&self, user: Id) -> DbResult<Vec<SongRow>> {
         let sql = format!(
