@@ -13,9 +13,10 @@ use axum::response::IntoResponse;
 use futures_util::Stream;
 use serde_json::json;
 use tokio_util::io::ReaderStream;
-use vault::model::Id;
 
-use super::{song_param, Call, Fault, Reply, Thing};
+use vault::subsonic::SongRow;
+
+use super::{Call, Fault, Reply, Thing};
 
 /// What a transcode makes: ffmpeg's encoder, muxer and the content type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,32 +60,33 @@ const TARGETS: [Target; 4] = [
 ];
 
 /// A song's file, checked to be inside the library, with its format and length.
-async fn song_file(call: &Call<'_>, id: Id) -> Result<(PathBuf, String, i64), Fault> {
-    let rows = call
-        .state
-        .server
-        .vault
-        .subsonic_songs(call.listener.id, &[id])
-        .await?;
-    let Some(row) = rows.into_iter().next() else {
-        return Err(Fault::not_found(&format!("Song {}", super::track_id(id))));
-    };
+async fn song_file(call: &Call<'_>) -> Result<(PathBuf, String, i64), Fault> {
+    let row = super::one_song(call, "id").await?;
+    let path = checked_file(call, &row)?;
+    Ok((path, row.format.unwrap_or_default(), row.duration_ms))
+}
+
+/// The song's file, if it is inside the library and on disk.
+fn checked_file(call: &Call<'_>, row: &SongRow) -> Result<PathBuf, Fault> {
     let library = call.state.server.acquirer.settings().library_dir();
     let Some(path) = hoard_acquire::layout::inside_library(&library, &row.file_path) else {
         tracing::error!(
-            track_id = id,
+            track_id = row.id,
             "a file path in the vault leaves the library folder"
         );
-        return Err(Fault::not_found(&format!("Song {}", super::track_id(id))));
+        return Err(Fault::not_found(&format!(
+            "Song {}",
+            super::track_id(row.id)
+        )));
     };
     if !path.is_file() {
-        tracing::warn!(track_id = id, file = %path.display(), "a downloaded file is missing from disk");
+        tracing::warn!(track_id = row.id, file = %path.display(), "a downloaded file is missing from disk");
         return Err(Fault::not_found(&format!(
             "The file of song {}",
-            super::track_id(id)
+            super::track_id(row.id)
         )));
     }
-    Ok((path, row.format.unwrap_or_default(), row.duration_ms))
+    Ok(path)
 }
 
 /// The request's head again, without its body, for the file service.
@@ -101,8 +103,7 @@ fn head_of(call: &Call<'_>) -> Request {
 /// or a `timeOffset` (s, the `transcodeOffset` extension): then ffmpeg
 /// encodes it as it is sent. `format=raw` always sends the file.
 pub async fn stream(call: &Call<'_>) -> Result<Reply, Fault> {
-    let id = song_param(call.params, "id")?;
-    let (path, suffix, duration_ms) = song_file(call, id).await?;
+    let (path, suffix, duration_ms) = song_file(call).await?;
     let format = call.params.get("format").filter(|f| !f.is_empty());
     let max_kbps = call.params.number("maxBitRate", 0)?;
     let offset = call.params.number("timeOffset", 0)?;
@@ -213,12 +214,11 @@ async fn transcode(
 
 /// `download`: the file as it is, as an attachment.
 pub async fn download(call: &Call<'_>) -> Result<Reply, Fault> {
-    let id = song_param(call.params, "id")?;
-    let (path, suffix, _) = song_file(call, id).await?;
+    let (path, suffix, _) = song_file(call).await?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| format!("{id}.{suffix}"));
+        .unwrap_or_else(|| format!("song.{suffix}"));
     let kind = crate::media::audio_type(&suffix);
     let mut response = crate::media::serve_file(path, kind, head_of(call)).await;
     if let Ok(value) = HeaderValue::from_str(&format!(
@@ -295,17 +295,8 @@ pub async fn cover_art(call: &Call<'_>) -> Result<Reply, Fault> {
 /// before each line) is sent as synced lines. A song without lyrics has an
 /// empty list.
 pub async fn lyrics(call: &Call<'_>) -> Result<Reply, Fault> {
-    let id = song_param(call.params, "id")?;
-    let rows = call
-        .state
-        .server
-        .vault
-        .subsonic_songs(call.listener.id, &[id])
-        .await?;
-    let Some(row) = rows.first().cloned() else {
-        return Err(Fault::not_found(&format!("Song {}", super::track_id(id))));
-    };
-    let (path, _, _) = song_file(call, id).await?;
+    let row = super::one_song(call, "id").await?;
+    let path = checked_file(call, &row)?;
     let text = tokio::task::spawn_blocking(move || read_lyrics(&path))
         .await
         .ok()

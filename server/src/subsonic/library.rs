@@ -358,17 +358,8 @@ pub async fn album_by_id(call: &Call<'_>) -> Result<Reply, Fault> {
 }
 
 pub async fn song_by_id(call: &Call<'_>) -> Result<Reply, Fault> {
-    let id = song_param(call.params, "id")?;
-    let rows = call
-        .state
-        .server
-        .vault
-        .subsonic_songs(call.listener.id, &[id])
-        .await?;
-    match rows.first() {
-        Some(row) => Ok(Reply::Data(json!({"song": song(row, &library_dir(call))}))),
-        None => Err(Fault::not_found(&format!("Song {}", track_id(id)))),
-    }
+    let row = super::one_song(call, "id").await?;
+    Ok(Reply::Data(json!({"song": song(&row, &library_dir(call))})))
 }
 
 pub async fn genres(call: &Call<'_>) -> Result<Reply, Fault> {

@@ -227,6 +227,19 @@ fn song_param(params: &Params, name: &str) -> Result<Id, Fault> {
     }
 }
 
+/// The playable song a parameter names, as the listener sees it.
+async fn one_song(call: &Call<'_>, name: &str) -> Result<vault::subsonic::SongRow, Fault> {
+    let id = song_param(call.params, name)?;
+    call.state
+        .server
+        .vault
+        .subsonic_songs(call.listener.id, &[id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Fault::not_found(&format!("Song {}", track_id(id))))
+}
+
 /// The listener a request is from.
 #[derive(Clone, Debug)]
 pub struct Listener {

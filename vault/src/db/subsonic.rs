@@ -225,10 +225,18 @@ impl Vault {
     /// Playable songs by id, in the order asked (unknown or unplayable ids
     /// are left out).
     pub async fn subsonic_songs(&self, user: Id, ids: &[Id]) -> DbResult<Vec<SongRow>> {
+        self.in_order(&song_select(), user, ids).await
+    }
+
+    /// The rows of `select` (whose `?1` is the user) with these ids, in
+    /// the order of `ids`.
+    async fn in_order<T>(&self, select: &str, user: Id, ids: &[Id]) -> DbResult<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    {
         let ids = serde_json::to_string(ids).map_err(|e| DbError::Other(e.to_string()))?;
         let sql = format!(
-            "SELECT s.* FROM json_each(?2) j JOIN ({}) s ON s.id = j.value ORDER BY j.key",
-            song_select()
+            "SELECT x.* FROM json_each(?2) j JOIN ({select}) x ON x.id = j.value ORDER BY j.key"
         );
         Ok(sqlx::query_as(&sql)
             .bind(user)
@@ -415,16 +423,7 @@ impl Vault {
 
     /// Albums by id, in the order asked (unknown or unplayable ones left out).
     pub async fn subsonic_albums(&self, user: Id, ids: &[Id]) -> DbResult<Vec<AlbumRow>> {
-        let ids = serde_json::to_string(ids).map_err(|e| DbError::Other(e.to_string()))?;
-        let sql = format!(
-            "SELECT a.* FROM json_each(?2) j JOIN ({}) a ON a.id = j.value ORDER BY j.key",
-            album_select()
-        );
-        Ok(sqlx::query_as(&sql)
-            .bind(user)
-            .bind(ids)
-            .fetch_all(self.pool())
-            .await?)
+        self.in_order(&album_select(), user, ids).await
     }
 
     /// An artist's albums (those the artist is an album artist of), oldest first.
