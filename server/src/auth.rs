@@ -50,7 +50,7 @@ fn is_public(path: &str) -> bool {
         || path.starts_with(crate::widget::PREFIX)
         // Subsonic apps authenticate every request themselves (an API key
         // or the Subsonic password); the session cookie is never used there.
-        || path.starts_with("/rest/")
+        || crate::subsonic::is_api_path(path)
 }
 
 /// Lets a request through when no password is set, the path is public, or the session is valid.

@@ -207,7 +207,7 @@ impl Boundary {
             // (no cookie is honoured there), so a page elsewhere cannot act
             // through them. A browser's request from another site says so
             // (`Sec-Fetch-Site`, `Origin`) and is refused above or below.
-            None if request.uri().path().starts_with("/rest/") => Ok(()),
+            None if crate::subsonic::is_api_path(request.uri().path()) => Ok(()),
             Some(origin) => Err(self.refuse_source(
                 &origin,
                 "Only Hoard's own pages can change the vault or read it by POST.",

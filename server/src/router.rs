@@ -211,7 +211,7 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
 }
 
 fn logged_uri(uri: &axum::http::Uri) -> String {
-    if uri.path().starts_with("/rest/") {
+    if uri.path().starts_with("/rest") {
         uri.path().to_string()
     } else {
         uri.to_string()

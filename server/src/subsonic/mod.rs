@@ -48,6 +48,17 @@ const MAX_FORM_BYTES: usize = 1024 * 1024;
 /// How long a wrong credential holds up further checks.
 const FAILED_AUTH_DELAY: Duration = Duration::from_millis(500);
 
+/// Whether a path is one of the API's endpoints (`/rest/<name>`, one
+/// segment): the session layer and the origin check leave only these to
+/// the API's own sign-in, never a longer path that merely starts so.
+pub fn is_api_path(path: &str) -> bool {
+    path.strip_prefix("/rest/").is_some_and(|name| {
+        !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+            && !name.contains("..")
+    })
+}
+
 /// The routes, under `/rest/`.
 pub fn routes() -> Router<AppState> {
     Router::new().route("/rest/{method}", get(endpoint).post(endpoint))
@@ -695,6 +706,23 @@ fn iso_ms(ms: i64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_single_endpoint_names_are_api_paths() {
+        assert!(is_api_path("/rest/ping"));
+        assert!(is_api_path("/rest/getAlbumList2.view"));
+        for other in [
+            "/rest/",
+            "/rest",
+            "/rest/../settings",
+            "/rest/a/b",
+            "/rest/..",
+            "/restore",
+            "/api/x",
+        ] {
+            assert!(!is_api_path(other), "{other}");
+        }
+    }
 
     #[test]
     fn ids_name_their_kind_and_nothing_else_parses() {
