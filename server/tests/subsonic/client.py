@@ -183,6 +183,14 @@ async def run(app):
                 and "1" in (s["title"] + s.get("artist", "") + s.get("album", "")).lower()}
     assert {s.id for s in found.song} == expected and expected, (len(found.song), len(expected))
     assert not (await app.search3("no such words here", song_count=500)).song
+    everything = await app.search3("", song_count=0, artist_count=500, album_count=500)
+    has = lambda text, words: all(w in text.lower() for w in words)
+    albums = await app.search3("album 1", song_count=0, artist_count=0, album_count=500)
+    expected = {a.id for a in everything.album if has(a.name + " " + (a.artist or ""), ["album", "1"])}
+    assert {a.id for a in albums.album} == expected and expected
+    artists = await app.search3("ARTIST 1", song_count=0, artist_count=500, album_count=0)
+    expected = {a.id for a in everything.artist if has(a.name, ["artist", "1"])}
+    assert {a.id for a in artists.artist} == expected and expected
 
     # Browsing by tags: artists → artist → album → songs, and every song once.
     artists = await app.get_artists()

@@ -267,19 +267,40 @@ impl Vault {
         offset: i64,
         limit: i64,
     ) -> DbResult<Vec<SongRow>> {
-        let mut text = format!("SELECT * FROM ({}) s WHERE 1", song_select());
-        for (n, _) in words.iter().enumerate() {
+        self.matching(
+            format!("SELECT * FROM ({}) s WHERE 1", song_select()),
+            &["s.title", "s.artist", "s.album"],
+            "ORDER BY s.id",
+            (user, words, offset, limit),
+        )
+        .await
+    }
+
+    /// The rows of `base` (a query whose `?1` is the user, ending in a
+    /// WHERE clause) where every word is in one of `columns`, then `tail`
+    /// (the order), paged.
+    async fn matching<T>(
+        &self,
+        base: String,
+        columns: &[&str],
+        tail: &str,
+        (user, words, offset, limit): (Id, &[String], i64, i64),
+    ) -> DbResult<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    {
+        let mut text = base;
+        for n in 0..words.len() {
             let p = n + 2;
-            text.push_str(&format!(
-                " AND (s.title LIKE ?{p} ESCAPE '\\' OR s.artist LIKE ?{p} ESCAPE '\\' OR s.album LIKE ?{p} ESCAPE '\\')"
-            ));
+            let any: Vec<String> = columns
+                .iter()
+                .map(|c| format!("{c} LIKE ?{p} ESCAPE '\\'"))
+                .collect();
+            text.push_str(&format!(" AND ({})", any.join(" OR ")));
         }
         let next = words.len() + 2;
-        text.push_str(&format!(
-            " ORDER BY s.id LIMIT ?{next} OFFSET ?{}",
-            next + 1
-        ));
-        let mut query = sqlx::query_as::<_, SongRow>(&text).bind(user);
+        text.push_str(&format!(" {tail} LIMIT ?{next} OFFSET ?{}", next + 1));
+        let mut query = sqlx::query_as::<_, T>(&text).bind(user);
         for word in words {
             query = query.bind(like(word));
         }
@@ -450,27 +471,13 @@ impl Vault {
         offset: i64,
         limit: i64,
     ) -> DbResult<Vec<AlbumRow>> {
-        let mut text = format!("SELECT * FROM ({}) a WHERE 1", album_select());
-        for n in 0..words.len() {
-            let p = n + 2;
-            text.push_str(&format!(
-                " AND (a.name LIKE ?{p} ESCAPE '\\' OR a.artist LIKE ?{p} ESCAPE '\\')"
-            ));
-        }
-        let next = words.len() + 2;
-        text.push_str(&format!(
-            " ORDER BY a.id LIMIT ?{next} OFFSET ?{}",
-            next + 1
-        ));
-        let mut query = sqlx::query_as::<_, AlbumRow>(&text).bind(user);
-        for word in words {
-            query = query.bind(like(word));
-        }
-        Ok(query
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(self.pool())
-            .await?)
+        self.matching(
+            format!("SELECT * FROM ({}) a WHERE 1", album_select()),
+            &["a.name", "a.artist"],
+            "ORDER BY a.id",
+            (user, words, offset, limit),
+        )
+        .await
     }
 
     /// Artists (album artists of playable albums) whose name holds every
@@ -482,24 +489,13 @@ impl Vault {
         offset: i64,
         limit: i64,
     ) -> DbResult<Vec<ArtistRow>> {
-        let mut text = artist_select();
-        for n in 0..words.len() {
-            text.push_str(&format!(" AND ar.name LIKE ?{} ESCAPE '\\'", n + 2));
-        }
-        let next = words.len() + 2;
-        text.push_str(&format!(
-            " GROUP BY ar.id ORDER BY ar.name COLLATE NOCASE, ar.id LIMIT ?{next} OFFSET ?{}",
-            next + 1
-        ));
-        let mut query = sqlx::query_as::<_, ArtistRow>(&text).bind(user);
-        for word in words {
-            query = query.bind(like(word));
-        }
-        Ok(query
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(self.pool())
-            .await?)
+        self.matching(
+            artist_select(),
+            &["ar.name"],
+            "GROUP BY ar.id ORDER BY ar.name COLLATE NOCASE, ar.id",
+            (user, words, offset, limit),
+        )
+        .await
     }
 
     /// One artist credited on a playable album or song (a song's other
