@@ -462,8 +462,8 @@ impl Vault {
             .await?)
     }
 
-    /// Albums whose name or artist holds every word, paged; the user's loved
-    /// albums for `starred`.
+    /// Albums whose name or artist holds every word (all albums for no
+    /// words), by id, paged.
     pub async fn subsonic_search_albums(
         &self,
         user: Id,
