@@ -114,6 +114,7 @@ pub async fn stream(call: &Call<'_>) -> Result<Reply, Fault> {
         .ok()
         .filter(|_| duration_ms > 0)
         .map(|m| (m.len() as i64 * 8) / duration_ms);
+    let over = max_kbps > 0 && file_kbps.is_some_and(|k| k > max_kbps);
     let target = match format {
         Some("raw") => None,
         Some(name) => {
@@ -124,13 +125,9 @@ pub async fn stream(call: &Call<'_>) -> Result<Reply, Fault> {
                 )
             })?;
             let same = name == suffix || (name == "aac" && suffix == "m4a");
-            let over = max_kbps > 0 && file_kbps.is_some_and(|k| k > max_kbps);
             (!same || over || offset > 0).then_some(*target)
         }
-        None => {
-            let over = max_kbps > 0 && file_kbps.is_some_and(|k| k > max_kbps);
-            (over || offset > 0).then_some(TARGETS[0])
-        }
+        None => (over || offset > 0).then_some(TARGETS[0]),
     };
     let Some(target) = target else {
         let kind = crate::media::audio_type(&suffix);

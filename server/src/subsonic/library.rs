@@ -567,6 +567,16 @@ pub async fn top_songs(call: &Call<'_>) -> Result<Reply, Fault> {
     ))
 }
 
+/// What a song, album or artist id marks (a playlist has no marks).
+fn mark_target(text: &str) -> Result<MarkTarget, Fault> {
+    match Thing::parse(text) {
+        Some(Thing::Track(id)) => Ok(MarkTarget::Track(id)),
+        Some(Thing::Album(id)) => Ok(MarkTarget::Album(id)),
+        Some(Thing::Artist(id)) => Ok(MarkTarget::Artist(id)),
+        _ => Err(Fault::not_found(&format!("Item {text}"))),
+    }
+}
+
 /// The things `star`/`unstar`/`setRating` name: `id` (any kind), `albumId`, `artistId`.
 fn mark_targets(call: &Call<'_>) -> Result<Vec<MarkTarget>, Fault> {
     let mut targets = Vec::new();
@@ -574,12 +584,14 @@ fn mark_targets(call: &Call<'_>) -> Result<Vec<MarkTarget>, Fault> {
         .iter()
         .flat_map(|name| call.params.all(name).into_iter().map(move |v| (*name, v)))
     {
-        let target = match (name, Thing::parse(text)) {
-            ("id", Some(Thing::Track(id))) => MarkTarget::Track(id),
-            ("id" | "albumId", Some(Thing::Album(id))) => MarkTarget::Album(id),
-            ("id" | "artistId", Some(Thing::Artist(id))) => MarkTarget::Artist(id),
-            _ => return Err(Fault::not_found(&format!("Item {text}"))),
-        };
+        let target = mark_target(text)?;
+        let fits = matches!(
+            (name, target),
+            ("id", _) | ("albumId", MarkTarget::Album(_)) | ("artistId", MarkTarget::Artist(_))
+        );
+        if !fits {
+            return Err(Fault::not_found(&format!("Item {text}")));
+        }
         targets.push(target);
     }
     Ok(targets)
@@ -610,13 +622,7 @@ pub async fn set_rating(call: &Call<'_>) -> Result<Reply, Fault> {
     if !(0..=5).contains(&rating) {
         return Err(Fault::bad("rating", "must be 0 (none) to 5"));
     }
-    let id = call.params.required("id")?;
-    let target = match Thing::parse(id) {
-        Some(Thing::Track(id)) => MarkTarget::Track(id),
-        Some(Thing::Album(id)) => MarkTarget::Album(id),
-        Some(Thing::Artist(id)) => MarkTarget::Artist(id),
-        _ => return Err(Fault::not_found(&format!("Item {id}"))),
-    };
+    let target = mark_target(call.params.required("id")?)?;
     let vault = &call.state.server.vault;
     let mut marks = vault.marks(call.listener.id, target).await?;
     marks.rating = (rating > 0).then_some(rating);
